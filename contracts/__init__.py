@@ -1,0 +1,1 @@
+"""Contract-testing harness: Schemathesis against any implementation of the specs."""

@@ -1,0 +1,79 @@
+"""The admin API under /__flowmock/: health, reset, state export/import, journal, served APIs."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from connexion.resolver import Resolution, Resolver
+
+if TYPE_CHECKING:
+    from mock_server.app import FlowmockApp
+
+AppGetter = Callable[[], "FlowmockApp"]
+
+
+def admin_spec() -> dict[str, Any]:
+    """The admin API's own OpenAPI document."""
+    return yaml.safe_load(resources.files("mock_server").joinpath("admin.yaml").read_text())
+
+
+def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
+    """operationId → handler, each bound to the running app."""
+
+    async def health() -> Any:
+        app = get_app()
+        return {"status": "ok", "apis": len(app.specs), "operations": sum(len(s.operations) for s in app.specs),
+                "seed": app.engine.seed}
+
+    async def listApis() -> Any:  # noqa: N802 (operationId)
+        app = get_app()
+        out = []
+        for spec in app.specs:
+            ops = []
+            for op in spec.operations:
+                action = app.engine.action(spec, op)
+                ops.append({"operationId": op.operation_id, "method": op.method.upper(), "path": op.path,
+                            "action": action.kind, "resource": action.resource})
+            out.append({"name": spec.name, "title": spec.title, "prefix": spec.prefix, "base_path": spec.server_base or "/",
+                        "docs": f"{spec.prefix}{spec.server_base}/ui/", "operations": ops})
+        return out
+
+    async def reset(tenant: str | None = None) -> Any:
+        app = get_app()
+        app.store.reset(tenant)
+        if tenant is None:
+            app.journal.clear()
+        return {"reset": tenant or "all"}
+
+    async def exportState() -> Any:  # noqa: N802
+        return get_app().store.export()
+
+    async def importState(body: dict[str, Any]) -> Any:  # noqa: N802
+        try:
+            get_app().store.import_(body)
+        except ValueError as exc:
+            return {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": str(exc)}, 400, \
+                {"Content-Type": "application/problem+json"}
+        return {"tenants": len(body.get("tenants", {}))}
+
+    async def getJournal(operation: str | None = None, status: int | None = None, limit: int | None = None) -> Any:  # noqa: N802
+        return [e.as_dict() for e in get_app().journal.query(operation, status, limit)]
+
+    async def clearJournal() -> Any:  # noqa: N802
+        get_app().journal.clear()
+        return None, 204
+
+    return {f.__name__: f for f in (health, listApis, reset, exportState, importState, getJournal, clearJournal)}
+
+
+class AdminResolver(Resolver):
+    """Resolves admin operationIds to the bound handlers."""
+
+    def __init__(self, get_app: AppGetter) -> None:
+        super().__init__()
+        self.handlers = admin_handlers(get_app)
+
+    def resolve(self, operation: Any) -> Resolution:
+        return Resolution(self.handlers[operation.operation_id], operation.operation_id)

@@ -1,0 +1,251 @@
+"""Assembly: load specs, build the engine, mount every spec in one Connexion app behind our dispatcher."""
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.decorators.parameter import sanitized
+from connexion.resolver import Resolution, Resolver
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.admin import AdminResolver, admin_spec
+from mock_server.config import ServerConfig
+from mock_server.engine import Engine
+from mock_server.journal import Journal, JournalEntry
+from mock_server.routing import Match, MethodNotAllowed, NoRoute, Router
+from mock_server.spec import Spec, bundled_spec_paths, load_spec
+from mock_server.store import Store
+from mock_server.validate import RequestData
+
+logger = logging.getLogger(__name__)
+_SCOPE_KEY = "flowmock"
+
+
+@dataclass
+class FlowmockApp:
+    """The running pieces of one server; `asgi` is what uvicorn serves."""
+
+    config: ServerConfig
+    specs: list[Spec]
+    router: Router
+    engine: Engine
+    store: Store
+    journal: Journal
+    asgi: ASGIApp
+
+    def banner(self, base_url: str) -> str:
+        """The start-up text: each API with its base URL and its Swagger UI."""
+        lines = [f"flowmock serving {len(self.specs)} API(s) on {base_url}"]
+        for spec in self.specs:
+            lines.append(f"  {spec.title} ({len(spec.operations)} operations)")
+            lines.append(f"    base URL: {base_url}{spec.server_base or '/'}   also at {base_url}{spec.prefix}{spec.server_base}")
+            lines.append(f"    docs:     {base_url}{spec.prefix}{spec.server_base}/ui/")
+        for conflict in self.router.conflicts:
+            lines.append(f"  ! {conflict.method} {conflict.path} is claimed by {conflict.kept} and {conflict.shadowed}; "
+                         f"{conflict.shadowed} serves it under /{conflict.shadowed} only")
+        lines.append(f"  admin:      {base_url}/__flowmock/  (docs {base_url}/__flowmock/ui/)")
+        return "\n".join(lines)
+
+
+class _EngineResolver(Resolver):
+    """Resolves every operation of one spec to a handler that runs the engine on the pre-matched request."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def resolve(self, operation: Any) -> Resolution:
+        engine = self.engine
+
+        async def handler(**_path_params: Any) -> Response:
+            from connexion import request
+
+            match, req = request.scope[_SCOPE_KEY]["call"]
+            result = engine.respond(match, req)
+            request.scope[_SCOPE_KEY]["result"] = result
+            return Response(result.body, status_code=result.status, headers=result.headers)
+
+        # Declare only the path parameters, so Connexion neither parses the body nor the query again.
+        names = [sanitized(n) for n in re.findall(r"\{([^}/]+)\}", operation.path)]
+        handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in names])
+        return Resolution(handler, operation.operation_id or f"{operation.method}{operation.path}")
+
+
+class _Dispatcher:
+    """Routes a request to its operation (root or prefix), answers 404/405 itself, journals everything."""
+
+    def __init__(self, router: Router, connexion_app: ASGIApp, admin: ASGIApp, journal: Journal, engine: Engine) -> None:
+        self.router, self.connexion_app, self.admin, self.journal, self.engine = router, connexion_app, admin, journal, engine
+        self.passthrough = tuple(f"{spec.prefix}{spec.server_base}/{tail}" for spec in router.specs for tail in ("ui", "openapi.json", "openapi.yaml"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.connexion_app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path == "/__flowmock" or path.startswith("/__flowmock/"):
+            await self.admin(scope, receive, send)
+            return
+        if path.startswith(self.passthrough):
+            await self.connexion_app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        result = self.router.match(scope["method"], path)
+        status_box = [0]
+
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_box[0] = message["status"]
+            await send(message)
+
+        if isinstance(result, Match):
+            body = await _read_body(receive)
+            req = _request_data(scope, result, body)
+            refused = await self.engine.admit(result, req)
+            if refused is not None:
+                await _send_bytes(send_and_note, refused.status, refused.body, refused.headers)
+                self._note(scope, started, refused.status, result, refused.tenant, [e.as_dict() for e in refused.errors])
+                return
+            info: dict[str, Any] = {"call": (result, req)}
+            inner = dict(scope, path=result.spec.prefix + result.spec.server_base + result.spec_path,
+                         raw_path=None, **{_SCOPE_KEY: info})
+            await self.connexion_app(inner, _replay(body), send_and_note)
+            outcome = info.get("result")
+            self._note(scope, started, status_box[0], result, outcome.tenant if outcome else None,
+                       [e.as_dict() for e in outcome.errors] if outcome else [])
+            return
+        if isinstance(result, MethodNotAllowed):
+            problem = {"type": "https://flowmock.dev/problems/method-not-allowed", "title": "Method Not Allowed", "status": 405,
+                       "detail": f"{scope['method']} is not allowed on {path}; allowed: {', '.join(result.allowed)}"}
+            await _send_json(send_and_note, 405, problem, {"Allow": ", ".join(result.allowed)})
+        elif path in ("/", ""):
+            await _send_json(send_and_note, 200, self._index(), {}, "application/json")
+        else:
+            problem = {"type": "https://flowmock.dev/problems/unknown-path", "title": "Not Found", "status": 404,
+                       "detail": f"No operation of any served API matches {scope['method']} {path} (unknown path, not an unknown id)"}
+            await _send_json(send_and_note, 404, problem)
+        self._note(scope, started, status_box[0], None, None, [])
+
+    def _index(self) -> dict[str, Any]:
+        return {"apis": [{"name": s.name, "title": s.title, "prefix": s.prefix, "docs": f"{s.prefix}/ui/",
+                          "operations": len(s.operations)} for s in self.router.specs], "admin": "/__flowmock/"}
+
+    def _note(self, scope: Scope, started: float, status: int, match: Match | None, tenant: str | None,
+              errors: list[dict[str, str]]) -> None:
+        self.journal.add(JournalEntry(
+            seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            method=scope["method"], path=scope["path"], query=scope.get("query_string", b"").decode("latin-1"),
+            operation_id=match.operation.operation_id if match else None, api=match.spec.name if match else None,
+            status=status, duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=tenant, errors=errors,
+        ))
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = [False]
+
+    async def receive() -> Message:
+        if not sent[0]:
+            sent[0] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _request_data(scope: Scope, match: Match, body: bytes) -> RequestData:
+    from urllib.parse import parse_qsl
+
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    cookies = {}
+    for part in headers.get("cookie", "").split(";"):
+        if "=" in part:
+            key, value = part.split("=", 1)
+            cookies[key.strip()] = value.strip()
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    content_type = headers.get("content-type", "application/json" if body else "")
+    return RequestData(scope["method"].lower(), match.spec_path, match.path_params, query, headers, cookies, body,
+                       content_type, scope["path"])
+
+
+async def _send_bytes(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()] + [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_json(send: Send, status: int, payload: Any, headers: dict[str, str] | None = None,
+                     content_type: str = "application/problem+json") -> None:
+    body = json.dumps(payload).encode()
+    raw = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def load_specs(config: ServerConfig) -> list[Spec]:
+    """Load the configured specs, or every bundled one; names are made unique."""
+    paths = list(config.specs) or bundled_spec_paths()
+    specs: list[Spec] = []
+    names: set[str] = set()
+    for path in paths:
+        spec = load_spec(path)
+        name, n = spec.name, 2
+        while name in names:
+            name, n = f"{spec.name}-{n}", n + 1
+        if name != spec.name:
+            spec = Spec(name, spec.doc, spec.source)
+        names.add(name)
+        specs.append(spec)
+    return specs
+
+
+def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Store | None = None) -> FlowmockApp:
+    """Build the whole server for a config (specs are loaded unless given)."""
+    specs = specs if specs is not None else load_specs(config)
+    store = store or Store()
+    journal = Journal(config.journal_size)
+    engine = Engine(config, specs, store)
+    router = Router(specs)
+    middlewares = [m for m in ConnexionMiddleware.default_middlewares
+                   if m not in (SecurityMiddleware, RequestValidationMiddleware, ResponseValidationMiddleware)]
+    connexion_app = AsyncApp(__name__, middlewares=middlewares)
+    for spec in specs:
+        doc = copy.deepcopy(spec.doc)
+        doc["servers"] = [{"url": spec.prefix + spec.server_base}]
+        connexion_app.add_api(doc, base_path=spec.prefix + spec.server_base, name=spec.name,
+                              resolver=_EngineResolver(engine), swagger_ui_options=None)
+    holder: dict[str, FlowmockApp] = {}
+    connexion_app.add_api(admin_spec(), base_path="/__flowmock", name="__flowmock", resolver=AdminResolver(lambda: holder["app"]))
+    dispatcher = _Dispatcher(router, connexion_app, connexion_app, journal, engine)
+    asgi: ASGIApp = CORSMiddleware(dispatcher, allow_origins=list(config.cors_origins), allow_methods=["*"],
+                                   allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate", "Allow"])
+    app = FlowmockApp(config, specs, router, engine, store, journal, asgi)
+    holder["app"] = app
+    return app

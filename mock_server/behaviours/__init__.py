@@ -1,0 +1,35 @@
+"""Per-API domain rules layered over the generic store: one module per bundled API.
+
+A behaviour is a function `(call, default) -> Outcome`: it may inspect or change the call, run
+`default(call)` (the generic stateful behaviour) and adjust the outcome, or answer on its own.
+Behaviours are registered per spec name and operationId; the engine only looks them up.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from mock_server.crud import Call, Outcome
+
+Default = Callable[[Call], Outcome]
+Behaviour = Callable[[Call, Default], Outcome]
+
+# spec name -> module (in this package) that defines BEHAVIOURS: dict[operationId, Behaviour]
+_MODULES = {
+    "workflow-definitions": "workflow_definitions",
+    "workflow-executions": "workflow_executions",
+    "automation": "automation",
+    "workspace-workflows": "workspace_workflows",
+}
+
+
+def behaviours_for(spec_name: str) -> dict[str, Behaviour]:
+    """The behaviours registered for a spec (empty for specs we know nothing about)."""
+    module_name = _MODULES.get(spec_name)
+    if module_name is None:
+        return {}
+    try:
+        module = import_module(f"{__name__}.{module_name}")
+    except ModuleNotFoundError:
+        return {}
+    return dict(getattr(module, "BEHAVIOURS", {}))

@@ -1,0 +1,93 @@
+"""The `flowmock` command: serve, plus the subcommands other packages register."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from mock_server.config import ServerConfig, parse_clock, parse_latency
+from mock_server.errors import ConfigError, SpecLoadError
+
+
+def _serve_parser(sub: Any) -> None:
+    p = sub.add_parser("serve", help="serve every bundled spec (or --spec ...) as a stateful mock")
+    p.add_argument("--spec", action="append", type=Path, default=[], help="an OpenAPI 3.0/3.1 file (repeatable); default: the bundled specs")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=4010)
+    p.add_argument("--seed", type=int, help="make ids, timestamps and generated data deterministic")
+    p.add_argument("--clock", help="start the logical clock at this instant (ISO 8601), e.g. 2025-01-01T00:00:00Z")
+    p.add_argument("--dynamic", action="store_true", help="generate responses instead of using spec examples")
+    p.add_argument("--strict-responses", action="store_true", help="answer 500 when a mock response breaks the spec")
+    p.add_argument("--no-auth", action="store_true", help="do not require bearer tokens")
+    p.add_argument("--accept-tokens", help="comma-separated tokens accepted; others get 401")
+    p.add_argument("--isolate-by", help="'token' or 'header:NAME': a separate store per token or header value")
+    p.add_argument("--cors-origin", action="append", default=[], help="allowed CORS origin (repeatable); default any")
+    p.add_argument("--latency", help="added latency per request, MIN-MAX milliseconds, e.g. 50-200")
+    p.add_argument("--fail-rate", type=float, default=0.0, help="fraction of requests answered with an injected 500")
+    p.add_argument("--locale", default="en_US", help="Faker locale for generated data")
+    p.add_argument("--fixtures", type=Path, help="a fixtures directory to load as the initial state")
+    p.add_argument("--replay", action="append", type=Path, default=[], help="a cassette to replay (repeatable)")
+    p.add_argument("--replay-strict", action="store_true", help="a request no cassette matches gets 404 instead of the mock")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=_serve)
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    """Turn parsed `serve` arguments into a ServerConfig."""
+    return ServerConfig(
+        specs=tuple(args.spec), host=args.host, port=args.port, seed=args.seed,
+        clock=parse_clock(args.clock) if args.clock else None, dynamic=args.dynamic,
+        strict_responses=args.strict_responses, auth=not args.no_auth,
+        accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
+        isolate_by=args.isolate_by, cors_origins=tuple(args.cors_origin) or ("*",),
+        latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
+        locale=args.locale, fixtures_dir=args.fixtures, replay=tuple(args.replay), replay_strict=args.replay_strict,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mock_server.app import create_app
+
+    config = config_from_args(args)
+    app = create_app(config)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    print(app.banner(f"http://{config.host}:{config.port}"), flush=True)  # noqa: T201
+    uvicorn.run(app.asgi, host=config.host, port=config.port, log_level=args.log_level.lower(), access_log=False, lifespan="off")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every registered subcommand."""
+    parser = argparse.ArgumentParser(prog="flowmock", description="Stateful mock server and contract harness for OpenAPI specs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    for register in _registered():
+        register(sub)
+    return parser
+
+
+def _registered() -> list[Any]:
+    registrations: list[Any] = []
+    return registrations
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `flowmock` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SpecLoadError as exc:
+        print(f"flowmock: cannot load spec {exc.path}\n  where:   {exc.place or '-'}\n  problem: {exc.problem}", file=sys.stderr)  # noqa: T201
+        return 2
+    except ConfigError as exc:
+        print(f"flowmock: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

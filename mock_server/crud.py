@@ -1,0 +1,428 @@
+"""The generic stateful behaviour: create, read, list, search, update, replace, delete, duplicate."""
+from __future__ import annotations
+
+import base64
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_server.errors import FieldError, HttpProblem
+from mock_server.generate import merge_all_of
+from mock_server.negotiate import success_status
+from mock_server.resources import Action, id_field
+from mock_server.spec import Operation, Spec
+from mock_server.store import TenantState, bucket_key
+
+Generate = Callable[[Any, str], Any]  # (schema, mode) -> value
+_PAGE_SIZE = ("size", "limit", "per_page", "perpage", "pagesize", "page_size", "max_results", "maxresults", "count")
+_OFFSET = ("from", "offset", "skip", "start")
+_PAGE = ("page", "page_number", "pagenumber")
+_CURSOR = ("cursor", "next_token", "nexttoken", "page_token", "pagetoken", "continuation_token", "after")
+_ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "values", "list")
+_COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
+_NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken", "next_page_token")
+_CREATED = re.compile(r"(created|creation|inserted)(at|time|date|on|_at|_time)?$", re.I)
+_UPDATED = re.compile(r"(updated|modified|lastupdate|last_update|changed)(at|time|date|on|_at|_time|d)?", re.I)
+
+
+@dataclass
+class Call:
+    """One request as the behaviour layer sees it."""
+
+    spec: Spec
+    op: Operation
+    action: Action
+    path_params: dict[str, str]
+    query: list[tuple[str, str]]
+    body: Any
+    state: TenantState
+    now_iso: str
+    generate: Generate
+    request_path: str = ""
+
+
+@dataclass
+class Outcome:
+    """What to answer: a status, a JSON body (None for no body) and extra headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResourceModel:
+    """A stored resource: its item schema and id field, shared by every operation on it."""
+
+    key: str
+    schema: dict[str, Any]
+    id_field: str
+    id_schema: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """A readable name: the last literal path segment."""
+        literal = [s for s in self.key.strip("/").split("/") if not s.startswith("{")]
+        return literal[-1] if literal else self.key
+
+
+def success_schema(spec: Spec, op: Operation, status: int | None = None) -> dict[str, Any] | None:
+    """The JSON schema of the operation's success response (merged allOf), if any."""
+    responses = op.definition.get("responses") or {}
+    codes = [str(status)] if status else sorted(c for c in responses if str(c).startswith("2"))
+    for code in codes:
+        response = spec.resolve(responses.get(code) or {})
+        for ctype, media in (response.get("content") or {}).items():
+            if "json" in ctype and "schema" in media:
+                return merge_all_of(media["schema"], spec.resolve)
+    return None
+
+
+def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceModel]:
+    """One model per stored resource, from its read (else create) response schema."""
+    candidates: dict[str, list[tuple[int, Operation, Action]]] = {}
+    rank = {"read": 0, "create": 1, "replace": 2, "update": 3}
+    for op in spec.operations:
+        action = actions[op.operation_id]
+        if action.kind in rank:
+            candidates.setdefault(action.resource, []).append((rank[action.kind], op, action))
+    models: dict[str, ResourceModel] = {}
+    for resource in {a.resource for a in actions.values() if a.stateful}:
+        schema: dict[str, Any] | None = None
+        item_param = None
+        for _, op, action in sorted(candidates.get(resource, []), key=lambda t: t[0]):
+            item_param = item_param or action.item_param
+            schema = schema or success_schema(spec, op)
+            if schema and schema.get("type", "object") == "object":
+                break
+        if not schema or schema.get("type", "object") != "object":
+            schema = {"type": "object"}
+        ident = id_field(spec, schema, item_param)
+        id_schema = spec.resolve((schema.get("properties") or {}).get(ident) or {"type": "string"})
+        models[resource] = ResourceModel(resource, schema, ident, id_schema)
+    return models
+
+
+class Crud:
+    """Runs stateful actions against the store for one spec."""
+
+    def __init__(self, spec: Spec, actions: dict[str, Action]) -> None:
+        self.spec = spec
+        self.actions = actions
+        self.models = build_models(spec, actions)
+
+    # ---- entry point ----
+    def execute(self, call: Call) -> Outcome:
+        """Run the call's action and return what to answer."""
+        model = self.models[call.action.resource]
+        handler = getattr(self, "_" + call.action.kind.replace("-", "_"))
+        self._check_parents(call, model)
+        return handler(call, model)
+
+    # ---- helpers ----
+    def bucket(self, call: Call, model: ResourceModel) -> dict[str, Any]:
+        """The collection this call works on (partitioned by parent ids)."""
+        parents = tuple(str(call.path_params.get(p, "")) for p in call.action.parent_params)
+        return call.state.bucket(bucket_key(self.spec.name, model.key, parents))
+
+    def _check_parents(self, call: Call, model: ResourceModel) -> None:
+        segments = model.key.strip("/").split("/")
+        for index in range(len(segments) - 1, 0, -1):
+            seg = segments[index]
+            if not (seg.startswith("{") and seg.endswith("}")):
+                continue
+            parent_key = "/" + "/".join(segments[:index])
+            param = seg[1:-1]
+            if parent_key in self.models and param in call.path_params:
+                parent = self.models[parent_key]
+                if call.state.find(self.spec.name, parent_key, str(call.path_params[param])) is None:
+                    raise _not_found(parent, param, call.path_params[param])
+            break
+
+    def _item(self, call: Call, model: ResourceModel) -> tuple[str, Any]:
+        param = call.action.item_param or ""
+        key = str(call.path_params.get(param, ""))
+        bucket = self.bucket(call, model)
+        if key in bucket:
+            return key, bucket[key]
+        raise _not_found(model, param, key)
+
+    def _new_id(self, call: Call, model: ResourceModel) -> Any:
+        kind = model.id_schema.get("type")
+        if kind in ("integer", "number"):
+            existing = [int(k) for k in self.bucket(call, model) if str(k).lstrip("-").isdigit()]
+            seen = [int(o.get(model.id_field)) for o in call.state.objects(self.spec.name, model.key)
+                    if isinstance(o, dict) and isinstance(o.get(model.id_field), int)]
+            return max([0, *existing, *seen]) + 1
+        value = call.generate({**model.id_schema, "readOnly": False, "example": None} if "example" in model.id_schema else model.id_schema, "id")
+        if model.id_schema.get("format") in (None, "") and not model.id_schema.get("pattern") and not model.id_schema.get("enum"):
+            value = call.generate({"type": "string", "format": "uuid"}, "id")
+        return value
+
+    def _fill(self, call: Call, model: ResourceModel, body: dict[str, Any], creating: bool) -> dict[str, Any]:
+        """Body plus what the server sets: required fields the client omitted, readOnly fields, defaults, timestamps."""
+        props: dict[str, Any] = model.schema.get("properties") or {}
+        required = set(model.schema.get("required") or [])
+        generated = call.generate(model.schema, "response") if creating else {}
+        out: dict[str, Any] = {}
+        for name, sub in props.items():
+            sub = self.spec.resolve(sub)
+            if name in body:
+                continue
+            if creating and name in generated and (name in required or sub.get("readOnly") or "default" in sub):
+                out[name] = sub["default"] if "default" in sub and name not in required else generated[name]
+        out.update({k: v for k, v in body.items()})
+        for name, sub in props.items():
+            sub = self.spec.resolve(sub)
+            if sub.get("format") == "date-time" or sub.get("type") == "string" and _CREATED.search(name) or _UPDATED.search(name):
+                if sub.get("type") not in (None, "string"):
+                    continue
+                if creating and _CREATED.search(name) and name not in body:
+                    out[name] = call.now_iso
+                elif _UPDATED.search(name) and name not in body and (name in out or creating):
+                    out[name] = call.now_iso
+        return _strip(out, props, self.spec, "writeOnly")
+
+    def _present(self, call: Call, model: ResourceModel, obj: Any, status: int | None = None) -> Any:
+        """The stored object when the response describes it, otherwise a generated body carrying its id."""
+        schema = success_schema(self.spec, call.op, status)
+        if schema is None:
+            return None
+        props = schema.get("properties") or {}
+        if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
+            return _strip(copy.deepcopy(obj), props, self.spec, "writeOnly")
+        body = call.generate(schema, "response")
+        if isinstance(body, dict) and model.id_field in props and isinstance(obj, dict):
+            body[model.id_field] = obj.get(model.id_field)
+        return body
+
+    @staticmethod
+    def _same_schema(schema: dict[str, Any], model: ResourceModel) -> bool:
+        return set(schema.get("properties") or {}) == set(model.schema.get("properties") or {}) and bool(schema.get("properties"))
+
+    # ---- actions ----
+    def _create(self, call: Call, model: ResourceModel) -> Outcome:
+        body = call.body if isinstance(call.body, dict) else {}
+        obj = self._fill(call, model, body, creating=True)
+        supplied = body.get(model.id_field)
+        bucket = self.bucket(call, model)
+        if supplied is not None and str(supplied) in bucket:
+            raise HttpProblem(409, "Conflict", f"{model.label} with {model.id_field} '{supplied}' already exists",
+                              [FieldError("body", model.id_field, "already exists")])
+        ident = supplied if supplied is not None else self._new_id(call, model)
+        obj[model.id_field] = ident
+        obj.update(call.action.set_fields)
+        bucket[str(ident)] = obj
+        call.state.tick()
+        status = success_status(call.op)
+        headers = {"Location": f"{call.request_path.rstrip('/')}/{ident}"} if call.request_path and call.action.kind == "create" else {}
+        return Outcome(status, self._present(call, model, obj, status), headers)
+
+    def _read(self, call: Call, model: ResourceModel) -> Outcome:
+        _, obj = self._item(call, model)
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, obj, status))
+
+    def _update(self, call: Call, model: ResourceModel) -> Outcome:
+        key, obj = self._item(call, model)
+        patch = call.body if isinstance(call.body, dict) else {}
+        patch = {k: v for k, v in patch.items() if k != model.id_field}
+        merged = _merge(copy.deepcopy(obj), patch)
+        merged.update(call.action.set_fields)
+        call.state.tick()
+        updated = self._fill(call, model, merged, creating=False)
+        self.bucket(call, model)[key] = updated
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, updated, status))
+
+    def _replace(self, call: Call, model: ResourceModel) -> Outcome:
+        key, obj = self._item(call, model)
+        body = call.body if isinstance(call.body, dict) else {}
+        props = model.schema.get("properties") or {}
+        kept = {k: v for k, v in obj.items() if k == model.id_field or self.spec.resolve(props.get(k) or {}).get("readOnly")
+                or _CREATED.search(k)}
+        replaced = {**{k: v for k, v in obj.items() if k in (model.schema.get("required") or []) and k not in body}, **body, **kept}
+        replaced.update(call.action.set_fields)
+        call.state.tick()
+        replaced = self._fill(call, model, replaced, creating=False)
+        self.bucket(call, model)[key] = replaced
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, replaced, status))
+
+    def _delete(self, call: Call, model: ResourceModel) -> Outcome:
+        key, obj = self._item(call, model)
+        del self.bucket(call, model)[key]
+        call.state.tick()
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, obj, status))
+
+    def _duplicate(self, call: Call, model: ResourceModel) -> Outcome:
+        _, obj = self._item(call, model)
+        copy_ = copy.deepcopy(obj)
+        if isinstance(call.body, dict):
+            copy_.update({k: v for k, v in call.body.items() if k in (model.schema.get("properties") or {})})
+        elif isinstance(copy_.get("name"), str):
+            copy_["name"] = copy_["name"] + " (copy)"
+        ident = self._new_id(call, model)
+        copy_[model.id_field] = ident
+        for name in copy_:
+            if _CREATED.search(name) or _UPDATED.search(name):
+                copy_[name] = call.now_iso
+        self.bucket(call, model)[str(ident)] = copy_
+        call.state.tick()
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, copy_, status))
+
+    def _list(self, call: Call, model: ResourceModel) -> Outcome:
+        items = list(self.bucket(call, model).values())
+        items = self._filter(items, model, dict(call.query), self._query_defaults(call))
+        return self._page(call, model, items, dict(call.query))
+
+    def _search(self, call: Call, model: ResourceModel) -> Outcome:
+        body = call.body if isinstance(call.body, dict) else {}
+        criteria: dict[str, Any] = {}
+        for key, value in body.items():
+            if isinstance(value, dict) and key not in (model.schema.get("properties") or {}):
+                criteria.update(value)
+            else:
+                criteria[key] = value
+        items = list(call.state.objects(self.spec.name, model.key)) if not call.action.parent_params else list(self.bucket(call, model).values())
+        items = self._filter(items, model, criteria, {})
+        paging = {**dict(call.query), **{k: v for k, v in body.items() if not isinstance(v, (dict, list))}}
+        return self._page(call, model, items, paging)
+
+    def _batch_get(self, call: Call, model: ResourceModel) -> Outcome:
+        ids = _first_id_list(call.body)
+        found = [call.state.find(self.spec.name, model.key, str(i)) for i in ids]
+        return self._page(call, model, [f for f in found if f is not None], {})
+
+    def _query_defaults(self, call: Call) -> dict[str, Any]:
+        defaults = {}
+        for param in call.op.parameters:
+            param = self.spec.resolve(param)
+            schema = self.spec.resolve(param.get("schema") or {})
+            if param.get("in") == "query" and "default" in schema:
+                defaults[param["name"]] = schema["default"]
+        return defaults
+
+    def _filter(self, items: list[Any], model: ResourceModel, criteria: dict[str, Any], defaults: dict[str, Any]) -> list[Any]:
+        props = model.schema.get("properties") or {}
+        wanted = {k: v for k, v in {**defaults, **criteria}.items() if k in props and not isinstance(v, (dict, list)) and v is not None}
+        if not wanted:
+            return items
+
+        def keep(item: Any) -> bool:
+            for key, value in wanted.items():
+                actual = item.get(key) if isinstance(item, dict) else None
+                if actual is None and key in defaults and key not in criteria and value in (False, "false"):
+                    continue
+                if _text(actual) != _text(value):
+                    return False
+            return True
+
+        return [i for i in items if keep(i)]
+
+    def _page(self, call: Call, model: ResourceModel, items: list[Any], paging: dict[str, Any]) -> Outcome:
+        lowered = {k.lower(): v for k, v in paging.items()}
+        size = _int(next((lowered[k] for k in _PAGE_SIZE if k in lowered), None))
+        offset = _int(next((lowered[k] for k in _OFFSET if k in lowered), None)) or 0
+        page = _int(next((lowered[k] for k in _PAGE if k in lowered), None))
+        cursor = next((lowered[k] for k in _CURSOR if k in lowered), None)
+        if cursor:
+            offset = _decode_cursor(str(cursor))
+        elif page and size:
+            offset = (page - 1) * size
+        total = len(items)
+        window = items[offset: offset + size] if size is not None else items[offset:]
+        next_cursor = _encode_cursor(offset + len(window)) if size is not None and offset + len(window) < total else None
+        status = success_status(call.op)
+        schema = success_schema(self.spec, call.op, status) or {"type": "array"}
+        props = schema.get("properties") or {}
+        rendered = [_strip(copy.deepcopy(i), model.schema.get("properties") or {}, self.spec, "writeOnly") for i in window]
+        if schema.get("type") == "array" or not props:
+            return Outcome(status, rendered)
+        envelope = self._envelope(call, schema, rendered, total, next_cursor)
+        return Outcome(status, envelope)
+
+    def _envelope(self, call: Call, schema: dict[str, Any], items: list[Any], total: int, next_cursor: str | None) -> dict[str, Any]:
+        props = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        arrays = [n for n, s in props.items() if self.spec.resolve(s).get("type") == "array"]
+        target = next((n for n in _ARRAY_NAMES if n in arrays), None) or (arrays[0] if arrays else None)
+        body: dict[str, Any] = {}
+        generated: dict[str, Any] | None = None
+        for name, sub in props.items():
+            sub = self.spec.resolve(sub)
+            low = name.lower()
+            if name == target:
+                body[name] = items
+            elif low in _COUNT_NAMES and sub.get("type") in ("integer", "number"):
+                body[name] = total
+            elif low in _NEXT_NAMES and sub.get("type") == "string":
+                if next_cursor is not None:
+                    body[name] = next_cursor
+                elif name in required:
+                    body[name] = None if sub.get("nullable") else ""
+            elif name in required:
+                generated = generated if generated is not None else call.generate(schema, "response")
+                body[name] = generated.get(name) if isinstance(generated, dict) else None
+        return body
+
+
+def _not_found(model: ResourceModel, param: str, value: Any) -> HttpProblem:
+    return HttpProblem(
+        404, "Not Found", f"No {model.label} with {model.id_field} '{value}' exists",
+        [FieldError("path", param, f"unknown {model.label} id")], type="https://flowmock.dev/problems/unknown-resource",
+    )
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _strip(obj: Any, props: dict[str, Any], spec: Spec, flag: str) -> Any:
+    if not isinstance(obj, dict):
+        return obj
+    return {k: v for k, v in obj.items() if not spec.resolve(props.get(k) or {}).get(flag)}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return int(text.split(":", 1)[1]) if text.startswith("offset:") else 0
+    except (ValueError, UnicodeDecodeError):
+        return 0
+
+
+def _first_id_list(body: Any) -> list[Any]:
+    if isinstance(body, list):
+        return [i for i in body if isinstance(i, (str, int))]
+    if isinstance(body, dict):
+        for value in body.values():
+            if isinstance(value, list) and all(isinstance(i, (str, int)) for i in value):
+                return value
+    return []

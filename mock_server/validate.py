@@ -1,0 +1,134 @@
+"""Validate requests and responses against a spec with openapi-core, as FieldError lists.
+
+The server and the contract harness both use this module, so they never disagree.
+Security is not checked here (the server's auth layer owns it), and routing is already done:
+each call names the operation, so openapi-core's own path finding is skipped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from openapi_core.testing import MockRequest
+from openapi_core.validation.request.exceptions import MissingRequestBody, MissingRequiredRequestBody
+
+from mock_server.errors import FieldError
+from mock_server.spec import Operation, Spec
+
+
+@dataclass(frozen=True)
+class RequestData:
+    """The parts of an HTTP request that validation looks at."""
+
+    method: str
+    spec_path: str
+    path_params: dict[str, str]
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    cookies: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    content_type: str = ""
+    public_path: str = ""  # the path as the client sent it (root or prefixed)
+
+
+class UnsupportedMediaType(Exception):
+    """The request's content type is not one the operation accepts."""
+
+
+def validate_request(spec: Spec, op: Operation, req: RequestData) -> list[FieldError]:
+    """Return every problem with the request's parameters and body (not its credentials)."""
+    validator = spec.openapi.request_validator
+    path = validator.spec / "paths" / op.path
+    operation = path / op.method
+    mock = MockRequest(
+        "http://localhost", req.method, req.spec_path, view_args=req.path_params, args=req.query,  # type: ignore[arg-type]
+        headers=req.headers, cookies=req.cookies, data=req.body, content_type=req.content_type or "",
+    )
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    mock.parameters.query = ImmutableMultiDict(req.query)
+    errors: list[FieldError] = []
+    for exc in validator._iter_parameters_errors(mock, operation, path):
+        errors.extend(_parameter_errors(exc))
+    if req.body or op.definition.get("requestBody"):
+        for exc in validator._iter_body_errors(mock, operation):
+            if isinstance(exc, MissingRequestBody) and not isinstance(exc, MissingRequiredRequestBody):
+                continue
+            errors.extend(_body_errors(exc))
+    return errors
+
+
+def validate_response(spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str], mimetype: str) -> list[FieldError]:
+    """Return every way a response breaks the operation's documented responses."""
+    validator = spec.openapi.response_validator
+    operation = validator.spec / "paths" / op.path / op.method
+    errors: list[FieldError] = []
+    for exc in validator._iter_errors(status, body, headers, mimetype, operation):
+        cause = exc.__cause__
+        schema_errors = getattr(cause, "schema_errors", None)
+        if schema_errors:
+            errors.extend(_schema_field_errors("response", schema_errors))
+        else:
+            name = getattr(exc, "name", "")
+            errors.append(FieldError("response", name, _short(str(cause or exc))))
+    return errors
+
+
+def _parameter_errors(exc: Exception) -> list[FieldError]:
+    location = getattr(exc, "location", "query")
+    name = getattr(exc, "name", "")
+    cause = exc.__cause__
+    schema_errors = getattr(cause, "schema_errors", None)
+    if schema_errors:
+        return [FieldError(location, _join(name, e.absolute_path), _message(e)) for e in schema_errors]
+    if type(exc).__name__ == "MissingRequiredParameter":
+        return [FieldError(location, name, "required parameter is missing")]
+    return [FieldError(location, name, _short(str(cause or exc)))]
+
+
+def _body_errors(exc: Exception) -> list[FieldError]:
+    if isinstance(exc, MissingRequiredRequestBody):
+        return [FieldError("body", "", "request body is required")]
+    cause = exc.__cause__
+    kind = type(cause).__name__
+    if kind == "MediaTypeNotFound":
+        raise UnsupportedMediaType(_short(str(cause))) from exc
+    if kind == "MediaTypeDeserializeError":
+        return [FieldError("body", "", f"malformed body: {_short(str(cause))}")]
+    schema_errors = getattr(cause, "schema_errors", None)
+    if schema_errors:
+        return _schema_field_errors("body", schema_errors)
+    return [FieldError("body", "", _short(str(cause or exc)))]
+
+
+def _schema_field_errors(location: str, schema_errors: Any) -> list[FieldError]:
+    return [FieldError(location, _join("", e.absolute_path, e), _message(e)) for e in schema_errors]
+
+
+_REQUIRED = re.compile(r"'([^']+)' is a required property")
+
+
+def _join(prefix: str, path: Any, error: Any = None) -> str:
+    out = prefix
+    parts = list(path)
+    if error is not None and error.validator == "required":
+        found = _REQUIRED.match(error.message)
+        if found:
+            parts.append(found.group(1))
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(error: Any) -> str:
+    if error.validator == "oneOf" and "is valid under each of" in error.message:
+        return "matches more than one of the allowed shapes (oneOf)"
+    if error.validator == "oneOf":
+        return "matches none of the allowed shapes (oneOf)"
+    return _short(error.message)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
