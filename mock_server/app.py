@@ -215,7 +215,7 @@ def load_specs(config: ServerConfig) -> list[Spec]:
     specs: list[Spec] = []
     names: set[str] = set()
     for path in paths:
-        spec = load_spec(path)
+        spec = load_spec(path, validate=bool(config.specs))
         name, n = spec.name, 2
         while name in names:
             name, n = f"{spec.name}-{n}", n + 1

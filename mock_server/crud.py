@@ -80,6 +80,26 @@ def success_schema(spec: Spec, op: Operation, status: int | None = None) -> dict
     return None
 
 
+def effective_schema(spec: Spec, schema: dict[str, Any], obj: Any) -> dict[str, Any]:
+    """For a oneOf/anyOf schema, the (merged) branch `obj` belongs to: by discriminator tag, else by required fields."""
+    union = schema.get("oneOf") or schema.get("anyOf")
+    if not union:
+        return schema
+    disc = schema.get("discriminator") or {}
+    tag = obj.get(disc.get("propertyName", "")) if isinstance(obj, dict) and disc else None
+    if tag is not None and str(tag) in (disc.get("mapping") or {}):
+        return merge_all_of({"$ref": disc["mapping"][str(tag)]}, spec.resolve)
+    branches = [merge_all_of(b, spec.resolve) for b in union]
+    keys = set(obj) if isinstance(obj, dict) else set()
+    for branch in branches:
+        tag_schema = (branch.get("properties") or {}).get(disc.get("propertyName", ""), {})
+        if tag is not None and tag not in (spec.resolve(tag_schema).get("enum") or [tag]):
+            continue
+        if set(branch.get("required") or []) <= keys:
+            return branch
+    return branches[0] if branches else schema
+
+
 def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceModel]:
     """One model per stored resource, from its read (else create) response schema."""
     candidates: dict[str, list[tuple[int, Operation, Action]]] = {}
@@ -163,9 +183,10 @@ class Crud:
 
     def _fill(self, call: Call, model: ResourceModel, body: dict[str, Any], creating: bool) -> dict[str, Any]:
         """Body plus what the server sets: required fields the client omitted, readOnly fields, defaults, timestamps."""
-        props: dict[str, Any] = model.schema.get("properties") or {}
-        required = set(model.schema.get("required") or [])
-        generated = call.generate(model.schema, "response") if creating else {}
+        schema = effective_schema(self.spec, model.schema, body)
+        props: dict[str, Any] = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        generated = call.generate(schema, "response") if creating else {}
         out: dict[str, Any] = {}
         for name, sub in props.items():
             sub = self.spec.resolve(sub)
@@ -190,6 +211,7 @@ class Crud:
         schema = success_schema(self.spec, call.op, status)
         if schema is None:
             return None
+        schema = effective_schema(self.spec, schema, obj)
         props = schema.get("properties") or {}
         if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
             return _strip(copy.deepcopy(obj), props, self.spec, "writeOnly")
@@ -198,9 +220,9 @@ class Crud:
             body[model.id_field] = obj.get(model.id_field)
         return body
 
-    @staticmethod
-    def _same_schema(schema: dict[str, Any], model: ResourceModel) -> bool:
-        return set(schema.get("properties") or {}) == set(model.schema.get("properties") or {}) and bool(schema.get("properties"))
+    def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
+        mine = effective_schema(self.spec, model.schema, {})
+        return set(schema.get("properties") or {}) == set(mine.get("properties") or {}) and bool(schema.get("properties"))
 
     # ---- actions ----
     def _create(self, call: Call, model: ResourceModel) -> Outcome:

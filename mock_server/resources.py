@@ -102,12 +102,22 @@ def infer_action(spec: Spec, op: Operation, item_collections: set[str]) -> Actio
             item_param = None
     if resource_override:
         resource = resource_override
+        item_param = _param_after(op.path, resource) if kind not in ("create", "list", "search", "batch-get") else None
     if kind == "generate":
         return Action("generate")
     if kind in ("create", "list", "search", "batch-get"):
         item_param = None
     parents = tuple(p for p in _PARAM.findall(resource))
     return Action(kind, resource, item_param, parents, set_fields)
+
+
+def _param_after(path: str, resource: str) -> str | None:
+    """The item parameter of `resource` in `path`: the one right after the collection path, else the last one."""
+    segs, base = _segments(path), [_PARAM.sub("{}", s) for s in _segments(resource)]
+    if [_PARAM.sub("{}", s) for s in segs[: len(base)]] == base and len(segs) > len(base) and _is_param(segs[len(base)]):
+        return segs[len(base)][1:-1]
+    params = [s[1:-1] for s in segs if _is_param(s)]
+    return params[-1] if params else None
 
 
 def infer_actions(spec: Spec) -> dict[str, Action]:

@@ -1,0 +1,1 @@
+"""The OpenAPI documents flowmock ships (importable as `flowmock_specs`)."""
