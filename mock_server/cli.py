@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,8 @@ def _registered() -> list[Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `flowmock` console script."""
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # third-party import-time noise, not for users
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

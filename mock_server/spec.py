@@ -191,8 +191,8 @@ def load_spec(path: Path, name: str | None = None, validate: bool = True) -> Spe
         try:
             validate_openapi(doc)
         except OpenAPIValidationError as exc:
-            place = "/".join(str(p) for p in exc.absolute_path) or "document root"
-            raise SpecLoadError(str(path), place, f"invalid OpenAPI: {exc.message}") from None
+            place = " > ".join(str(p) for p in exc.absolute_path) or "document root"
+            raise SpecLoadError(str(path), place, f"invalid OpenAPI: {exc.message.splitlines()[0]}") from None
     return Spec(name or spec_name_for(path), doc, str(path))
 
 
