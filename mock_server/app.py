@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import re
 import json
@@ -91,7 +92,9 @@ class _Dispatcher:
 
     def __init__(self, router: Router, connexion_app: ASGIApp, admin: ASGIApp, journal: Journal, engine: Engine) -> None:
         self.router, self.connexion_app, self.admin, self.journal, self.engine = router, connexion_app, admin, journal, engine
-        self.passthrough = tuple(f"{spec.prefix}{spec.server_base}/{tail}" for spec in router.specs for tail in ("ui", "openapi.json", "openapi.yaml"))
+        self.passthrough = tuple(f"{spec.prefix}{spec.server_base}/ui" for spec in router.specs)
+        self.documents = {f"{spec.prefix}{spec.server_base}/openapi.json": functools.cache(functools.partial(served_document, spec))
+                          for spec in router.specs}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,6 +103,10 @@ class _Dispatcher:
         path: str = scope["path"]
         if path == "/__flowmock" or path.startswith("/__flowmock/"):
             await self.admin(scope, receive, send)
+            return
+        document = self.documents.get(path)
+        if document is not None:
+            await _send_bytes(send, 200, document(), {"Content-Type": "application/json"})
             return
         if path.startswith(self.passthrough):
             await self.connexion_app(scope, receive, send)
@@ -209,6 +216,30 @@ async def _send_json(send: Send, status: int, payload: Any, headers: dict[str, s
     await send({"type": "http.response.body", "body": body})
 
 
+def routing_document(spec: Spec) -> dict[str, Any]:
+    """The slice of a spec Connexion needs to route: paths, methods, operationIds, path parameters.
+
+    Validation and documentation use the full spec (openapi-core; `/openapi.json` is served from it),
+    so Connexion never re-validates a large document and 3.1 documents route too.
+    """
+    paths: dict[str, Any] = {}
+    for op in spec.operations:
+        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for n in re.findall(r"\{([^}/]+)\}", op.path)]
+        paths.setdefault(op.path, {})[op.method] = {
+            "operationId": op.operation_id, "parameters": params, "responses": {"default": {"description": "see the full spec"}}}
+    return {"openapi": "3.0.3", "info": {"title": spec.title, "version": str(spec.doc.get("info", {}).get("version", "1"))},
+            "paths": paths}
+
+
+def served_document(spec: Spec) -> bytes:
+    """The full spec as JSON, with servers pointing at its flowmock prefix (what Swagger UI loads)."""
+    doc = copy.deepcopy(spec.doc)
+    doc["servers"] = [{"url": spec.prefix + spec.server_base, "description": "flowmock (prefixed)"},
+                      {"url": spec.server_base or "/", "description": "flowmock (production paths)"}]
+    return json.dumps(doc).encode()
+
+
 def load_specs(config: ServerConfig) -> list[Spec]:
     """Load the configured specs, or every bundled one; names are made unique."""
     paths = list(config.specs) or bundled_spec_paths()
@@ -237,10 +268,8 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
                    if m not in (SecurityMiddleware, RequestValidationMiddleware, ResponseValidationMiddleware)]
     connexion_app = AsyncApp(__name__, middlewares=middlewares)
     for spec in specs:
-        doc = copy.deepcopy(spec.doc)
-        doc["servers"] = [{"url": spec.prefix + spec.server_base}]
-        connexion_app.add_api(doc, base_path=spec.prefix + spec.server_base, name=spec.name,
-                              resolver=_EngineResolver(engine), swagger_ui_options=None)
+        connexion_app.add_api(routing_document(spec), base_path=spec.prefix + spec.server_base, name=spec.name,
+                              resolver=_EngineResolver(engine))
     holder: dict[str, FlowmockApp] = {}
     connexion_app.add_api(admin_spec(), base_path="/__flowmock", name="__flowmock", resolver=AdminResolver(lambda: holder["app"]))
     dispatcher = _Dispatcher(router, connexion_app, connexion_app, journal, engine)

@@ -194,16 +194,15 @@ class Crud:
                 continue
             if creating and name in generated and (name in required or sub.get("readOnly") or "default" in sub):
                 out[name] = sub["default"] if "default" in sub and name not in required else generated[name]
-        out.update({k: v for k, v in body.items()})
+        out.update(body)
         for name, sub in props.items():
             sub = self.spec.resolve(sub)
-            if sub.get("format") == "date-time" or sub.get("type") == "string" and _CREATED.search(name) or _UPDATED.search(name):
-                if sub.get("type") not in (None, "string"):
-                    continue
-                if creating and _CREATED.search(name) and name not in body:
-                    out[name] = call.now_iso
-                elif _UPDATED.search(name) and name not in body and (name in out or creating):
-                    out[name] = call.now_iso
+            if sub.get("type") not in (None, "string") or not (sub.get("format") == "date-time" or sub.get("type") == "string"):
+                continue
+            if creating and _CREATED.search(name) and name not in body:
+                out[name] = call.now_iso
+            elif _UPDATED.search(name) and (creating and name not in body or not creating):
+                out[name] = call.now_iso
         return _strip(out, props, self.spec, "writeOnly")
 
     def _present(self, call: Call, model: ResourceModel, obj: Any, status: int | None = None) -> Any:

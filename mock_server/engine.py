@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from http import HTTPStatus
 import json
 import logging
 import random
@@ -176,6 +177,11 @@ class Engine:
             if prefs.example:
                 raise HttpProblem(400, "Bad Request", f"No example named '{prefs.example}' for {op.operation_id} {status}",
                                   [FieldError("header", "Prefer", "unknown example")])
+        if status >= 400:
+            simulated = HttpProblem(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error",
+                                    f"Simulated {status} response for {op.operation_id} (Prefer: code={status})")
+            if not self._problem(spec, op, simulated, "").errors:
+                raise simulated
         if "schema" not in media:
             return Outcome(status, None)
         return Outcome(status, self._generator(op, state, dynamic)(media["schema"], "response"))

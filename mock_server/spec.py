@@ -193,10 +193,15 @@ def load_spec(path: Path, name: str | None = None, validate: bool = True) -> Spe
         except OpenAPIValidationError as exc:
             place = " > ".join(str(p) for p in exc.absolute_path) or "document root"
             raise SpecLoadError(str(path), place, f"invalid OpenAPI: {exc.message.splitlines()[0]}") from None
-    return Spec(name or spec_name_for(path), doc, str(path))
+    return Spec(name or spec_name_for(path, doc), doc, str(path))
 
 
-def spec_name_for(path: Path) -> str:
-    """A URL-safe name from the file name: `specs/workflow-executions.yaml` -> `workflow-executions`."""
+_GENERIC_STEMS = {"openapi", "swagger", "spec", "api", "index", "schema"}
+
+
+def spec_name_for(path: Path, doc: dict[str, Any] | None = None) -> str:
+    """A URL-safe name: the file stem (`workflow-executions.yaml`), or the title when the stem says nothing (`openapi.yaml`)."""
     stem = path.name.split(".")[0]
+    if stem.lower() in _GENERIC_STEMS and doc is not None:
+        stem = str(doc.get("info", {}).get("title") or stem)
     return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-").lower() or "api"
