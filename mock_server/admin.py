@@ -56,7 +56,7 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
         except ValueError as exc:
             return {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": str(exc)}, 400, \
                 {"Content-Type": "application/problem+json"}
-        return {"tenants": len(body.get("tenants", {}))}
+        return {"tenants": len(body.get("tenants", {}))}, 200, {"Content-Type": "application/json"}
 
     async def getJournal(operation: str | None = None, status: int | None = None, limit: int | None = None) -> Any:  # noqa: N802
         return [e.as_dict() for e in get_app().journal.query(operation, status, limit)]

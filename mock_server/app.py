@@ -27,6 +27,7 @@ from mock_server.admin import AdminResolver, admin_spec
 from mock_server.config import ServerConfig
 from mock_server.engine import Engine
 from mock_server.journal import Journal, JournalEntry
+from mock_server.replay import ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, NoRoute, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.store import Store
@@ -275,6 +276,8 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     dispatcher = _Dispatcher(router, connexion_app, connexion_app, journal, engine)
     asgi: ASGIApp = CORSMiddleware(dispatcher, allow_origins=list(config.cors_origins), allow_methods=["*"],
                                    allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate", "Allow"])
+    if config.replay:
+        asgi = ReplayMiddleware(asgi, list(config.replay), config.replay_strict)
     app = FlowmockApp(config, specs, router, engine, store, journal, asgi)
     holder["app"] = app
     return app

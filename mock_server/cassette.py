@@ -433,7 +433,7 @@ def _redact_body(body: bytes, ctype: str, fields: frozenset[str]) -> bytes:
     if not body:
         return body
     parsed = parse_json_body(body, ctype)
-    if parsed is not _NOT_JSON:
+    if parsed is not NOT_JSON:
         new, changed = redact_json(parsed, fields)
         if not changed:
             return body
@@ -483,18 +483,18 @@ def scrub(interaction: Interaction, redaction: Redaction) -> Interaction:
 
 # ---------------------------------------------------------------- matchers
 
-_NOT_JSON: Any = object()
+NOT_JSON: Any = object()
 
 
 def parse_json_body(body: bytes, ctype: str) -> Any:
     """The parsed JSON of a body whose media type is JSON (or unset and it parses), else a sentinel."""
     jsonish = ctype == "application/json" or ctype.endswith("+json") or (ctype.endswith("/json"))
     if not body or not (jsonish or (not ctype and body.lstrip()[:1] in (b"{", b"["))):
-        return _NOT_JSON
+        return NOT_JSON
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return _NOT_JSON
+        return NOT_JSON
 
 
 Matcher = Callable[[Request, Request], None]
@@ -524,8 +524,8 @@ def match_query(r1: Request, r2: Request) -> None:
 def match_body(r1: Request, r2: Request) -> None:
     """JSON bodies compared as JSON, form bodies as parameters; other non-empty bodies are not compared."""
     j1, j2 = parse_json_body(r1.body, media_type(r1.headers)), parse_json_body(r2.body, media_type(r2.headers))
-    if j1 is not _NOT_JSON or j2 is not _NOT_JSON:
-        if j1 is _NOT_JSON or j2 is _NOT_JSON:
+    if j1 is not NOT_JSON or j2 is not NOT_JSON:
+        if j1 is NOT_JSON or j2 is NOT_JSON:
             raise AssertionError(f"body: JSON vs {'empty' if not (r1.body and r2.body) else 'non-JSON'} body")
         difference = json_difference(j1, j2)
         if difference:

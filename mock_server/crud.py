@@ -227,7 +227,7 @@ class Crud:
     def _create(self, call: Call, model: ResourceModel) -> Outcome:
         body = call.body if isinstance(call.body, dict) else {}
         obj = self._fill(call, model, body, creating=True)
-        supplied = body.get(model.id_field)
+        supplied = body.get(model.id_field) if self._client_names_id(call, model) else None
         bucket = self.bucket(call, model)
         if supplied is not None and str(supplied) in bucket:
             raise HttpProblem(409, "Conflict", f"{model.label} with {model.id_field} '{supplied}' already exists",
@@ -240,6 +240,13 @@ class Crud:
         status = success_status(call.op)
         headers = {"Location": f"{call.request_path.rstrip('/')}/{ident}"} if call.request_path and call.action.kind == "create" else {}
         return Outcome(status, self._present(call, model, obj, status), headers)
+
+    def _client_names_id(self, call: Call, model: ResourceModel) -> bool:
+        """A client-chosen id is kept only when the create request requires it (a natural key like an ISBN)."""
+        body = self.spec.resolve(call.op.definition.get("requestBody") or {})
+        media = (body.get("content") or {}).get("application/json") or {}
+        schema = effective_schema(self.spec, merge_all_of(media.get("schema") or {}, self.spec.resolve), call.body)
+        return model.id_field in (schema.get("required") or [])
 
     def _read(self, call: Call, model: ResourceModel) -> Outcome:
         _, obj = self._item(call, model)

@@ -87,6 +87,9 @@ class ReplayMiddleware:
         self.match_on = match_on
         self.closest = closest
         self.recordings, self.redaction = load_recordings(cassette_paths)
+        self._by_route: dict[tuple[str, str], list[int]] = {}
+        for i, rec in enumerate(self.recordings):
+            self._by_route.setdefault((rec.request.method.upper(), rec.request.path), []).append(i)
         self._used: set[int] = set()
         logger.info("replaying %d recorded exchange(s) from %d cassette(s)", len(self.recordings), len(cassette_paths))
 
@@ -96,8 +99,9 @@ class ReplayMiddleware:
 
     def find(self, incoming: Request) -> Recorded | None:
         """The recording to serve for a (scrubbed) request, advancing through identical ones in order."""
-        candidates = [i for i, rec in enumerate(self.recordings)
-                      if not failed_matchers(rec.request, incoming, self.match_on)]
+        pool = (self._by_route.get((incoming.method.upper(), incoming.path), [])
+                if {"method", "path"} <= set(self.match_on) else range(len(self.recordings)))
+        candidates = [i for i in pool if not failed_matchers(self.recordings[i].request, incoming, self.match_on)]
         if not candidates:
             return None
         chosen = next((i for i in candidates if i not in self._used), candidates[-1])

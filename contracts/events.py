@@ -1,0 +1,85 @@
+"""The event dataclasses a contract run yields; reports and the pytest plugin consume them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class DocumentedOperation:
+    """One operation as the spec documents it: the denominator of coverage."""
+
+    label: str  # "GET /v1/things/{id}", the same label Schemathesis uses
+    method: str  # upper case
+    path: str
+    operation_id: str
+    statuses: tuple[str, ...]  # documented response keys: "200", "4XX", "default"
+
+
+@dataclass(frozen=True)
+class SpecStarted:
+    """A spec's contract starts against a base URL."""
+
+    spec: str
+    title: str
+    location: str
+    base_url: str
+    seed: int
+    operations: tuple[DocumentedOperation, ...]
+    checks: tuple[str, ...]
+    phases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request sent and what came back (status None: no response, e.g. a connection error)."""
+
+    spec: str
+    operation: str
+    phase: str
+    method: str
+    url: str
+    status: int | None
+
+
+@dataclass(frozen=True)
+class CheckFailed:
+    """A check failed on one response."""
+
+    spec: str
+    operation: str  # label of the operation the failure is about
+    check: str  # e.g. response_schema_conformance
+    title: str
+    message: str
+    severity: str
+    phase: str
+    status: int | None
+    curl: str  # a command that reproduces the failing request
+    steps: tuple[str, ...] = ()  # curl commands of every request needed, oldest first (stateful failures)
+
+    @property
+    def kind(self) -> tuple[str, str, str]:
+        """What makes two failures the same finding: spec, operation and check."""
+        return self.spec, self.operation, self.check
+
+
+@dataclass(frozen=True)
+class RunError:
+    """Something kept the contract from being checked (network error, crashed phase, invalid spec)."""
+
+    spec: str
+    label: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SpecFinished:
+    """A spec's contract ended; stop_reason is completed, time-limit or interrupted."""
+
+    spec: str
+    elapsed: float
+    stop_reason: str
+    phases_run: tuple[str, ...] = field(default=())
+
+
+ContractEvent = Union[SpecStarted, Exchange, CheckFailed, RunError, SpecFinished]
