@@ -209,5 +209,8 @@ def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None)
 
 def _mask(text: str, token: str | None) -> str:
     """Never print the token; point at an environment variable instead."""
-    text = text.replace("Bearer [Filtered]", f"Bearer {TOKEN_PLACEHOLDER}")
-    return text.replace(token, TOKEN_PLACEHOLDER) if token else text
+    if token:
+        text = text.replace(token, TOKEN_PLACEHOLDER)
+        text = text.replace("'Authorization: [Filtered]'", f'"Authorization: Bearer {TOKEN_PLACEHOLDER}"')
+        text = text.replace(f"'Authorization: Bearer {TOKEN_PLACEHOLDER}'", f'"Authorization: Bearer {TOKEN_PLACEHOLDER}"')
+    return text

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 CASSETTE_VERSION = 1
 REDACTED = "REDACTED"
+NOT_JSON: Any = object()  # what parse_json_body returns for a body that is not JSON
 Headers = dict[str, list[str]]
 
 HOP_BY_HOP = frozenset({
@@ -483,7 +484,6 @@ def scrub(interaction: Interaction, redaction: Redaction) -> Interaction:
 
 # ---------------------------------------------------------------- matchers
 
-NOT_JSON: Any = object()
 
 
 def parse_json_body(body: bytes, ctype: str) -> Any:

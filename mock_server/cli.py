@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _registered() -> list[Any]:
     registrations: list[Any] = []
+    from mock_server.fixtures_cli import register as fixtures_register; registrations.append(fixtures_register)
     return registrations
 
 
