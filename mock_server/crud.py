@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
+from urllib.parse import quote
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,7 @@ class Call:
     state: TenantState
     now_iso: str
     generate: Generate
-    request_path: str = ""
+    mount_path: str = ""  # what precedes the spec's paths in the request URL (prefix and server base)
 
 
 @dataclass
@@ -238,8 +239,14 @@ class Crud:
         bucket[str(ident)] = obj
         call.state.tick()
         status = success_status(call.op)
-        headers = {"Location": f"{call.request_path.rstrip('/')}/{ident}"} if call.request_path and call.action.kind == "create" else {}
+        headers = {"Location": self._location(call, model, ident)}
         return Outcome(status, self._present(call, model, obj, status), headers)
+
+    @staticmethod
+    def _location(call: Call, model: ResourceModel, ident: Any) -> str:
+        """The URL path of the created item, percent-encoded (header values must be ASCII)."""
+        collection = re.sub(r"\{([^}/]+)\}", lambda m: str(call.path_params.get(m.group(1), m.group(0))), model.key)
+        return quote(f"{call.mount_path}{collection}/{ident}", safe="/:@!$&'()*+,;=-._~")
 
     def _client_names_id(self, call: Call, model: ResourceModel) -> bool:
         """A client-chosen id is kept only when the create request requires it (a natural key like an ISBN)."""
@@ -301,7 +308,7 @@ class Crud:
         self.bucket(call, model)[str(ident)] = copy_
         call.state.tick()
         status = success_status(call.op)
-        return Outcome(status, self._present(call, model, copy_, status))
+        return Outcome(status, self._present(call, model, copy_, status), {"Location": self._location(call, model, ident)})
 
     def _list(self, call: Call, model: ResourceModel) -> Outcome:
         items = list(self.bucket(call, model).values())

@@ -188,3 +188,12 @@ def test_cors_preflight_and_simple_requests(serve):
     restricted = serve(seed=1, cors_origins=("https://app.example.com",))
     other = httpx.get(restricted.url + WS, headers={"Origin": "https://evil.example.com", "Authorization": "Bearer x"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_location_points_at_the_created_item_and_is_ascii_even_for_unicode_ids(serve):
+    running = serve(seed=1)
+    created = running.client.post("/workspace-workflows/api/v2/w/%C8%BE/workflows/templates/t1/create-workflow", json={"name": "x"})
+    assert created.status_code == 201, created.text
+    location = created.headers["location"]
+    assert location == f"/workspace-workflows/api/v2/w/%C8%BE/workflows/{created.json()['id']}"
+    assert running.client.get(location).status_code == 200

@@ -1,0 +1,162 @@
+"""The recording proxy against a real upstream flowmock on another 127.0.0.1 port."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from starlette.middleware.gzip import GZipMiddleware
+
+from mock_server.cassette import REDACTED, Redaction, read_cassette
+from mock_server.record import RecordingProxy, RecordMode, open_cassette
+from mock_server.server import BackgroundServer, free_port
+from mock_server.errors import ConfigError
+from tests.mock_server.recording import (API_KEY, CLIENT_HEADERS, COOKIE_SECRET, QUERY_SECRET, RESUME, RESUME_SECRET,
+                                         SECRETS, TOKEN, WF, record_session)
+
+
+def test_proxy_forwards_unchanged_records_every_exchange_and_no_secret_reaches_the_cassette(serve, tmp_path):
+    upstream = serve(seed=7, accept_tokens=frozenset({TOKEN}))  # only the real token is accepted upstream
+    out = tmp_path / "cassettes" / "session.yaml"
+    sent = record_session(upstream.url, out)
+
+    text = out.read_text(encoding="utf-8")
+    for secret in SECRETS:
+        assert secret not in text, f"secret {secret!r} leaked into the cassette"
+    cassette = read_cassette(out)
+    assert cassette.upstream == upstream.url
+    assert len(cassette.interactions) == len(sent)
+    for exchange, interaction in zip(sent, cassette.interactions):
+        assert interaction.request.method == exchange.method
+        assert interaction.request.path == exchange.path
+        assert interaction.response.status == exchange.status
+        if exchange.path != RESUME:
+            assert interaction.response.body == exchange.body, "the recorded body is the bytes the client got"
+        assert interaction.request.header("authorization") == f"Bearer {REDACTED}"
+        assert interaction.request.header("x-api-key") == REDACTED
+        assert interaction.recorded_at
+    assert cassette.interactions[1].request.header("cookie") == f"session={REDACTED}; theme={REDACTED}"
+    assert ("access_token", REDACTED) in cassette.interactions[4].request.query
+    assert ("archived", "false") in cassette.interactions[4].request.query
+    resume = cassette.interactions[5]
+    assert json.loads(resume.request.body) == {"resume_token": REDACTED}
+    assert cassette.interactions[0].request.body == json.dumps(sent[0].json).encode() or \
+        json.loads(cassette.interactions[0].request.body) == sent[0].json, "non-secret bodies are kept"
+
+    # The upstream saw the real values: query forwarded unchanged, the token accepted.
+    listed = [e for e in upstream.app.journal.query() if e.path == WF and e.method == "GET"]
+    assert listed and QUERY_SECRET in listed[-1].query
+
+
+def test_secrets_in_responses_and_set_cookie_are_redacted_and_the_list_is_configurable(tmp_path):
+    from starlette.responses import JSONResponse
+
+    async def upstream_app(scope, receive, send):
+        assert scope["type"] == "http"
+        response = JSONResponse({"access_token": "at-77aa", "user": {"name": "Ada", "refreshToken": "rt-88bb"},
+                                 "tenant": "acme-internal"}, headers={"Set-Cookie": "sid=ck-99cc; Path=/; HttpOnly"})
+        await response(scope, receive, send)
+
+    out = tmp_path / "c.yaml"
+    redaction = Redaction().adjusted(add=["tenant"], keep=["x-api-key"])
+    writer = open_cassette(out, "http://placeholder", redaction)
+    with BackgroundServer(upstream_app) as upstream:
+        writer.cassette.upstream = upstream.url
+        with BackgroundServer(RecordingProxy(upstream.url, writer, redaction)) as proxy:
+            got = httpx.get(proxy.url + "/login", headers={"X-Api-Key": "kept-key"}, timeout=30)
+    assert got.json()["access_token"] == "at-77aa", "the client gets the answer unchanged"
+    assert got.headers["set-cookie"] == "sid=ck-99cc; Path=/; HttpOnly"
+    text = out.read_text()
+    for secret in ("at-77aa", "rt-88bb", "ck-99cc", "acme-internal"):
+        assert secret not in text
+    interaction = read_cassette(out).interactions[0]
+    assert interaction.response.header("set-cookie") == f"sid={REDACTED}; Path=/; HttpOnly"
+    assert json.loads(interaction.response.body) == {"access_token": REDACTED, "tenant": REDACTED,
+                                                     "user": {"name": "Ada", "refreshToken": REDACTED}}
+    assert interaction.request.header("x-api-key") == "kept-key", "--keep removes a name from the defaults"
+    assert "tenant" in read_cassette(out).redact_fields
+
+
+def test_compressed_answers_reach_the_client_as_sent_and_are_stored_decoded(serve, tmp_path):
+    upstream = serve(seed=3)
+    out = tmp_path / "gz.yaml"
+    writer = open_cassette(out, upstream.url, Redaction())
+    with BackgroundServer(GZipMiddleware(upstream.app.asgi, minimum_size=10)) as gz, \
+            BackgroundServer(RecordingProxy(gz.url, writer)) as proxy:
+        got = httpx.get(proxy.url + WF, headers={**CLIENT_HEADERS, "Accept-Encoding": "gzip"}, timeout=30)
+    assert got.status_code == 200 and got.headers["content-encoding"] == "gzip"
+    recorded = read_cassette(out).interactions[0].response
+    assert recorded.header("content-encoding") is None
+    assert recorded.body == got.content and recorded.header("content-length") == str(len(got.content))
+
+
+def test_upstream_errors_pass_through_and_an_unreachable_upstream_gives_502(serve, tmp_path):
+    upstream = serve(seed=1)
+    out = tmp_path / "e.yaml"
+    writer = open_cassette(out, upstream.url, Redaction())
+    with BackgroundServer(RecordingProxy(upstream.url, writer)) as proxy:
+        missing = httpx.get(proxy.url + f"{WF}/424242", headers=CLIENT_HEADERS, timeout=30)
+        unauthenticated = httpx.get(proxy.url + WF, timeout=30)
+    assert missing.status_code == 404 and unauthenticated.status_code == 401
+    assert [i.response.status for i in read_cassette(out).interactions] == [404, 401]
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    writer = open_cassette(tmp_path / "dead.yaml", dead, Redaction())
+    with BackgroundServer(RecordingProxy(dead, writer, timeout=5)) as proxy:
+        failed = httpx.get(proxy.url + "/x", timeout=30)
+    assert failed.status_code == 502 and failed.headers["content-type"] == "application/problem+json"
+    assert read_cassette(tmp_path / "dead.yaml").interactions == []
+
+
+def test_append_mode_keeps_earlier_exchanges_and_overwrite_starts_afresh(serve, tmp_path):
+    upstream = serve(seed=2)
+    out = tmp_path / "a.yaml"
+    for _ in range(2):
+        writer = open_cassette(out, upstream.url, Redaction())
+        with BackgroundServer(RecordingProxy(upstream.url, writer)) as proxy:
+            httpx.get(proxy.url + WF, headers=CLIENT_HEADERS, timeout=30)
+    assert len(read_cassette(out).interactions) == 2
+    open_cassette(out, upstream.url, Redaction(), RecordMode.OVERWRITE)
+    assert read_cassette(out).interactions == []
+    with pytest.raises(ConfigError, match="append, overwrite"):
+        RecordMode.parse("new_episodes")
+    with pytest.raises(ConfigError, match="--upstream"):
+        RecordingProxy("api.example.com", open_cassette(tmp_path / "x.yaml", "x", Redaction()))
+
+
+def _wait_for_port(url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/__ping", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError(f"{url} did not start")
+
+
+def test_cli_record_survives_being_killed_without_losing_an_exchange(serve, tmp_path):
+    upstream = serve(seed=4)
+    port = free_port()
+    out = tmp_path / "killed.yaml"
+    command = [sys.executable, "-m", "mock_server.cli", "record", "--upstream", upstream.url, "--port", str(port),
+               "--out", str(out), "--redact", "X-Tenant", "--log-level", "warning"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=os.getcwd())
+    try:
+        _wait_for_port(f"http://127.0.0.1:{port}", time.monotonic() + 30)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={**CLIENT_HEADERS, "X-Tenant": "t-secret"},
+                          timeout=30) as client:
+            assert client.post(WF, json={"name": "Killed mid-session"}).status_code == 201
+            assert client.get(f"{WF}/1").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    cassette = read_cassette(out)
+    assert [(i.request.method, i.response.status) for i in cassette.interactions] == [
+        ("GET", 404), ("POST", 201), ("GET", 200)]  # the readiness probe, then the session
+    assert "t-secret" not in out.read_text() and TOKEN not in out.read_text()
+    assert cassette.interactions[1].request.header("x-tenant") == REDACTED
