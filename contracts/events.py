@@ -56,6 +56,7 @@ class CheckFailed:
     status: int | None
     curl: str  # a command that reproduces the failing request
     steps: tuple[str, ...] = ()  # curl commands of every request needed, oldest first (stateful failures)
+    response: str = ""  # the start of the failing response's body
 
     @property
     def kind(self) -> tuple[str, str, str]:

@@ -201,10 +201,18 @@ def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None)
             node = recorder.cases.get(failing_id) or recorder.cases.get(case_id)
             label = failure.operation or (node.value.operation.label if node is not None else recorder.label)
             interaction = recorder.interactions.get(failing_id)
-            status = interaction.response.status_code if interaction is not None and interaction.response is not None else None
+            response = interaction.response if interaction is not None else None
             steps = tuple(_mask(step.curl, token) for step in check.failure_info.steps)
             yield CheckFailed(spec_name, label, check.name, failure.title, _mask(failure.message, token),
-                              failure.severity.value, phase, status, _mask(check.failure_info.code_sample, token), steps)
+                              failure.severity.value, phase, response.status_code if response is not None else None,
+                              _mask(check.failure_info.code_sample, token), steps, _excerpt(response))
+
+
+def _excerpt(response: Any, limit: int = 1000) -> str:
+    if response is None or not response.content:
+        return ""
+    text = response.content[:limit].decode("utf-8", errors="replace")
+    return text + ("…" if len(response.content) > limit else "")
 
 
 def _mask(text: str, token: str | None) -> str:

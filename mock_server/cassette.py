@@ -5,7 +5,7 @@ flowmock and pytest-recording / VCR.py. flowmock adds keys VCR.py ignores: a top
 mapping (upstream, redaction lists) and `recorded_at` on each interaction.
 
     version: 1
-    flowmock: {upstream: https://api.example.com, redact_headers: [...], redact_fields: [...]}
+    flowmock: {upstream: https://api.example.com, redact: [X-Tenant], keep: []}
     interactions:
     - request:  {method: GET, uri: https://api.example.com/x?a=1, body: null, headers: {Accept: [application/json]}}
       response: {status: {code: 200, message: OK}, headers: {Content-Type: [application/json]}, body: {string: '{}'}}
@@ -23,6 +23,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -125,8 +126,8 @@ class Cassette:
 
     interactions: list[Interaction] = field(default_factory=list)
     upstream: str | None = None
-    redact_headers: tuple[str, ...] = ()
-    redact_fields: tuple[str, ...] = ()
+    redact: tuple[str, ...] = ()  # names redacted on top of the defaults when it was recorded
+    keep: tuple[str, ...] = ()  # default names that were not redacted
 
 
 def header_value(headers: Headers, name: str) -> str | None:
@@ -158,10 +159,10 @@ def _meta(cassette: Cassette) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     if cassette.upstream:
         meta["upstream"] = cassette.upstream
-    if cassette.redact_headers:
-        meta["redact_headers"] = sorted(cassette.redact_headers)
-    if cassette.redact_fields:
-        meta["redact_fields"] = sorted(cassette.redact_fields)
+    if cassette.redact:
+        meta["redact"] = list(cassette.redact)
+    if cassette.keep:
+        meta["keep"] = list(cassette.keep)
     return meta
 
 
@@ -200,8 +201,8 @@ def from_dict(data: Any, source: str = "<cassette>") -> Cassette:
         interactions = [_interaction_from_dict(item) for item in data.get("interactions") or []]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CassetteError(f"{source}: malformed interaction: {exc!r}") from None
-    return Cassette(interactions, meta.get("upstream"), tuple(meta.get("redact_headers") or ()),
-                    tuple(meta.get("redact_fields") or ()))
+    return Cassette(interactions, meta.get("upstream"), tuple(str(n) for n in meta.get("redact") or ()),
+                    tuple(str(n) for n in meta.get("keep") or ()))
 
 
 # version -> function turning data of that version into the next one; none yet, version 1 is the first.
@@ -339,22 +340,32 @@ class CassetteWriter:
 
 @dataclass(frozen=True)
 class Redaction:
-    """Which headers (lower case) and fields (normalised by `field_key`) are replaced by REDACTED."""
+    """The default secret names, plus `added` names and minus `kept` ones (each name is a header and a field)."""
 
-    headers: frozenset[str] = DEFAULT_REDACT_HEADERS
-    fields: frozenset[str] = frozenset(field_key(f) for f in DEFAULT_REDACT_FIELDS)
+    added: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+
+    @cached_property
+    def headers(self) -> frozenset[str]:
+        """Header names to redact, lower case."""
+        return frozenset((DEFAULT_REDACT_HEADERS | {n.lower() for n in self.added}) - {n.lower() for n in self.kept})
+
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """Query, form and JSON field names to redact, normalised by `field_key`."""
+        names = {field_key(n) for n in DEFAULT_REDACT_FIELDS} | {field_key(n) for n in self.added}
+        return frozenset(names - {field_key(n) for n in self.kept})
 
     def adjusted(self, add: Iterable[str] = (), keep: Iterable[str] = ()) -> Redaction:
-        """Add names (as header and field) to redact, and stop redacting `keep` names."""
-        add, keep = list(add), list(keep)
-        headers = (self.headers | {n.lower() for n in add}) - {n.lower() for n in keep}
-        fields = (self.fields | {field_key(n) for n in add}) - {field_key(n) for n in keep}
-        return Redaction(frozenset(headers), frozenset(fields))
+        """This policy with more names to redact and more default names to leave alone."""
+        added = tuple(dict.fromkeys([*self.added, *add]))
+        kept = tuple(dict.fromkeys([*self.kept, *keep]))
+        return Redaction(added, kept)
 
-    def merged(self, cassette: Cassette) -> Redaction:
-        """Also redact what a cassette says was redacted when it was recorded."""
-        return Redaction(self.headers | {h.lower() for h in cassette.redact_headers},
-                         self.fields | {field_key(f) for f in cassette.redact_fields})
+    @classmethod
+    def of(cls, cassette: Cassette) -> Redaction:
+        """The policy a cassette was recorded with."""
+        return cls(tuple(cassette.redact), tuple(cassette.keep))
 
 
 RequestFilter = Callable[[Request], Request]

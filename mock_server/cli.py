@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _registered() -> list[Any]:
     registrations: list[Any] = []
     from mock_server.fixtures_cli import register as fixtures_register; registrations.append(fixtures_register)
+    from contracts.cli import register as contract_register; registrations.append(contract_register)
     return registrations
 
 

@@ -42,6 +42,7 @@ class Call:
     now_iso: str
     generate: Generate
     mount_path: str = ""  # what precedes the spec's paths in the request URL (prefix and server base)
+    served: frozenset[str] = frozenset()  # names of every spec this server serves
 
 
 @dataclass

@@ -151,7 +151,7 @@ class Engine:
         body = json.loads(req.body) if req.body and "json" in (req.content_type or "application/json") else None
         mount = req.public_path[: len(req.public_path) - len(req.spec_path)] if req.public_path.endswith(req.spec_path) else ""
         call = Call(spec, op, action, match.path_params, req.query, body, state,
-                    Clock.iso(self.clock.now(state)), self._generator(op, state, dynamic), mount)
+                    Clock.iso(self.clock.now(state)), self._generator(op, state, dynamic), mount, frozenset(self.apis))
         behaviour = runtime.behaviours.get(op.operation_id)
         if behaviour is not None:
             return behaviour(call, lambda c: self._default(c, prefs, dynamic))

@@ -52,7 +52,7 @@ def _record(args: argparse.Namespace) -> int:
 
     redaction = _redaction(args)
     writer = open_cassette(args.out, args.upstream, redaction, RecordMode.parse(args.mode))
-    proxy = RecordingProxy(args.upstream, writer, redaction, timeout=args.timeout)
+    proxy = RecordingProxy(args.upstream, writer, timeout=args.timeout)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     print(banner(args.host, args.port, proxy.upstream, args.out, len(writer.cassette.interactions)), flush=True)  # noqa: T201
     uvicorn.run(proxy, host=args.host, port=args.port, log_level=args.log_level.lower(), access_log=False,

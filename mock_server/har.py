@@ -78,8 +78,7 @@ def har_to_cassette(data: dict[str, Any], redaction: Redaction | None = None,
                     url_prefixes: tuple[str, ...] = ()) -> HarImport:
     """Convert HAR data; only http(s) entries with a response are kept (and, if given, only under `url_prefixes`)."""
     redaction = redaction or Redaction()
-    result = HarImport(Cassette(redact_headers=tuple(sorted(redaction.headers)),
-                                redact_fields=tuple(sorted(redaction.fields))))
+    result = HarImport(Cassette(redact=redaction.added, keep=redaction.kept))
     for entry in data["log"]["entries"]:
         req, res = entry.get("request") or {}, entry.get("response") or {}
         url = str(req.get("url", ""))

@@ -38,8 +38,10 @@ def open_cassette(path: Path, upstream: str, redaction: Redaction, mode: RecordM
     """A writer for `path`: existing interactions are kept in append mode; the file is written at once."""
     cassette = read_cassette(path) if mode is RecordMode.APPEND and Path(path).exists() else Cassette()
     cassette.upstream = upstream
-    cassette.redact_headers = tuple(sorted(set(cassette.redact_headers) | redaction.headers))
-    cassette.redact_fields = tuple(sorted(set(cassette.redact_fields) | redaction.fields))
+    if cassette.interactions:  # appending: redact what either policy redacts
+        redaction = Redaction(tuple(dict.fromkeys([*cassette.redact, *redaction.added])),
+                              tuple(k for k in redaction.kept if k in cassette.keep))
+    cassette.redact, cassette.keep = redaction.added, redaction.kept
     writer = CassetteWriter(path, cassette)
     writer.flush()
     return writer
@@ -66,16 +68,16 @@ def _as_headers(pairs: list[tuple[str, str]]) -> Headers:
 
 
 class RecordingProxy:
-    """ASGI app: a transparent forwarder to `upstream` that records into `writer`."""
+    """ASGI app: a transparent forwarder to `upstream` that records into `writer` (with the cassette's redaction)."""
 
-    def __init__(self, upstream: str, writer: CassetteWriter, redaction: Redaction | None = None, timeout: float = 30.0,
+    def __init__(self, upstream: str, writer: CassetteWriter, timeout: float = 30.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         parts = urlsplit(upstream)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"--upstream must be an http(s) URL like https://api.example.com, got {upstream!r}")
         self.upstream = upstream.rstrip("/")
         self.writer = writer
-        self.redaction = redaction or Redaction()
+        self.redaction = Redaction.of(writer.cassette)
         self.timeout = timeout
         self.transport = transport
         self._client: httpx.AsyncClient | None = None
@@ -118,10 +120,11 @@ class RecordingProxy:
             return
         answer = _end_to_end(upstream.headers.raw, frozenset({"content-length"}))
         answer.append(("content-length", str(len(raw))))
+        # Written before the client gets its answer: whatever a client has seen is on disk.
+        self._record(scope["method"], url, sent_headers, body, upstream, answer, raw)
         await send({"type": "http.response.start", "status": upstream.status_code,
                     "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer]})
         await send({"type": "http.response.body", "body": raw})
-        self._record(scope["method"], url, sent_headers, body, upstream, answer, raw)
 
     def _record(self, method: str, url: str, sent: list[tuple[str, str]], body: bytes, upstream: httpx.Response,
                 answer: list[tuple[str, str]], raw: bytes) -> None:

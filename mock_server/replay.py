@@ -31,12 +31,13 @@ _PASS_THROUGH = ("/__flowmock",)
 
 @dataclass(frozen=True)
 class Recorded:
-    """One replayable exchange: where it came from, its request as matched, and its response."""
+    """One replayable exchange: where it came from, its request as matched, its response, its cassette's redaction."""
 
     source: str
     index: int
     request: Request
     response: Response
+    redaction: Redaction
 
 
 @dataclass(frozen=True)
@@ -64,17 +65,29 @@ def _relative(req: Request, base_path: str) -> Request:
     return replace(req, uri=path + (f"?{parts.query}" if parts.query else ""))
 
 
-def load_recordings(paths: Iterable[Path]) -> tuple[list[Recorded], Redaction]:
-    """Every interaction of the cassettes, in order, and the redaction policy they were recorded with."""
+def load_recordings(paths: Iterable[Path]) -> list[Recorded]:
+    """Every interaction of the cassettes, in order."""
     recordings: list[Recorded] = []
-    redaction = Redaction()
     for path in paths:
         cassette = read_cassette(Path(path))
-        redaction = redaction.merged(cassette)
+        redaction = Redaction.of(cassette)
         base = urlsplit(cassette.upstream).path.rstrip("/") if cassette.upstream else ""
         for i, interaction in enumerate(cassette.interactions):
-            recordings.append(Recorded(str(path), i, _relative(interaction.request, base), interaction.response))
-    return recordings, redaction
+            recordings.append(Recorded(str(path), i, _relative(interaction.request, base), interaction.response, redaction))
+    return recordings
+
+
+class _Incoming:
+    """A live request, scrubbed once per redaction policy so it compares with what each cassette stored."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self._views: dict[Redaction, Request] = {}
+
+    def seen_as(self, redaction: Redaction) -> Request:
+        if redaction not in self._views:
+            self._views[redaction] = scrub_request(self.request, redaction)
+        return self._views[redaction]
 
 
 class ReplayMiddleware:
@@ -86,7 +99,7 @@ class ReplayMiddleware:
         self.strict = strict
         self.match_on = match_on
         self.closest = closest
-        self.recordings, self.redaction = load_recordings(cassette_paths)
+        self.recordings = load_recordings(cassette_paths)
         self._by_route: dict[tuple[str, str], list[int]] = {}
         for i, rec in enumerate(self.recordings):
             self._by_route.setdefault((rec.request.method.upper(), rec.request.path), []).append(i)
@@ -97,23 +110,28 @@ class ReplayMiddleware:
         """Start every sequence of identical requests from its first recording again."""
         self._used.clear()
 
-    def find(self, incoming: Request) -> Recorded | None:
-        """The recording to serve for a (scrubbed) request, advancing through identical ones in order."""
-        pool = (self._by_route.get((incoming.method.upper(), incoming.path), [])
+    def find(self, request: Request) -> Recorded | None:
+        """The recording to serve for a request, advancing through identical ones in recorded order."""
+        incoming = _Incoming(request)
+        pool = (self._by_route.get((request.method.upper(), request.path), [])
                 if {"method", "path"} <= set(self.match_on) else range(len(self.recordings)))
-        candidates = [i for i in pool if not failed_matchers(self.recordings[i].request, incoming, self.match_on)]
+        candidates = [i for i in pool if not self._failures(self.recordings[i], incoming)]
         if not candidates:
             return None
         chosen = next((i for i in candidates if i not in self._used), candidates[-1])
         self._used.add(chosen)
         return self.recordings[chosen]
 
-    def near_misses(self, incoming: Request) -> list[NearMiss]:
-        """The recorded requests closest to `incoming`, closest first."""
+    def _failures(self, rec: Recorded, incoming: _Incoming) -> list[tuple[str, str]]:
+        return failed_matchers(rec.request, incoming.seen_as(rec.redaction), self.match_on)
+
+    def near_misses(self, request: Request) -> list[NearMiss]:
+        """The recorded requests closest to `request`, closest first."""
         misses = []
-        target = f"{incoming.method} {incoming.path}?{incoming.raw_query}"
+        incoming = _Incoming(request)
+        target = f"{request.method} {request.path}?{request.raw_query}"
         for rec in self.recordings:
-            failures = failed_matchers(rec.request, incoming, self.match_on)
+            failures = self._failures(rec, incoming)
             similarity = difflib.SequenceMatcher(None, f"{rec.request.method} {rec.request.path}?{rec.request.raw_query}",
                                                  target).ratio()
             misses.append(NearMiss(rec, failures, sum(_WEIGHTS.get(n, 1) for n, _ in failures) + (1 - similarity)))
@@ -129,8 +147,7 @@ class ReplayMiddleware:
         headers: dict[str, list[str]] = {}
         for name, value in scope["headers"]:
             headers.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
-        incoming = scrub_request(Request(scope["method"], raw_path.decode("latin-1") + (f"?{query}" if query else ""),
-                                         headers, body), self.redaction)
+        incoming = Request(scope["method"], raw_path.decode("latin-1") + (f"?{query}" if query else ""), headers, body)
         found = self.find(incoming)
         if found is not None:
             logger.debug("replay %s %s from %s#%d", incoming.method, incoming.uri, found.source, found.index)
@@ -139,7 +156,7 @@ class ReplayMiddleware:
         if self.strict and not _is_preflight(scope["method"], headers):
             misses = self.near_misses(incoming)
             logger.debug("replay miss %s %s (strict)", incoming.method, incoming.uri)
-            await _send_miss(send, incoming, misses)
+            await _send_miss(send, scrub_request(incoming, Redaction()), misses)
             return
         logger.debug("replay miss %s %s: falling back to the mock", incoming.method, incoming.uri)
         await self.app(scope, _receive_again(body, receive), send)

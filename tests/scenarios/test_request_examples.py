@@ -6,7 +6,7 @@ import pytest
 from mock_server.app import load_specs
 from mock_server.config import ServerConfig
 from mock_server.spec import Operation, Spec
-from tests.scenarios.walk import fill_path, parent_values, request_body, resource_ops
+from tests.scenarios.walk import body_with_references, fill_path, parent_values, resource_ops
 
 BUNDLED = load_specs(ServerConfig())
 
@@ -52,7 +52,7 @@ def test_request_example_is_accepted(server, spec_name, operation_id, example):
         params = parent_values(client, app, spec, resources, action.resource)
         if action.item_param:
             create_op, _ = resources[action.resource].ops["create"]
-            created = client.post(spec.server_base + fill_path(create_op.path, params), json=request_body(spec, create_op, 5))
+            created = client.post(spec.server_base + fill_path(create_op.path, params), json=body_with_references(client, app, spec, create_op, 5))
             assert created.status_code in (200, 201), created.text
             params[action.item_param] = created.json()[app.engine.apis[spec.name].crud.models[action.resource].id_field]
     for param in op.parameters:
@@ -60,5 +60,19 @@ def test_request_example_is_accepted(server, spec_name, operation_id, example):
         if param["in"] == "path" and param["name"] not in params:
             schema = spec.resolve(param.get("schema") or {})
             params[param["name"]] = 1 if schema.get("type") == "integer" else "3f9b2a4e-8c1d-4e5f-9a7b-6c5d4e3f2a1b"
+    body = _point_references_at_real_objects(client, app, spec, op, body)
     response = client.request(op.method.upper(), spec.server_base + fill_path(op.path, params), json=body)
     assert 200 <= response.status_code < 300, f"{operation_id}[{example}]: {response.status_code} {response.text[:800]}"
+
+
+def _point_references_at_real_objects(client, app, spec, op, example):
+    """Keep the seed example, but replace ids of referenced objects with ids of objects created first."""
+    if not isinstance(example, dict):
+        return example
+    resolved = body_with_references(client, app, spec, op, 5)
+    media = (spec.resolve(op.definition.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
+    from mock_server.generate import merge_all_of
+
+    props = merge_all_of(media.get("schema") or {}, spec.resolve).get("properties") or {}
+    refs = {n for n, p in props.items() if p.get("x-flowmock-ref") or spec.resolve(p).get("x-flowmock-ref")}
+    return {**example, **{k: resolved[k] for k in refs if k in example and isinstance(resolved, dict) and k in resolved}}

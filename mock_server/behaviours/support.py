@@ -1,0 +1,56 @@
+"""Helpers the per-API behaviour modules share: cross-resource lookups, stored objects, reshaping."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from mock_server.conform import conform
+from mock_server.crud import Call, Outcome
+from mock_server.errors import FieldError, HttpProblem
+from mock_server.negotiate import documented_statuses
+
+
+def referenced(call: Call, spec_name: str, resource: str, ident: Any, field: str, label: str) -> dict[str, Any] | None:
+    """The object a request body points at; None when that API is not served; a 404 (or 400) naming it when missing."""
+    if spec_name not in call.served or ident is None:
+        return None
+    found = call.state.find(spec_name, resource, str(ident))
+    if found is None:
+        status = 404 if 404 in documented_statuses(call.op) else 400
+        raise HttpProblem(status, "Not Found" if status == 404 else "Bad Request", f"No {label} with id '{ident}' exists",
+                          [FieldError("body", field, f"unknown {label}")], type="https://flowmock.dev/problems/unknown-reference")
+    return found
+
+
+def stored(call: Call, resource: str, outcome: Outcome, id_field: str = "id") -> dict[str, Any]:
+    """The stored object (mutable) behind an outcome that carries its id."""
+    found = call.state.find(call.spec.name, resource, str(outcome.body[id_field]))
+    if found is None:
+        raise LookupError(f"{resource} {outcome.body[id_field]} is not stored")
+    return found
+
+
+def schema(call: Call, name: str) -> dict[str, Any]:
+    """A component schema of the call's own spec."""
+    return call.spec.doc["components"]["schemas"][name]
+
+
+def reshape(call: Call, target: Any, value: Any) -> Any:
+    """`value` conformed to the `target` schema of the call's spec; missing required fields are generated."""
+    return conform(call.spec, target, copy.deepcopy(value), lambda s: call.generate(s, "response"))
+
+
+def property_schema(call: Call, schema_name: str, prop: str) -> Any:
+    """The schema of one property of a component schema."""
+    from mock_server.generate import merge_all_of
+
+    return (merge_all_of(schema(call, schema_name), call.spec.resolve).get("properties") or {})[prop]
+
+
+def first_allowed(call: Call, schema_name: str, prop: str, *preferred: str) -> Any:
+    """The first of `preferred` that the property's enum allows (else its first value)."""
+    from mock_server.generate import merge_all_of
+
+    prop_schema = call.spec.resolve(property_schema(call, schema_name, prop))
+    enum = merge_all_of(prop_schema, call.spec.resolve).get("enum") or []
+    return next((p for p in preferred if p in enum), enum[0] if enum else preferred[0])
