@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.admin import AdminResolver, admin_spec
 from mock_server.config import ServerConfig
 from mock_server.engine import Engine
+from mock_server.fixtures import load_fixture_dir
 from mock_server.journal import Journal, JournalEntry
 from mock_server.replay import ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, NoRoute, Router
@@ -261,7 +262,8 @@ def load_specs(config: ServerConfig) -> list[Spec]:
 def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Store | None = None) -> FlowmockApp:
     """Build the whole server for a config (specs are loaded unless given)."""
     specs = specs if specs is not None else load_specs(config)
-    store = store or Store()
+    if store is None:
+        store = Store(load_fixture_dir(config.fixtures_dir, specs) if config.fixtures_dir else None)
     journal = Journal(config.journal_size)
     engine = Engine(config, specs, store)
     router = Router(specs)

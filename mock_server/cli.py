@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.config import ServerConfig, parse_clock, parse_latency
-from mock_server.errors import ConfigError, SpecLoadError
+from mock_server.errors import ConfigError, MockServerError, SpecLoadError
 
 
 def _serve_parser(sub: Any) -> None:
@@ -28,7 +28,9 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--latency", help="added latency per request, MIN-MAX milliseconds, e.g. 50-200")
     p.add_argument("--fail-rate", type=float, default=0.0, help="fraction of requests answered with an injected 500")
     p.add_argument("--locale", default="en_US", help="Faker locale for generated data")
-    p.add_argument("--fixtures", type=Path, help="a fixtures directory to load as the initial state")
+    p.add_argument("--fixtures", type=Path, help="a fixtures directory to load as the initial state "
+                   "(default with the bundled specs: the bundled data set)")
+    p.add_argument("--empty", action="store_true", help="start with an empty store (no fixtures)")
     p.add_argument("--replay", action="append", type=Path, default=[], help="a cassette to replay (repeatable)")
     p.add_argument("--replay-strict", action="store_true", help="a request no cassette matches gets 404 instead of the mock")
     p.add_argument("--log-level", default="info")
@@ -44,8 +46,22 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
         isolate_by=args.isolate_by, cors_origins=tuple(args.cors_origin) or ("*",),
         latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
-        locale=args.locale, fixtures_dir=args.fixtures, replay=tuple(args.replay), replay_strict=args.replay_strict,
+        locale=args.locale, fixtures_dir=_fixtures_dir(args), replay=tuple(args.replay), replay_strict=args.replay_strict,
     )
+
+
+def _fixtures_dir(args: argparse.Namespace) -> Path | None:
+    """--fixtures, else the bundled data set when serving the bundled specs, else none."""
+    if args.empty:
+        return None
+    if args.fixtures:
+        return Path(args.fixtures)
+    if args.spec:
+        return None
+    from importlib import resources
+
+    bundled = Path(str(resources.files("flowmock_fixtures").joinpath("default")))
+    return bundled if bundled.is_dir() else None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -89,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     except SpecLoadError as exc:
         print(f"flowmock: cannot load spec {exc.path}\n  where:   {exc.place or '-'}\n  problem: {exc.problem}", file=sys.stderr)  # noqa: T201
         return 2
-    except ConfigError as exc:
+    except (ConfigError, MockServerError) as exc:
         print(f"flowmock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
 

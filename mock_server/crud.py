@@ -196,7 +196,8 @@ class Crud:
                 continue
             if creating and name in generated and (name in required or sub.get("readOnly") or "default" in sub):
                 out[name] = sub["default"] if "default" in sub and name not in required else generated[name]
-        out.update(body)
+        declared = schema.get("additionalProperties") is not True and bool(props)
+        out.update({k: v for k, v in body.items() if k in props or not declared})  # request-only fields are not stored
         for name, sub in props.items():
             sub = self.spec.resolve(sub)
             if sub.get("type") not in (None, "string") or not (sub.get("format") == "date-time" or sub.get("type") == "string"):

@@ -118,7 +118,7 @@ class DriftReport:
             state = "ok" if not op.violations else f"{len(op.violations)} violation(s)"
             lines.append(f"{op.key}  {op.method} {op.template}: {op.checked} exchange(s) checked, {state}")
             for v in op.violations:
-                where = f"{v.part} {v.location}" + (f" {v.field}" if v.field else "")
+                where = (v.part if v.location == v.part else f"{v.part} {v.location}") + (f" {v.field}" if v.field else "")
                 lines.append(f"    {where}  [{v.rule}] {v.message}  ({v.source}#{v.index}, status {v.status})")
         for u in self.unknown:
             lines.append(f"unknown  {u.method} {u.path}: {u.reason}  ({u.source}#{u.index})")

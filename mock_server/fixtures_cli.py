@@ -102,8 +102,7 @@ def _to_state(args: argparse.Namespace) -> int:
     from mock_server.harvest import to_state
 
     result, files = to_state(args.cassettes, load_specs(args.spec), args.out)
-    objects = sum(len(items) for items in result.buckets.values())
-    print(f"{objects} object(s) from {result.used} exchange(s) ({result.ignored} ignored) written to {args.out}:")  # noqa: T201
+    print(f"{result.objects} object(s) from {result.used} exchange(s) ({result.ignored} ignored) written to {args.out}:")  # noqa: T201
     for path in files:
         print(f"  {path}")  # noqa: T201
     for note in result.notes:
@@ -134,9 +133,40 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if report.failed(args.allow_unknown) else 0
 
 
+# ------------------------------------------------------------------ fixtures generate
+
+
+def _generate_command(group: Any) -> None:
+    p = group.add_parser("generate", help="write a consistent, realistic Faker-made data set (one YAML file per resource)")
+    p.add_argument("--seed", type=int, required=True, help="same seed, locale and size give the same files")
+    p.add_argument("--size", choices=["small", "medium", "large"], default="small")
+    p.add_argument("--locale", default="en_US", help="Faker locale, e.g. de_DE")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--spec", action="append", type=Path, default=[], help="OpenAPI file (repeatable); default: bundled specs")
+    p.set_defaults(func=_generate)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from mock_server.app import load_specs
+    from mock_server.config import ServerConfig
+    from mock_server.dataset import generate_dataset
+    from mock_server.fixtures import write_fixture_set
+
+    specs = load_specs(ServerConfig(specs=tuple(args.spec)))
+    collections, skipped = generate_dataset(specs, args.seed, args.size, args.locale)
+    for stale in args.out.glob("*.yaml") if args.out.is_dir() else []:
+        stale.unlink()
+    files = write_fixture_set(collections, args.out)
+    total = sum(len(c.items) for c in collections)
+    print(f"{total} object(s) in {len(files)} file(s) written to {args.out}")  # noqa: T201
+    for name in skipped:
+        print(f"  could not generate a valid request for {name}", file=sys.stderr)  # noqa: T201
+    return 0
+
+
 # ------------------------------------------------------------------ registration
 
-FIXTURES_COMMANDS: list[Callable[[Any], None]] = [_import_har_command, _to_state_command, _verify_command]
+FIXTURES_COMMANDS: list[Callable[[Any], None]] = [_generate_command, _import_har_command, _to_state_command, _verify_command]
 
 
 def register(subparsers: Any) -> None:

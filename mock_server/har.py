@@ -97,8 +97,11 @@ def har_to_cassette(data: dict[str, Any], redaction: Redaction | None = None,
         # The browser stores the decoded body: drop the encoding and fix the length.
         headers = {k: v for k, v in headers.items() if k.lower() not in ("content-encoding", "content-length")}
         headers["Content-Length"] = [str(len(body))]
-        request = Request(str(req.get("method", "GET")).upper(), url.split("#", 1)[0], _headers(req.get("headers")),
-                          _request_body(req.get("postData")))
+        request_headers = _headers(req.get("headers"))
+        post = req.get("postData") or {}
+        if post.get("mimeType") and not any(k.lower() == "content-type" for k in request_headers):
+            request_headers["Content-Type"] = [str(post["mimeType"])]
+        request = Request(str(req.get("method", "GET")).upper(), url.split("#", 1)[0], request_headers, _request_body(post))
         interaction = Interaction(request, Response(status, str(res.get("statusText") or ""), headers, body),
                                   str(entry["startedDateTime"]) if entry.get("startedDateTime") else None)
         result.cassette.interactions.append(scrub(interaction, redaction))

@@ -36,8 +36,20 @@ def schema(call: Call, name: str) -> dict[str, Any]:
 
 
 def reshape(call: Call, target: Any, value: Any) -> Any:
-    """`value` conformed to the `target` schema of the call's spec; missing required fields are generated."""
-    return conform(call.spec, target, copy.deepcopy(value), lambda s: call.generate(s, "response"))
+    """`value` conformed to the `target` schema of the call's spec; missing required fields are generated,
+    and a missing reference (`x-flowmock-ref`) points at an existing object when there is one."""
+
+    def fill(schema: Any) -> Any:
+        ref = call.spec.resolve(schema).get("x-flowmock-ref") if isinstance(schema, dict) else None
+        if ref:
+            spec_name, sep, resource = ref.partition(":")
+            spec_name, resource = (spec_name, resource) if sep and not ref.startswith("/") else (call.spec.name, ref)
+            existing = next(iter(call.state.objects(spec_name, resource)), None)
+            if isinstance(existing, dict) and existing.get("id") is not None:
+                return existing["id"]
+        return call.generate(schema, "response")
+
+    return conform(call.spec, target, copy.deepcopy(value), fill)
 
 
 def property_schema(call: Call, schema_name: str, prop: str) -> Any:

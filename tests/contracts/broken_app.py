@@ -8,7 +8,9 @@ Everything is right (auth, validation, problem+json errors, statuses) except exa
     D4 500 on bad input         cloneWorkflow reads `body["name"].strip()` unchecked, so a bad body crashes it
     D5 use after free           deleteWorkflow only flags the workflow; getWorkflow still returns it
 
-EXPECTED maps each defect to the (operation, check) the contract must report for it.
+EXPECTED maps each defect to the (operation, check) the contract must report for it. ALSO_ALLOWED lists what
+may be reported besides: Schemathesis' own `use_after_free` finds D5 too, but only when its state machine
+happens to chain a DELETE and a GET of the same workflow, which depends on the seed.
 """
 from __future__ import annotations
 
@@ -45,13 +47,21 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "D2 wrong type": (_LIST, "response_schema_conformance"),
     "D3 undocumented status": (_CREATE, "status_code_conformance"),
     "D4 500 on bad input": (_CLONE, "not_a_server_error"),
-    "D5 use after free": (_DELETE, "use_after_free"),
+    "D5 use after free": (_DELETE, "read_after_delete"),
 }
+ALSO_ALLOWED: frozenset[tuple[str, str]] = frozenset({(_DELETE, "use_after_free")})
 
 
 def _problem(status: int, title: str, detail: str) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     return Response(json.dumps(body), status=status, content_type="application/problem+json")
+
+
+def _describe(error: Exception) -> str:
+    try:
+        return str(error.__cause__ or error)
+    except UnicodeDecodeError:  # openapi-core's message for a body that is not UTF-8 cannot decode it either
+        return "the body is not UTF-8"
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -86,7 +96,7 @@ def create_broken_app() -> Flask:
         errors = [e for e in result.errors if type(e).__name__ != "SecurityValidationError"]
         if not errors:
             return None
-        return "; ".join(str(e.__cause__ or e) for e in errors)[:500]
+        return "; ".join(_describe(e) for e in errors)[:500]
 
     def find(workflow_id: str) -> dict[str, Any] | None:
         for item in workflows.values():

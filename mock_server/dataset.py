@@ -1,0 +1,211 @@
+"""Generate a consistent, realistic seed data set by driving the engine itself with Faker-made requests.
+
+Objects are created in dependency order (relations come from `x-flowmock-ref` in the specs and from nesting),
+through the same behaviours a client meets, so executions really are started from generated definitions.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from faker import Faker
+
+from mock_server.app import FlowmockApp, create_app
+from mock_server.config import ServerConfig
+from mock_server.crud import effective_schema
+from mock_server.fixtures import FixtureCollection
+from mock_server.generate import generate, make_context, merge_all_of
+from mock_server.routing import Match
+from mock_server.spec import Operation, Spec
+from mock_server.store import DEFAULT_TENANT
+from mock_server.validate import RequestData
+
+logger = logging.getLogger(__name__)
+SIZES = {"small": 3, "medium": 8, "large": 30}
+_DANGLING = object()  # a reference to a resource with no objects yet: dropped where optional
+ATTEMPTS = 6
+
+
+@dataclass
+class _Target:
+    spec: Spec
+    resource: str
+    create: Operation
+    refs: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _refs_in(spec: Spec, schema: Any, depth: int = 0, seen: frozenset[str] = frozenset()) -> set[tuple[str, str]]:
+    """Every (spec, resource) an `x-flowmock-ref` anywhere inside a schema points at."""
+    found: set[tuple[str, str]] = set()
+    if not isinstance(schema, dict) or depth > 8:
+        return found
+    ref = schema.get("$ref")
+    if ref:
+        if ref in seen:
+            return found
+        return _refs_in(spec, spec.resolve(schema), depth + 1, seen | {ref})
+    target = schema.get("x-flowmock-ref")
+    if target:
+        found.add(_split_ref(spec, target))
+    for key in ("properties",):
+        for sub in (schema.get(key) or {}).values():
+            found |= _refs_in(spec, sub, depth + 1, seen)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            found |= _refs_in(spec, schema[key], depth + 1, seen)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key) or []:
+            found |= _refs_in(spec, sub, depth + 1, seen)
+    return found
+
+
+def _split_ref(spec: Spec, ref: str) -> tuple[str, str]:
+    name, sep, resource = ref.partition(":")
+    return (name, resource) if sep and not ref.startswith("/") else (spec.name, ref)
+
+
+def _request_schema(spec: Spec, op: Operation) -> dict[str, Any] | None:
+    body = spec.resolve(op.definition.get("requestBody") or {})
+    media = (body.get("content") or {}).get("application/json")
+    return media.get("schema") if media else None
+
+
+def _targets(app: FlowmockApp) -> list[_Target]:
+    """Creatable resources, dependencies first."""
+    targets: dict[tuple[str, str], _Target] = {}
+    for spec in app.specs:
+        for op in spec.operations:
+            action = app.engine.action(spec, op)
+            key = (spec.name, action.resource)
+            if action.kind == "create" and key not in targets and action.resource == "/" + "/".join(
+                    s for s in op.path.strip("/").split("/")):
+                targets[key] = _Target(spec, action.resource, op, _refs_in(spec, _request_schema(spec, op) or {}))
+        for op in spec.operations:  # creates reached through other paths (x-flowmock-resource)
+            action = app.engine.action(spec, op)
+            if action.kind == "create" and (spec.name, action.resource) not in targets:
+                targets[(spec.name, action.resource)] = _Target(spec, action.resource, op, _refs_in(spec, _request_schema(spec, op) or {}))
+    for (name, resource), target in targets.items():
+        segments = resource.strip("/").split("/")
+        for i, seg in enumerate(segments):
+            if seg.startswith("{") and (name, "/" + "/".join(segments[:i])) in targets:
+                target.refs.add((name, "/" + "/".join(segments[:i])))
+    ordered: list[_Target] = []
+    visiting: set[tuple[str, str]] = set()
+
+    def visit(key: tuple[str, str]) -> None:
+        if key not in targets or targets[key] in ordered or key in visiting:
+            return
+        visiting.add(key)
+        for dep in sorted(targets[key].refs):
+            visit(dep)
+        ordered.append(targets[key])
+
+    for key in sorted(targets):
+        visit(key)
+    return ordered
+
+
+class _Builder:
+    """Creates objects through the engine and remembers their ids per resource."""
+
+    def __init__(self, app: FlowmockApp, seed: int, fake: Faker) -> None:
+        self.app, self.seed, self.fake = app, seed, fake
+        self.rng = random.Random(f"dataset|{seed}")
+        self.created: dict[tuple[str, str], list[tuple[dict[str, str], Any]]] = {}
+        self.free_params: dict[str, str] = {}
+        self.skipped: list[str] = []
+
+    def _link(self, spec: Spec, schema: Any, value: Any, depth: int = 0) -> Any:
+        if not isinstance(schema, dict) or depth > 10:
+            return value
+        if "$ref" in schema:
+            return self._link(spec, spec.resolve(schema), value, depth + 1)
+        target = schema.get("x-flowmock-ref")
+        if target and isinstance(value, (str, int)):
+            pool = self.created.get(_split_ref(spec, target)) or []
+            return self.rng.choice(pool)[1] if pool else _DANGLING
+        schema = effective_schema(spec, merge_all_of(schema, spec.resolve), value)
+        if isinstance(value, dict):
+            props, required = schema.get("properties") or {}, set(schema.get("required") or [])
+            linked = {k: self._link(spec, props.get(k, {}), v, depth + 1) for k, v in value.items()}
+            return {k: (value[k] if v is _DANGLING else v) for k, v in linked.items() if v is not _DANGLING or k in required}
+        if isinstance(value, list):
+            linked_items = [self._link(spec, schema.get("items") or {}, v, depth + 1) for v in value]
+            return [item for item in linked_items if item is not _DANGLING]
+        return value
+
+    def _linked(self, spec: Spec, schema: Any, value: Any) -> Any:
+        linked = self._link(spec, schema, value)
+        return value if linked is _DANGLING else linked
+
+    def _path(self, target: _Target) -> tuple[str, dict[str, str]] | None:
+        params: dict[str, str] = {}
+        segments = target.resource.strip("/").split("/")
+        for i, seg in enumerate(segments):
+            if not seg.startswith("{"):
+                continue
+            name = seg[1:-1]
+            parent = (target.spec.name, "/" + "/".join(segments[:i]))
+            if parent in self.created:
+                if not self.created[parent]:
+                    return None
+                parent_params, parent_id = self.rng.choice(self.created[parent])
+                params.update(parent_params)
+                params[name] = str(parent_id)
+            else:
+                params[name] = self.free_params.setdefault(name, str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
+        path = target.create.path
+        for name, value in params.items():
+            path = path.replace("{" + name + "}", value)
+        return target.spec.server_base + path, params
+
+    async def create(self, target: _Target, index: int) -> None:
+        model = self.app.engine.apis[target.spec.name].crud.models[target.resource]
+        schema = _request_schema(target.spec, target.create) or {"type": "object"}
+        for attempt in range(ATTEMPTS):
+            located = self._path(target)
+            if located is None:
+                return
+            path, params = located
+            ctx = make_context(target.spec.resolve, f"{self.seed}|{target.spec.name}|{target.resource}|{index}|{attempt}",
+                               self.fake, mode="request", use_examples=attempt % 2 == 1)
+            body = self._linked(target.spec, model.schema, self._linked(target.spec, schema, generate(schema, ctx)))
+            match = self.app.router.match("POST", path)
+            if not isinstance(match, Match):
+                return
+            req = RequestData("post", match.spec_path, match.path_params, [], {"authorization": "Bearer dataset"},
+                              body=json.dumps(body).encode(), content_type="application/json", public_path=path)
+            result = await self.app.engine.handle(match, req)
+            if 200 <= result.status < 300:
+                answer = json.loads(result.body)
+                self.created.setdefault((target.spec.name, target.resource), []).append((params, answer[model.id_field]))
+                return
+            logger.debug("attempt %s for %s refused: %s", attempt, target.create.operation_id, result.body[:300])
+        self.skipped.append(f"{target.spec.name}:{target.create.operation_id} #{index}")
+
+
+def generate_dataset(specs: list[Spec], seed: int, size: str = "small", locale: str = "en_US") -> tuple[list[FixtureCollection], list[str]]:
+    """Build a data set for `specs`; returns its collections and the objects that could not be made."""
+    app = create_app(ServerConfig(seed=seed, locale=locale, strict_responses=True), specs=specs)
+    builder = _Builder(app, seed, Faker(locale))
+    count = SIZES[size]
+
+    async def run() -> None:
+        for target in _targets(app):
+            nested = "{" in target.resource
+            for index in range(count * 2 if nested else count):
+                await builder.create(target, index)
+
+    asyncio.run(run())
+    collections = []
+    for key, items in sorted(app.store.tenant(DEFAULT_TENANT).buckets.items()):
+        if not items:
+            continue
+        spec_name, resource, *parents = key.split("|")
+        collections.append(FixtureCollection(spec_name, resource, list(items.values()), tuple(parents)))
+    return collections, builder.skipped
