@@ -5,6 +5,7 @@ import copy
 import functools
 import inspect
 import re
+from urllib.parse import quote
 import json
 import logging
 import time
@@ -131,8 +132,7 @@ class _Dispatcher:
                 self._note(scope, started, refused.status, result, refused.tenant, [e.as_dict() for e in refused.errors])
                 return
             info: dict[str, Any] = {"call": (result, req)}
-            inner = dict(scope, path=result.spec.prefix + result.spec.server_base + result.spec_path,
-                         raw_path=None, **{_SCOPE_KEY: info})
+            inner = dict(scope, path=_routing_path(result), raw_path=None, **{_SCOPE_KEY: info})
             await self.connexion_app(inner, _replay(body), send_and_note)
             outcome = info.get("result")
             self._note(scope, started, status_box[0], result, outcome.tenant if outcome else None,
@@ -162,6 +162,18 @@ class _Dispatcher:
             operation_id=match.operation.operation_id if match else None, api=match.spec.name if match else None,
             status=status, duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=tenant, errors=errors,
         ))
+
+
+def _routing_path(match: Match) -> str:
+    """The path Connexion routes on: the operation's template with percent-encoded parameter values.
+
+    Encoding keeps values such as `a\nb` or `x/y` inside one path segment, so Connexion always finds the
+    operation our router already chose (the handler takes its parameters from our match, not from Connexion).
+    """
+    path = match.operation.path
+    for name, value in match.path_params.items():
+        path = path.replace("{" + name + "}", quote(value, safe=""))
+    return match.spec.prefix + match.spec.server_base + path
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -47,16 +47,38 @@ def validate_request(spec: Spec, op: Operation, req: RequestData) -> list[FieldE
     )
     from werkzeug.datastructures import ImmutableMultiDict
 
-    mock.parameters.query = ImmutableMultiDict(req.query)
+    mock.parameters.query = ImmutableMultiDict(_without_empty_strings(spec, op, req.query))
     errors: list[FieldError] = []
     for exc in validator._iter_parameters_errors(mock, operation, path):
         errors.extend(_parameter_errors(exc))
     if req.body or op.definition.get("requestBody"):
-        for exc in validator._iter_body_errors(mock, operation):
+        try:
+            body_errors = list(validator._iter_body_errors(mock, operation))
+        except (TypeError, KeyError, ValueError) as exc:  # e.g. a non-string discriminator value
+            return [*errors, FieldError("body", "", f"cannot be validated: {_short(str(exc))}")]
+        for exc in body_errors:
             if isinstance(exc, MissingRequestBody) and not isinstance(exc, MissingRequiredRequestBody):
                 continue
             errors.extend(_body_errors(exc))
     return errors
+
+
+def _without_empty_strings(spec: Spec, op: Operation, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop `?name=` for optional, unconstrained string parameters: an empty string is a valid string.
+
+    openapi-core applies OAS 3.0's `allowEmptyValue: false` default; flowmock is lenient, as the spec's
+    own schema (no minLength, pattern, enum or format) allows "".
+    """
+    if not any(value == "" for _, value in query):
+        return query
+    lenient = set()
+    for param in op.parameters:
+        param = spec.resolve(param)
+        schema = spec.resolve(param.get("schema") or {})
+        if (param.get("in") == "query" and not param.get("required") and schema.get("type") == "string"
+                and not {"minLength", "pattern", "enum", "format"} & set(schema)):
+            lenient.add(param["name"])
+    return [(k, v) for k, v in query if not (v == "" and k in lenient)]
 
 
 def validate_response(spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str], mimetype: str) -> list[FieldError]:
@@ -95,7 +117,11 @@ def _body_errors(exc: Exception) -> list[FieldError]:
     if kind == "MediaTypeNotFound":
         raise UnsupportedMediaType(_short(str(cause))) from exc
     if kind == "MediaTypeDeserializeError":
-        return [FieldError("body", "", f"malformed body: {_short(str(cause))}")]
+        try:
+            detail = _short(str(cause))
+        except UnicodeDecodeError:
+            detail = "the body is not UTF-8 encoded JSON"
+        return [FieldError("body", "", f"malformed body: {detail}")]
     schema_errors = getattr(cause, "schema_errors", None)
     if schema_errors:
         return _schema_field_errors("body", schema_errors)

@@ -197,3 +197,37 @@ def test_location_points_at_the_created_item_and_is_ascii_even_for_unicode_ids(s
     location = created.headers["location"]
     assert location == f"/workspace-workflows/api/v2/w/%C8%BE/workflows/{created.json()['id']}"
     assert running.client.get(location).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("POST", "/api/shelves", {"content": b"\xff\xfe", "headers": {"Content-Type": "application/json"}}, 400),
+        ("GET", "/api/shelves", {"params": {"limit": ""}}, 400),
+        ("GET", "/api/shelves/a%0Ab", {}, 400),
+    ],
+    ids=["not-utf8-body", "empty-integer-query", "newline-in-path-param"],
+)
+def test_odd_input_gets_a_problem_never_a_500(library, method, path, kwargs, status):
+    response = library.client.request(method, path, **kwargs)
+    assert response.status_code == status, response.text
+    assert response.json()["errors"], response.json()
+
+
+def test_non_string_discriminator_values_are_a_400(serve):
+    running = serve(seed=1)
+    bad = running.client.post("/v2/flows/templates", json={"name": "x", "tasks": [{"task_type": [None, None]}]})
+    assert bad.status_code == 400, bad.text
+
+
+def test_empty_string_query_value_is_accepted_when_the_schema_allows_it(serve):
+    running = serve(seed=1)
+    assert running.client.get("/v1/workflows/executions", params={"schema": ""}).status_code == 200
+
+
+def test_newline_in_an_unknown_id_still_gets_the_engines_404(serve):
+    running = serve(seed=1)
+    missing = running.client.delete("/workflow-executions/v1/workflows/executions/x1")
+    assert missing.status_code == 404 and "x1" in missing.json()["message"]
+    odd = running.client.get("/v2/flows/executions/a%0Ab")
+    assert odd.status_code == 404 and odd.json()["type"].endswith("unknown-resource")
