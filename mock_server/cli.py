@@ -88,10 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _registered() -> list[Any]:
-    registrations: list[Any] = []
-    from mock_server.fixtures_cli import register as fixtures_register; registrations.append(fixtures_register)
-    from contracts.cli import register as contract_register; registrations.append(contract_register)
-    return registrations
+    """Subcommand registrars from the `flowmock.commands` entry points (so mock_server never imports contracts)."""
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in sorted(entry_points(group="flowmock.commands"), key=lambda ep: ep.name)]
 
 
 def main(argv: list[str] | None = None) -> int:

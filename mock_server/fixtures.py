@@ -2,9 +2,9 @@
 
 File format:
     version: 1
-    spec: workflow-definitions            # the spec name the objects belong to
-    resource: /v1/workflows/definitions   # the resource (collection path) they are stored under
-    parents: {}                           # for nested resources, the parent ids, e.g. {executionId: "..."}
+    spec: library                         # the spec name the objects belong to
+    resource: /shelves/{shelfId}/books    # the resource (collection path) they are stored under
+    parents: {shelfId: "..."}             # for nested resources, the parent ids ({} otherwise)
     items: [ {...}, ... ]                 # the objects, each valid for the resource's schema
 """
 from __future__ import annotations

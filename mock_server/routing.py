@@ -17,7 +17,7 @@ class Route:
     spec: Spec
     operation: Operation
     pattern: re.Pattern[str]
-    public_template: str  # e.g. /workflow-executions/v1/workflows/executions/{executionId}
+    public_template: str  # e.g. /library/api/shelves/{shelfId}
     specificity: tuple[int, ...]
 
 

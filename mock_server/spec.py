@@ -64,7 +64,7 @@ class Spec:
 
     @property
     def prefix(self) -> str:
-        """The spec's own mount prefix, e.g. `/workflow-executions`."""
+        """The spec's own mount prefix, e.g. `/library`."""
         return f"/{self.name}"
 
     @property
@@ -200,7 +200,7 @@ _GENERIC_STEMS = {"openapi", "swagger", "spec", "api", "index", "schema"}
 
 
 def spec_name_for(path: Path, doc: dict[str, Any] | None = None) -> str:
-    """A URL-safe name: the file stem (`workflow-executions.yaml`), or the title when the stem says nothing (`openapi.yaml`)."""
+    """A URL-safe name: the file stem (`library.yaml`), or the title when the stem says nothing (`openapi.yaml`)."""
     stem = path.name.split(".")[0]
     if stem.lower() in _GENERIC_STEMS and doc is not None:
         stem = str(doc.get("info", {}).get("title") or stem)
