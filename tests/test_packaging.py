@@ -1,0 +1,32 @@
+"""The distribution carries the specs, the default data set and the admin document, so it works outside the repo."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_ships_specs_fixtures_and_entry_points(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+                             "-q", "-w", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    wheel = next(tmp_path.glob("flowmock-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for spec in ("workflow-definitions", "workflow-executions", "automation", "workspace-workflows"):
+        assert f"flowmock_specs/{spec}.yaml" in names
+    assert "mock_server/admin.yaml" in names
+    assert any(n.startswith("flowmock_fixtures/default/") and n.endswith(".yaml") for n in names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "flowmock = mock_server.cli:main" in text and "contracts.pytest_plugin" in text
+
+
+def test_the_installed_package_serves_from_any_directory(tmp_path):
+    code = ("from mock_server.spec import bundled_spec_paths; from mock_server.cli import build_parser, config_from_args;"
+            "c = config_from_args(build_parser().parse_args(['serve'])); "
+            "print(len(bundled_spec_paths()), c.fixtures_dir is not None and c.fixtures_dir.is_dir())")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["4", "True"], result.stderr
