@@ -56,7 +56,9 @@ class FlowmockApp:
         lines = [f"flowmock serving {len(self.specs)} API(s) on {base_url}"]
         for spec in self.specs:
             lines.append(f"  {spec.title} ({len(spec.operations)} operations)")
-            lines.append(f"    base URL: {base_url}{spec.server_base or '/'}   also at {base_url}{spec.prefix}{spec.server_base}")
+            roots = sorted({"/" + "/".join(op.path.strip("/").split("/")[:2]) for op in spec.operations})
+            lines.append(f"    base URL: {base_url}{spec.server_base}  (paths {', '.join(roots[:4])}{' ...' if len(roots) > 4 else ''})")
+            lines.append(f"    prefixed: {base_url}{spec.prefix}{spec.server_base}")
             lines.append(f"    docs:     {base_url}{spec.prefix}{spec.server_base}/ui/")
         for conflict in self.router.conflicts:
             lines.append(f"  ! {conflict.method} {conflict.path} is claimed by {conflict.kept} and {conflict.shadowed}; "
