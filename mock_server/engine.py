@@ -21,7 +21,15 @@ from mock_server.resources import Action, infer_actions
 from mock_server.routing import Match
 from mock_server.spec import Operation, Spec
 from mock_server.store import Clock, Store, TenantState
-from mock_server.validate import RequestData, UnsupportedMediaType, validate_request, validate_response
+from mock_server.validate import (
+    RequestData,
+    UnsupportedMediaType,
+    Verdicts,
+    digest,
+    request_key,
+    validate_request,
+    validate_response,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +63,8 @@ class Engine:
         self.fake = Faker(config.locale)
         self.seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
         self.chaos = random.Random(f"chaos|{self.seed}")
+        self.request_verdicts = Verdicts()
+        self.response_verdicts = Verdicts()
         self.apis: dict[str, _ApiRuntime] = {}
         for spec in specs:
             actions = infer_actions(spec)
@@ -129,8 +139,11 @@ class Engine:
             raise HttpProblem(status, "Injected Fault", f"flowmock injected this failure (--fail-rate {self.config.fail_rate})")
 
     def _validate(self, spec: Spec, op: Operation, req: RequestData) -> None:
+        key = request_key(op, req)
         try:
-            errors = validate_request(spec, op, req)
+            errors = self.request_verdicts.get(key)
+            if errors is None:
+                errors = self.request_verdicts.put(key, validate_request(spec, op, req))
         except UnsupportedMediaType as exc:
             raise HttpProblem(415, "Unsupported Media Type", str(exc), [FieldError("header", "Content-Type", str(exc))]) from None
         if errors:
@@ -210,7 +223,7 @@ class Engine:
         headers = dict(outcome.headers)
         if outcome.body is not None:
             headers["Content-Type"] = ctype
-        errors = validate_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
+        errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
         if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
             errors = []
         if errors:
@@ -226,10 +239,18 @@ class Engine:
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Content-Type": ctype, **problem.headers}
         if problem.status in documented_statuses(op):
-            errors = validate_response(spec, op, problem.status, body, headers, ctype)
+            errors = self._validated_response(spec, op, problem.status, body, headers, ctype)
             if errors:
                 return self._violation(spec, op, problem.status, errors, tenant, body, headers)
         return EngineResponse(problem.status, headers, body, tenant, list(problem.errors))
+
+    def _validated_response(self, spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str],
+                            mimetype: str) -> list[FieldError]:
+        key = (op.key, status, mimetype, digest(body), tuple(sorted(headers.items())))
+        found = self.response_verdicts.get(key)
+        if found is not None:
+            return found
+        return self.response_verdicts.put(key, validate_response(spec, op, status, body, headers, mimetype))
 
     def _violation(self, spec: Spec, op: Operation, status: int, errors: list[FieldError], tenant: str,
                    body: bytes, headers: dict[str, str]) -> EngineResponse:

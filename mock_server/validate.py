@@ -6,7 +6,10 @@ each call names the operation, so openapi-core's own path finding is skipped.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,40 @@ class RequestData:
     body: bytes = b""
     content_type: str = ""
     public_path: str = ""  # the path as the client sent it (root or prefixed)
+
+
+class Verdicts:
+    """A bounded memo of validation results: the same operation and the same bytes always get the same verdict."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, list[FieldError]] = OrderedDict()
+
+    def get(self, key: Hashable) -> list[FieldError] | None:
+        """The remembered verdict, or None."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, errors: list[FieldError]) -> list[FieldError]:
+        """Remember a verdict (dropping the oldest beyond the size) and return it."""
+        self._items[key] = errors
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return errors
+
+
+def request_key(op: Operation, req: RequestData) -> Hashable:
+    """What request validation depends on (headers only where the operation declares them)."""
+    declared = tuple(req.headers.get(str(p.get("name", "")).lower()) for p in op.parameters if p.get("in") == "header")
+    return (op.key, req.spec_path, tuple(req.query), declared, tuple(sorted(req.cookies.items())), digest(req.body),
+            req.content_type)
+
+
+def digest(data: bytes) -> bytes:
+    """A short, collision-safe fingerprint of a body (memo keys stay small whatever the body size)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 class UnsupportedMediaType(Exception):
