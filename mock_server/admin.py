@@ -45,6 +45,8 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
         app.store.reset(tenant)
         if tenant is None:
             app.journal.clear()
+            if app.replay is not None:
+                app.replay.reset()
         return {"reset": tenant or "all"}
 
     async def exportState() -> Any:  # noqa: N802

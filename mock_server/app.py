@@ -29,7 +29,7 @@ from mock_server.config import ServerConfig
 from mock_server.engine import Engine
 from mock_server.fixtures import load_fixture_dir
 from mock_server.journal import Journal, JournalEntry
-from mock_server.replay import ReplayMiddleware
+from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, NoRoute, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.store import Store
@@ -50,6 +50,7 @@ class FlowmockApp:
     store: Store
     journal: Journal
     asgi: ASGIApp
+    replay: ReplayMiddleware | None = None
 
     def banner(self, base_url: str) -> str:
         """The start-up text: each API with its base URL and its Swagger UI."""
@@ -93,10 +94,10 @@ class _EngineResolver(Resolver):
 
 
 class _Dispatcher:
-    """Routes a request to its operation (root or prefix), answers 404/405 itself, journals everything."""
+    """Routes a request to its operation (root or prefix), admits it through the engine, answers 404/405 itself."""
 
-    def __init__(self, router: Router, connexion_app: ASGIApp, admin: ASGIApp, journal: Journal, engine: Engine) -> None:
-        self.router, self.connexion_app, self.admin, self.journal, self.engine = router, connexion_app, admin, journal, engine
+    def __init__(self, router: Router, connexion_app: ASGIApp, admin: ASGIApp, engine: Engine) -> None:
+        self.router, self.connexion_app, self.admin, self.engine = router, connexion_app, admin, engine
         self.passthrough = tuple(f"{spec.prefix}{spec.server_base}/ui" for spec in router.specs)
         self.documents = {f"{spec.prefix}{spec.server_base}/openapi.json": functools.cache(functools.partial(served_document, spec))
                           for spec in router.specs}
@@ -116,54 +117,75 @@ class _Dispatcher:
         if path.startswith(self.passthrough):
             await self.connexion_app(scope, receive, send)
             return
-        started = time.perf_counter()
         result = self.router.match(scope["method"], path)
-        status_box = [0]
-
-        async def send_and_note(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_box[0] = message["status"]
-            await send(message)
-
         if isinstance(result, Match):
             body = await _read_body(receive)
             req = _request_data(scope, result, body)
             refused = await self.engine.admit(result, req)
             if refused is not None:
-                await _send_bytes(send_and_note, refused.status, refused.body, refused.headers)
-                self._note(scope, started, refused.status, result, refused.tenant, [e.as_dict() for e in refused.errors])
+                _note(scope, result, refused.tenant, refused.errors)
+                await _send_bytes(send, refused.status, refused.body, refused.headers)
                 return
             info: dict[str, Any] = {"call": (result, req)}
             inner = dict(scope, path=_routing_path(result), raw_path=None, **{_SCOPE_KEY: info})
-            await self.connexion_app(inner, _replay(body), send_and_note)
+            await self.connexion_app(inner, _replay(body), send)
             outcome = info.get("result")
-            self._note(scope, started, status_box[0], result, outcome.tenant if outcome else None,
-                       [e.as_dict() for e in outcome.errors] if outcome else [])
+            _note(scope, result, outcome.tenant if outcome else None, outcome.errors if outcome else [])
             return
         if isinstance(result, MethodNotAllowed):
             problem = {"type": "https://flowmock.dev/problems/method-not-allowed", "title": "Method Not Allowed", "status": 405,
                        "detail": f"{scope['method']} is not allowed on {path}; allowed: {', '.join(result.allowed)}"}
-            await _send_json(send_and_note, 405, problem, {"Allow": ", ".join(result.allowed)})
+            await _send_json(send, 405, problem, {"Allow": ", ".join(result.allowed)})
         elif path in ("/", ""):
-            await _send_json(send_and_note, 200, self._index(), {}, "application/json")
+            await _send_json(send, 200, self._index(), {}, "application/json")
         else:
             problem = {"type": "https://flowmock.dev/problems/unknown-path", "title": "Not Found", "status": 404,
                        "detail": f"No operation of any served API matches {scope['method']} {path} (unknown path, not an unknown id)"}
-            await _send_json(send_and_note, 404, problem)
-        self._note(scope, started, status_box[0], None, None, [])
+            await _send_json(send, 404, problem)
 
     def _index(self) -> dict[str, Any]:
         return {"apis": [{"name": s.name, "title": s.title, "prefix": s.prefix, "docs": f"{s.prefix}/ui/",
                           "operations": len(s.operations)} for s in self.router.specs], "admin": "/__flowmock/"}
 
-    def _note(self, scope: Scope, started: float, status: int, match: Match | None, tenant: str | None,
-              errors: list[dict[str, str]]) -> None:
-        self.journal.add(JournalEntry(
-            seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-            method=scope["method"], path=scope["path"], query=scope.get("query_string", b"").decode("latin-1"),
-            operation_id=match.operation.operation_id if match else None, api=match.spec.name if match else None,
-            status=status, duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=tenant, errors=errors,
-        ))
+
+_NOTE_KEY = JOURNAL_NOTE
+
+
+def _note(scope: Scope, match: Match, tenant: str | None, errors: list[Any]) -> None:
+    """Tell the journal which operation answered (the journal middleware reads it after the response)."""
+    scope[_NOTE_KEY] = {"operation_id": match.operation.operation_id, "api": match.spec.name, "tenant": tenant,
+                        "errors": [e.as_dict() for e in errors]}
+
+
+class _JournalMiddleware:
+    """Journals every API request (replayed, mocked or refused) with its status and duration."""
+
+    def __init__(self, app: ASGIApp, journal: Journal, skip: tuple[str, ...]) -> None:
+        self.app, self.journal, self.skip = app, journal, skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.skip):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [0]
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting)
+        finally:
+            note = scope.get(_NOTE_KEY) or {}
+            self.journal.add(JournalEntry(
+                seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                method=scope["method"], path=scope["path"], query=scope.get("query_string", b"").decode("latin-1"),
+                operation_id=note.get("operation_id"), api=note.get("api"), status=status[0],
+                duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
+                errors=note.get("errors", []), source=note.get("source", "mock" if note else "router"),
+            ))
 
 
 def _routing_path(match: Match) -> str:
@@ -289,11 +311,12 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
                               resolver=_EngineResolver(engine))
     holder: dict[str, FlowmockApp] = {}
     connexion_app.add_api(admin_spec(), base_path="/__flowmock", name="__flowmock", resolver=AdminResolver(lambda: holder["app"]))
-    dispatcher = _Dispatcher(router, connexion_app, connexion_app, journal, engine)
-    asgi: ASGIApp = CORSMiddleware(dispatcher, allow_origins=list(config.cors_origins), allow_methods=["*"],
-                                   allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate", "Allow"])
-    if config.replay:
-        asgi = ReplayMiddleware(asgi, list(config.replay), config.replay_strict)
-    app = FlowmockApp(config, specs, router, engine, store, journal, asgi)
+    dispatcher = _Dispatcher(router, connexion_app, connexion_app, engine)
+    replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict) if config.replay else None
+    skip = ("/__flowmock", *dispatcher.documents, *dispatcher.passthrough)
+    asgi: ASGIApp = CORSMiddleware(_JournalMiddleware(replay or dispatcher, journal, skip), allow_origins=list(config.cors_origins),
+                                   allow_methods=["*"], allow_headers=["*"],
+                                   expose_headers=["Location", "WWW-Authenticate", "Allow"])
+    app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay)
     holder["app"] = app
     return app

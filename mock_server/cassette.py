@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit, urlunsplit
 
 import yaml
 
@@ -264,8 +264,21 @@ _Loader.add_constructor("tag:yaml.org,2002:python/str", _plain_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:python/unicode", _plain_scalar)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Safe dumping that keeps NEL and Unicode line separators intact (PyYAML folds them in single quotes)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if any(ch in value for ch in "\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
 
 
 def dumps(cassette: Cassette) -> str:

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from mock_server.cassette import HOP_BY_HOP, Cassette, CassetteError, Headers, Interaction, Redaction, Request, Response, scrub
 
@@ -68,8 +69,6 @@ def _request_body(post: dict[str, Any] | None) -> bytes:
         return str(post["text"]).encode("utf-8")
     params = post.get("params") or []
     if params:
-        from urllib.parse import urlencode
-
         return urlencode([(p.get("name", ""), p.get("value", "")) for p in params]).encode("utf-8")
     return b""
 

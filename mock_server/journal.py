@@ -21,6 +21,7 @@ class JournalEntry:
     duration_ms: float
     tenant: str | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
+    source: str = "mock"  # mock (an operation answered), replay (a cassette answered), router (404/405)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -81,11 +81,13 @@ class RecordingProxy:
         self.timeout = timeout
         self.transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._lifespan_managed = False  # only a server that sends lifespan shutdown lets us close a connection pool
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
+            keepalive = None if self._lifespan_managed else 0
             self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False,
-                                             transport=self.transport)
+                                             transport=self.transport, limits=httpx.Limits(max_keepalive_connections=keepalive))
         return self._client
 
     async def aclose(self) -> None:
@@ -148,6 +150,7 @@ class RecordingProxy:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self._lifespan_managed = True
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.aclose()

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 # How much each failed matcher counts when ranking near misses (lower total = closer).
 _WEIGHTS = {"method": 3, "path": 5, "query": 2, "body": 2}
 _PASS_THROUGH = ("/__flowmock",)
+# Set by the serving server itself (uvicorn adds Date and Server); replaying them would duplicate them.
+_SERVER_SET = frozenset({"content-length", "date", "server"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class _Incoming:
         return self._views[redaction]
 
 
+JOURNAL_NOTE = "flowmock.note"  # the scope key the journal reads to learn who answered
+
+
 class ReplayMiddleware:
     """ASGI middleware: answer from cassettes, else fall through to `app` (or 404 when `strict`)."""
 
@@ -150,10 +155,12 @@ class ReplayMiddleware:
         incoming = Request(scope["method"], raw_path.decode("latin-1") + (f"?{query}" if query else ""), headers, body)
         found = self.find(incoming)
         if found is not None:
+            scope[JOURNAL_NOTE] = {"source": "replay"}
             logger.debug("replay %s %s from %s#%d", incoming.method, incoming.uri, found.source, found.index)
             await _send_recorded(send, found.response, scope["method"] == "HEAD")
             return
         if self.strict and not _is_preflight(scope["method"], headers):
+            scope[JOURNAL_NOTE] = {"source": "replay"}
             misses = self.near_misses(incoming)
             logger.debug("replay miss %s %s (strict)", incoming.method, incoming.uri)
             await _send_miss(send, scrub_request(incoming, Redaction()), misses)
@@ -200,7 +207,7 @@ def _encode(value: str) -> bytes:
 
 async def _send_recorded(send: Send, response: Response, head: bool) -> None:
     raw = [(_encode(k.lower()), _encode(v)) for k, vs in response.headers.items()
-           if k.lower() not in HOP_BY_HOP and k.lower() != "content-length" for v in vs]
+           if k.lower() not in HOP_BY_HOP and k.lower() not in _SERVER_SET for v in vs]
     raw.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": raw})
     await send({"type": "http.response.body", "body": b"" if head else response.body})

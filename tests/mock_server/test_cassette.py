@@ -5,7 +5,7 @@ import json
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mock_server.cassette import (CASSETTE_VERSION, REDACTED, Cassette, CassetteError, CassetteWriter, Interaction,
@@ -106,6 +106,8 @@ _interactions = st.builds(
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_interactions, max_size=4), st.none() | st.just("https://api.example.com/v2"))
+@example([Interaction(Request("GET", "https://api.example.com/"), Response(200, "x\x85", {"X": ["a\u2028b"]},
+                                                                           "next\x85line".encode()))], None)
 def test_a_cassette_survives_a_serialize_deserialize_round_trip(interactions, upstream):
     cassette = Cassette(interactions, upstream, ("X-Tenant",), ("cookie",))
     assert loads(dumps(cassette)) == cassette

@@ -9,7 +9,7 @@ from mock_server.cassette import REDACTED, Cassette, Interaction, Request, Respo
 from mock_server.cli import main
 from mock_server.drift import load_specs, rule_of, verify
 from tests.conftest import TESTS_DIR
-from tests.mock_server.recording import WF, WS, record_session
+from tests.mock_server.recording import WF, record_session
 
 SESSIONS = TESTS_DIR / "fixtures" / "drift_redacted" / "openapi.yaml"
 
@@ -110,4 +110,3 @@ def test_rules_are_named_from_messages_and_a_bad_cassette_is_a_clear_error(tmp_p
     assert rule_of("something new") == "schema"
     assert main(["fixtures", "verify", str(tmp_path / "missing.yaml")]) == 2
     assert "missing.yaml: cannot read cassette" in capsys.readouterr().err
-    assert WS in WF

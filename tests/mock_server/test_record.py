@@ -14,10 +14,9 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from mock_server.cassette import REDACTED, Redaction, read_cassette
 from mock_server.record import RecordingProxy, RecordMode, open_cassette
-from mock_server.server import BackgroundServer, free_port
 from mock_server.errors import ConfigError
-from tests.mock_server.recording import (API_KEY, CLIENT_HEADERS, COOKIE_SECRET, QUERY_SECRET, RESUME, RESUME_SECRET,
-                                         SECRETS, TOKEN, WF, record_session)
+from mock_server.server import BackgroundServer, free_port
+from tests.mock_server.recording import CLIENT_HEADERS, QUERY_SECRET, RESUME, SECRETS, TOKEN, WF, record_session
 
 
 def test_proxy_forwards_unchanged_records_every_exchange_and_no_secret_reaches_the_cassette(serve, tmp_path):
@@ -155,7 +154,7 @@ def test_cli_record_survives_being_killed_without_losing_an_exchange(serve, tmp_
             assert client.get(f"{WF}/1").status_code == 200
     finally:
         proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        proc.communicate(timeout=10)  # reaps the process and closes its pipe
     cassette = read_cassette(out)
     assert [(i.request.method, i.response.status) for i in cassette.interactions] == [
         ("GET", 404), ("POST", 201), ("GET", 200)]  # the readiness probe, then the session

@@ -11,7 +11,7 @@ from mock_server.cassette import (REDACTED, Cassette, Interaction, Request, Resp
 from mock_server.errors import ConfigError
 from mock_server.replay import ReplayMiddleware
 from mock_server.server import BackgroundServer
-from tests.mock_server.recording import CLIENT_HEADERS, QUERY_SECRET, RESUME, WF, record_session
+from tests.mock_server.recording import QUERY_SECRET, RESUME, WF, record_session
 
 
 @pytest.fixture
@@ -120,4 +120,27 @@ def test_replay_of_a_hand_written_vcr_cassette_with_a_base_path_and_binary_body(
 def test_a_missing_cassette_is_a_config_error_naming_the_file(tmp_path):
     with pytest.raises(ConfigError, match="nope.yaml"):
         ReplayMiddleware(lambda *a: None, [tmp_path / "nope.yaml"])
-    assert CLIENT_HEADERS["Authorization"].startswith("Bearer ")
+
+
+def test_replayed_answers_are_journaled_carry_cors_and_reset_rewinds(tmp_path, serve):
+    """A browser frontend replaying offline gets CORS headers; the journal and admin reset know about replay."""
+    import httpx
+
+    from mock_server.cassette import Cassette, Interaction, Request, Response, write_cassette
+
+    cassette = tmp_path / "one.yaml"
+    path = "/api/v2/w/7d7a6e0c-3f0e-4c53-9a43-0b7f3d8d2a11/workflows"
+    uri = "http://upstream.example" + path
+    write_cassette(Cassette(interactions=[
+        Interaction(Request("GET", uri, {}, b""), Response(200, "OK", {"Content-Type": ["application/json"]}, b'[{"n": 1}]')),
+        Interaction(Request("GET", uri, {}, b""), Response(200, "OK", {"Content-Type": ["application/json"]}, b'[{"n": 2}]')),
+    ]), cassette)
+    running = serve(seed=1, replay=(cassette,), replay_strict=True)
+    headers = {"Origin": "http://localhost:5173"}
+    first = httpx.get(running.url + path, headers=headers)
+    assert first.content == b'[{"n": 1}]' and first.headers["access-control-allow-origin"] == "*"
+    assert httpx.get(running.url + path).content == b'[{"n": 2}]'
+    journal = httpx.get(running.url + "/__flowmock/journal").json()
+    assert [(e["source"], e["status"]) for e in journal] == [("replay", 200), ("replay", 200)]
+    httpx.post(running.url + "/__flowmock/reset")
+    assert httpx.get(running.url + path).content == b'[{"n": 1}]', "reset rewinds the recorded sequences"
