@@ -143,6 +143,18 @@ class Crud:
         self._check_parents(call, model)
         return handler(call, model)
 
+    def ensure_path_items(self, call: Call) -> None:
+        """404 when an id in the path names a stored resource's item that does not exist (for stateless operations)."""
+        segments = call.op.path.strip("/").split("/")
+        for index, segment in enumerate(segments):
+            if not (segment.startswith("{") and segment.endswith("}")):
+                continue
+            model = self.models.get("/" + "/".join(segments[:index]))
+            param = segment[1:-1]
+            if model is not None and param in call.path_params:
+                if call.state.find(self.spec.name, model.key, str(call.path_params[param])) is None:
+                    raise _not_found(model, param, call.path_params[param])
+
     # ---- helpers ----
     def bucket(self, call: Call, model: ResourceModel) -> dict[str, Any]:
         """The collection this call works on (partitioned by parent ids)."""

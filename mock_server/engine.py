@@ -173,6 +173,7 @@ class Engine:
     def _default(self, call: Call, prefs: Preferences, dynamic: bool) -> Outcome:
         if call.action.stateful:
             return self.apis[call.spec.name].crud.execute(call)
+        self.apis[call.spec.name].crud.ensure_path_items(call)
         return self._canned(call.spec, call.op, success_status(call.op), prefs, dynamic, call.state)
 
     def _canned(self, spec: Spec, op: Operation, status: int, prefs: Preferences, dynamic: bool, state: TenantState) -> Outcome:

@@ -231,3 +231,13 @@ def test_newline_in_an_unknown_id_still_gets_the_engines_404(serve):
     assert missing.status_code == 404 and "x1" in missing.json()["message"]
     odd = running.client.get("/v2/flows/executions/a%0Ab")
     assert odd.status_code == 404 and odd.json()["type"].endswith("unknown-resource")
+
+
+def test_stateless_operations_under_a_missing_item_are_404(serve):
+    running = serve(seed=1)
+    c = running.client
+    definition = c.post("/v1/workflows/definitions", json={"name": "D", "flow": []}).json()
+    assert c.get(f"/v1/workflows/definitions/{definition['id']}/closing-reasons").status_code == 200
+    assert c.delete(f"/v1/workflows/definitions/{definition['id']}").status_code == 204
+    gone = c.get(f"/v1/workflows/definitions/{definition['id']}/closing-reasons")
+    assert gone.status_code == 404 and definition["id"] in gone.json()["detail"]

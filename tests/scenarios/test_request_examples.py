@@ -51,10 +51,13 @@ def test_request_example_is_accepted(server, spec_name, operation_id, example):
     if action.stateful:
         params = parent_values(client, app, spec, resources, action.resource)
         if action.item_param:
-            create_op, _ = resources[action.resource].ops["create"]
-            created = client.post(spec.server_base + fill_path(create_op.path, params), json=body_with_references(client, app, spec, create_op, 5))
-            assert created.status_code in (200, 201), created.text
-            params[action.item_param] = created.json()[app.engine.apis[spec.name].crud.models[action.resource].id_field]
+            params[action.item_param] = _create(client, app, spec, resources, action.resource, params)
+    segments = op.path.strip("/").split("/")
+    for index, segment in enumerate(segments):
+        name = segment[1:-1] if segment.startswith("{") else None
+        collection = "/" + "/".join(segments[:index])
+        if name and name not in params and collection in resources and "create" in resources[collection].ops:
+            params[name] = _create(client, app, spec, resources, collection, params)
     for param in op.parameters:
         param = spec.resolve(param)
         if param["in"] == "path" and param["name"] not in params:
@@ -76,3 +79,11 @@ def _point_references_at_real_objects(client, app, spec, op, example):
     props = merge_all_of(media.get("schema") or {}, spec.resolve).get("properties") or {}
     refs = {n for n, p in props.items() if p.get("x-flowmock-ref") or spec.resolve(p).get("x-flowmock-ref")}
     return {**example, **{k: resolved[k] for k in refs if k in example and isinstance(resolved, dict) and k in resolved}}
+
+
+def _create(client, app, spec, resources, resource, params):
+    """Create one item of `resource` (under the given parents) and return its id."""
+    create_op, _ = resources[resource].ops["create"]
+    created = client.post(spec.server_base + fill_path(create_op.path, params), json=body_with_references(client, app, spec, create_op, 5))
+    assert created.status_code in (200, 201), created.text
+    return created.json()[app.engine.apis[spec.name].crud.models[resource].id_field]
