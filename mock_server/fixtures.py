@@ -21,7 +21,7 @@ from mock_server.errors import MockServerError
 from mock_server.resources import infer_actions
 from mock_server.spec import Spec
 from mock_server.store import bucket_key
-from mock_server.validate import value_errors
+from mock_server.validate import SchemaChecker
 
 FORMAT_VERSION = 1
 _PARAM = re.compile(r"\{([^}/]+)\}")
@@ -96,12 +96,13 @@ def baseline_from(collections: list[FixtureCollection], specs: list[Spec], sourc
             raise FixtureError(f"{where}: '{collection.resource}' is not a stored resource of {spec.name} "
                                f"(resources: {', '.join(sorted(models[spec.name]))})")
         bucket = buckets.setdefault(bucket_key(spec.name, model.key, collection.parents), {})
+        checker = SchemaChecker(spec.doc, model.schema, "response")
         for index, item in enumerate(collection.items):
             ident = item.get(model.id_field) if isinstance(item, dict) else None
             label = f"item {index}" + (f" ({model.id_field}={ident})" if ident is not None else "")
             if ident is None:
                 raise FixtureError(f"{where}: {label}: missing id field '{model.id_field}'")
-            errors = value_errors(spec.doc, model.schema, item, "response")
+            errors = checker.errors(item)
             if errors:
                 first = errors[0]
                 raise FixtureError(f"{where}: {label}: field '{first.field or '<object>'}': {first.message}"

@@ -197,15 +197,26 @@ def _short(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def value_errors(doc: dict[str, Any], schema: Any, value: Any, direction: str = "response") -> list[FieldError]:
-    """Validate a value against a schema of `doc` (local $refs allowed), with formats; read or write rules by direction."""
-    from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, OAS31Validator
+class SchemaChecker:
+    """Validates values against one schema of a document (local $refs allowed), with formats; build once, reuse."""
 
-    rooted = {"allOf": [schema], "components": doc.get("components", {})}
-    if str(doc.get("openapi", "")).startswith("3.1"):
-        validator_cls: Any = OAS31Validator
-    else:
-        validator_cls = OAS30WriteValidator if direction == "request" else OAS30ReadValidator
-    validator = validator_cls(rooted, format_checker=validator_cls.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
-    return [FieldError(direction, _join("", e.absolute_path, e), _message(e)) for e in errors]
+    def __init__(self, doc: dict[str, Any], schema: Any, direction: str = "response") -> None:
+        from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, OAS31Validator
+
+        rooted = {"allOf": [schema], "components": doc.get("components", {})}
+        if str(doc.get("openapi", "")).startswith("3.1"):
+            validator_cls: Any = OAS31Validator
+        else:
+            validator_cls = OAS30WriteValidator if direction == "request" else OAS30ReadValidator
+        self.direction = direction
+        self._validator = validator_cls(rooted, format_checker=validator_cls.FORMAT_CHECKER)
+
+    def errors(self, value: Any) -> list[FieldError]:
+        """Every way `value` breaks the schema, in path order."""
+        found = sorted(self._validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
+        return [FieldError(self.direction, _join("", e.absolute_path, e), _message(e)) for e in found]
+
+
+def value_errors(doc: dict[str, Any], schema: Any, value: Any, direction: str = "response") -> list[FieldError]:
+    """Validate one value against a schema of `doc`; read or write rules by direction."""
+    return SchemaChecker(doc, schema, direction).errors(value)
