@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import AdminResolver, admin_spec
+from mock_server.asgi import read_body, receive_again
 from mock_server.config import ServerConfig
 from mock_server.engine import Engine
 from mock_server.fixtures import load_fixture_dir
@@ -119,7 +120,7 @@ class _Dispatcher:
             return
         result = self.router.match(scope["method"], path)
         if isinstance(result, Match):
-            body = await _read_body(receive)
+            body = await read_body(receive)
             req = _request_data(scope, result, body)
             refused = await self.engine.admit(result, req)
             if refused is not None:
@@ -128,7 +129,7 @@ class _Dispatcher:
                 return
             info: dict[str, Any] = {"call": (result, req)}
             inner = dict(scope, path=_routing_path(result), raw_path=None, **{_SCOPE_KEY: info})
-            await self.connexion_app(inner, _replay(body), send)
+            await self.connexion_app(inner, receive_again(body), send)
             outcome = info.get("result")
             _note(scope, result, outcome.tenant if outcome else None, outcome.errors if outcome else [])
             return
@@ -198,30 +199,6 @@ def _routing_path(match: Match) -> str:
     for name, value in match.path_params.items():
         path = path.replace("{" + name + "}", quote(value, safe=""))
     return match.spec.prefix + match.spec.server_base + path
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = [False]
-
-    async def receive() -> Message:
-        if not sent[0]:
-            sent[0] = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive
 
 
 def _request_data(scope: Scope, match: Match, body: bytes) -> RequestData:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 from starlette.types import Message, Receive, Scope, Send
 
+from mock_server.asgi import read_body
 from mock_server.cassette import (HOP_BY_HOP, Cassette, CassetteWriter, Headers, Interaction, Redaction, Request,
                                   Response, read_cassette, scrub)
 from mock_server.errors import ConfigError
@@ -102,7 +103,7 @@ class RecordingProxy:
             return
         if scope["type"] != "http":
             return  # websockets are not proxied
-        body = await _read_body(receive)
+        body = await read_body(receive)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         url = self.upstream + raw_path.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
@@ -156,18 +157,6 @@ class RecordingProxy:
                 await self.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message: Message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
 
 
 async def _problem(send: Send, status: int, title: str, detail: str) -> None:

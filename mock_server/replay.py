@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.asgi import read_body, receive_again
 from mock_server.cassette import (DEFAULT_MATCH_ON, HOP_BY_HOP, Redaction, Request, Response, failed_matchers,
                                   read_cassette, scrub_request)
 
@@ -146,7 +147,7 @@ class ReplayMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(_PASS_THROUGH):
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         raw_path = scope.get("raw_path") or quote(scope["path"]).encode()
         query = scope.get("query_string", b"").decode("latin-1")
         headers: dict[str, list[str]] = {}
@@ -166,36 +167,11 @@ class ReplayMiddleware:
             await _send_miss(send, scrub_request(incoming, Redaction()), misses)
             return
         logger.debug("replay miss %s %s: falling back to the mock", incoming.method, incoming.uri)
-        await self.app(scope, _receive_again(body, receive), send)
+        await self.app(scope, receive_again(body, receive), send)
 
 
 def _is_preflight(method: str, headers: dict[str, list[str]]) -> bool:
     return method == "OPTIONS" and "access-control-request-method" in {k.lower() for k in headers}
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-def _receive_again(body: bytes, receive: Receive) -> Receive:
-    """Hand the already-read body to the next app once, then defer to the real channel."""
-    given = [False]
-
-    async def again() -> Message:
-        if not given[0]:
-            given[0] = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return again
 
 
 def _encode(value: str) -> bytes:
