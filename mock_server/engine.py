@@ -172,9 +172,21 @@ class Engine:
 
     def _default(self, call: Call, prefs: Preferences, dynamic: bool) -> Outcome:
         if call.action.stateful:
-            return self.apis[call.spec.name].crud.execute(call)
+            example = self._named_example(call, prefs.example) if prefs.example else None
+            outcome = self.apis[call.spec.name].crud.execute(call)
+            return Outcome(outcome.status, example[0], outcome.headers) if example else outcome
         self.apis[call.spec.name].crud.ensure_path_items(call)
         return self._canned(call.spec, call.op, success_status(call.op), prefs, dynamic, call.state)
+
+    def _named_example(self, call: Call, name: str) -> tuple[Any]:
+        """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""
+        status = success_status(call.op)
+        _, media = media_type_for(call.spec, call.op, status)
+        found, value = pick_example(media, name)
+        if not found:
+            raise HttpProblem(400, "Bad Request", f"No example named '{name}' for {call.op.operation_id} {status}",
+                              [FieldError("header", "Prefer", "unknown example")])
+        return (value,)
 
     def _canned(self, spec: Spec, op: Operation, status: int, prefs: Preferences, dynamic: bool, state: TenantState) -> Outcome:
         """A stateless answer for a status: the named or first example, else generated from the schema."""

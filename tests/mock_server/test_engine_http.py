@@ -241,3 +241,19 @@ def test_stateless_operations_under_a_missing_item_are_404(serve):
     assert c.delete(f"/v1/workflows/definitions/{definition['id']}").status_code == 204
     gone = c.get(f"/v1/workflows/definitions/{definition['id']}/closing-reasons")
     assert gone.status_code == 404 and definition["id"] in gone.json()["detail"]
+
+
+def test_prefer_example_on_a_stateful_operation_changes_state_and_answers_that_example(serve):
+    running = serve(seed=1)
+    c = running.client
+    created = c.post(WS, json={"name": "to delete"}).json()
+    deleted = c.delete(f"{WS}/{created['id']}", headers={"Prefer": "example=noTasks"})
+    assert deleted.status_code == 200
+    doc = running.app.specs[[s.name for s in running.app.specs].index("workspace-workflows")].doc
+    media = doc["paths"]["/api/v2/w/{workspace_uuid}/workflows/{workflow_id}"]["delete"]["responses"]["200"]["content"]
+    assert deleted.json() == next(iter(media.values()))["examples"]["noTasks"]["value"]
+    assert c.get(f"{WS}/{created['id']}").status_code == 404
+    before = len(c.get(WS).json())
+    unknown = c.post(WS, json={"name": "x"}, headers={"Prefer": "example=nope"})
+    assert unknown.status_code == 400 and "nope" in unknown.json()["detail"]
+    assert len(c.get(WS).json()) == before, "a refused Prefer changes nothing"
