@@ -8,6 +8,7 @@ from mock_server.crud import effective_schema
 from mock_server.generate import merge_all_of
 from mock_server.spec import Spec
 
+_PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
 Fill = Callable[[Any], Any]  # (schema) -> generated value for a required field that is missing
 
 
@@ -37,7 +38,7 @@ def conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int = 0) -> 
         return out
     if value is None:
         return value if schema.get("nullable") else fill(schema)
-    expected = {"string": str, "integer": int, "number": (int, float), "boolean": bool}.get(kind or "")
+    expected = _PYTHON_TYPES.get(kind or "")
     if expected is not None and (not isinstance(value, expected) or (kind in ("integer", "number") and isinstance(value, bool))):
         return fill(schema)
     return value

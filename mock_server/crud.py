@@ -187,7 +187,7 @@ class Crud:
         kind = model.id_schema.get("type")
         if kind in ("integer", "number"):
             existing = [int(k) for k in self.bucket(call, model) if str(k).lstrip("-").isdigit()]
-            seen = [int(o.get(model.id_field)) for o in call.state.objects(self.spec.name, model.key)
+            seen = [o[model.id_field] for o in call.state.objects(self.spec.name, model.key)
                     if isinstance(o, dict) and isinstance(o.get(model.id_field), int)]
             return max([0, *existing, *seen]) + 1
         value = call.generate({**model.id_schema, "readOnly": False, "example": None} if "example" in model.id_schema else model.id_schema, "id")

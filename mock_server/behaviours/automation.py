@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mock_server.behaviours import Default
 from mock_server.behaviours.support import first_allowed, property_schema, referenced, reshape, stored
 from mock_server.crud import Call, Outcome
 
@@ -11,7 +12,7 @@ FLOWS = "/v1/automation/flows"
 EXECUTIONS = "/v1/automation/executions"
 
 
-def start_execution(call: Call, default: Any) -> Outcome:
+def start_execution(call: Call, default: Default) -> Outcome:
     """The execution names its flow, copies its actions (each pending) and starts in progress."""
     body = call.body or {}
     flow = referenced(call, call.spec.name, FLOWS, body.get("flow_id"), "flow_id", "automation flow")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mock_server.behaviours import Default
 from mock_server.behaviours.support import first_allowed, property_schema, referenced, reshape, stored
 from mock_server.crud import Call, Outcome
 from mock_server.store import bucket_key
@@ -14,7 +15,7 @@ FLOW_EXECUTIONS = "/v2/flows/executions"
 TASKS = "/v2/flows/executions/{execution_id}/tasks"
 
 
-def create_execution(call: Call, default: Any) -> Outcome:
+def create_execution(call: Call, default: Default) -> Outcome:
     """A v1 execution copies its definition's name and flow (sections and steps), each step ready to work on."""
     body = call.body or {}
     definition = referenced(call, DEFINITIONS_API, DEFINITIONS, body.get("workflowId"), "workflowId", "workflow definition")
@@ -43,7 +44,7 @@ def _flow_item(call: Call, item: dict[str, Any], execution_id: str) -> dict[str,
     return out
 
 
-def start_flow_execution(call: Call, default: Any) -> Outcome:
+def start_flow_execution(call: Call, default: Default) -> Outcome:
     """A v2 flow execution copies its template's name, phases, tasks and edges; its tasks become addressable."""
     body = call.body or {}
     template = referenced(call, DEFINITIONS_API, TEMPLATES, body.get("flow_template_id"), "flow_template_id", "flow template")
@@ -68,7 +69,7 @@ def start_flow_execution(call: Call, default: Any) -> Outcome:
     return outcome
 
 
-def mirror_task(call: Call, default: Any) -> Outcome:
+def mirror_task(call: Call, default: Default) -> Outcome:
     """Adding or patching a task also changes the execution's own `tasks` list."""
     outcome = default(call)
     execution = call.state.find(call.spec.name, FLOW_EXECUTIONS, str(call.path_params.get("execution_id")))
