@@ -97,9 +97,10 @@ class _EngineResolver(Resolver):
 class _Dispatcher:
     """Routes a request to its operation (root or prefix), admits it through the engine, answers 404/405 itself."""
 
-    def __init__(self, router: Router, connexion_app: ASGIApp, admin: ASGIApp, engine: Engine) -> None:
-        self.router, self.connexion_app, self.admin, self.engine = router, connexion_app, admin, engine
-        self.passthrough = tuple(f"{spec.prefix}{spec.server_base}/ui" for spec in router.specs)
+    def __init__(self, router: Router, connexion_app: ASGIApp, engine: Engine) -> None:
+        self.router, self.connexion_app, self.engine = router, connexion_app, engine
+        # Connexion serves these itself: each API's Swagger UI and the admin API (with its own UI)
+        self.passthrough = ("/__flowmock", *(f"{spec.prefix}{spec.server_base}/ui" for spec in router.specs))
         self.documents = {f"{spec.prefix}{spec.server_base}/openapi.json": functools.cache(functools.partial(served_document, spec))
                           for spec in router.specs}
 
@@ -108,9 +109,6 @@ class _Dispatcher:
             await self.connexion_app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path == "/__flowmock" or path.startswith("/__flowmock/"):
-            await self.admin(scope, receive, send)
-            return
         document = self.documents.get(path)
         if document is not None:
             await _send_bytes(send, 200, document(), {"Content-Type": "application/json"})
@@ -149,12 +147,9 @@ class _Dispatcher:
                           "operations": len(s.operations)} for s in self.router.specs], "admin": "/__flowmock/"}
 
 
-_NOTE_KEY = JOURNAL_NOTE
-
-
 def _note(scope: Scope, match: Match, tenant: str | None, errors: list[Any]) -> None:
     """Tell the journal which operation answered (the journal middleware reads it after the response)."""
-    scope[_NOTE_KEY] = {"operation_id": match.operation.operation_id, "api": match.spec.name, "tenant": tenant,
+    scope[JOURNAL_NOTE] = {"operation_id": match.operation.operation_id, "api": match.spec.name, "tenant": tenant,
                         "errors": [e.as_dict() for e in errors]}
 
 
@@ -179,7 +174,7 @@ class _JournalMiddleware:
         try:
             await self.app(scope, receive, noting)
         finally:
-            note = scope.get(_NOTE_KEY) or {}
+            note = scope.get(JOURNAL_NOTE) or {}
             self.journal.add(JournalEntry(
                 seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                 method=scope["method"], path=scope["path"], query=scope.get("query_string", b"").decode("latin-1"),
@@ -288,9 +283,9 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
                               resolver=_EngineResolver(engine))
     holder: dict[str, FlowmockApp] = {}
     connexion_app.add_api(admin_spec(), base_path="/__flowmock", name="__flowmock", resolver=AdminResolver(lambda: holder["app"]))
-    dispatcher = _Dispatcher(router, connexion_app, connexion_app, engine)
+    dispatcher = _Dispatcher(router, connexion_app, engine)
     replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict) if config.replay else None
-    skip = ("/__flowmock", *dispatcher.documents, *dispatcher.passthrough)
+    skip = (*dispatcher.documents, *dispatcher.passthrough)
     asgi: ASGIApp = CORSMiddleware(_JournalMiddleware(replay or dispatcher, journal, skip), allow_origins=list(config.cors_origins),
                                    allow_methods=["*"], allow_headers=["*"],
                                    expose_headers=["Location", "WWW-Authenticate", "Allow"])
