@@ -1,7 +1,9 @@
 """The catalogue of checks a contract run applies, and how a selection is resolved."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from typing import Any
 
 from contracts.errors import ContractConfigError
 
@@ -21,6 +23,8 @@ DESCRIPTIONS: dict[str, str] = {
     "unsupported_method": "undocumented methods get 405 with an Allow header",
     "allow_header_conformance": "the Allow header of a 405 lists the documented methods",
     "object_level_authorization": "one identity cannot read another's objects",
+    "read_after_delete": "right after a successful DELETE, a GET on the same URL answers 404 or 410 "
+                         "(unless the spec marks the DELETE as not removing, e.g. x-flowmock-action: update)",
 }
 
 # The checks of issue 5, run unless a selection says otherwise.
@@ -35,6 +39,7 @@ DEFAULT_CHECKS: tuple[str, ...] = (
     "use_after_free",
     "ensure_resource_availability",
     "ignored_auth",
+    "read_after_delete",
 )
 
 KNOWN_CHECKS: tuple[str, ...] = tuple(DESCRIPTIONS)
@@ -79,3 +84,57 @@ def _expand(names: Iterable[str]) -> list[str]:
             if name not in out:
                 out.append(name)
     return out
+
+
+# ---- checks of our own, registered with Schemathesis (enabled only when selected) ----
+_registered = threading.Lock()
+_done: list[bool] = []
+
+
+def register_custom_checks() -> None:
+    """Register the harness' own checks with Schemathesis (idempotent)."""
+    with _registered:
+        if _done:
+            return
+        import schemathesis
+
+        schemathesis.check(read_after_delete)
+        _done.append(True)
+
+
+def deletes(operation: dict[str, Any]) -> bool:
+    """Whether a DELETE operation removes its resource; `x-flowmock-action: update` marks a soft one (a cancel)."""
+    return bool(operation.get("x-flowmock-action", "delete") == "delete")
+
+
+def read_after_delete(ctx: Any, response: Any, case: Any) -> bool | None:
+    """After a 2xx DELETE on `/things/{id}`, GET `/things/{id}` at once (same parameters): it must be 404 or 410.
+
+    `use_after_free` finds the same bug only when the stateful phase happens to chain a DELETE and a read of
+    the same resource; this check asks every time a delete succeeds, in any phase.
+    """
+    from schemathesis.core.failures import Failure, Severity
+
+    if case.method.upper() != "DELETE" or not 200 <= response.status_code < 300 or not case.path_parameters:
+        return None
+    if not deletes(case.operation.definition.raw):
+        return None
+    schema = case.operation.schema
+    getter = schema.find_operation_by_label(f"GET {case.path}")
+    if getter is None:
+        return None
+    probe = getter.Case(path_parameters=dict(case.path_parameters))
+    recorder = ctx.internals.recorder
+    ctx.internals.record_case(parent_id=case.id, case=probe)
+    answer = schema.transport.send(probe, **dict(ctx.internals.transport_kwargs or {}))
+    ctx.internals.record_response(case_id=probe.id, response=answer)
+    if 200 <= answer.status_code < 300:
+        path = case.formatted_path
+        raise Failure(
+            operation=case.operation.label, title="Deleted resource still readable", severity=Severity.HIGH,
+            case_id=probe.id if recorder is not None else None,
+            message=(f"`DELETE {path}` answered {response.status_code}, then `GET {path}` answered "
+                     f"{answer.status_code} instead of 404 Not Found (or 410 Gone).\n\n"
+                     f"Reproduce by sending the DELETE, then the GET below."),
+        )
+    return True

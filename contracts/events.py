@@ -75,12 +75,13 @@ class RunError:
 
 @dataclass(frozen=True)
 class SpecFinished:
-    """A spec's contract ended; stop_reason is completed, time-limit or interrupted."""
+    """A spec's contract ended; stop_reason is completed, time-limit, interrupted or error."""
 
     spec: str
     elapsed: float
     stop_reason: str
     phases_run: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # e.g. a phase whose time share ran out
 
 
 ContractEvent = Union[SpecStarted, Exchange, CheckFailed, RunError, SpecFinished]

@@ -9,7 +9,8 @@ Fixtures:
 
 Options:
     --contract-url URL    add one test per documented operation that fails when the contract run against URL
-                          finds a failure on it (plus one test per spec for run errors). `--contract-spec PATH`
+                          finds a failure on it (plus one test per spec for run errors), marked `contract`
+                          (`pytest --contract-url URL -m contract` runs only them). `--contract-spec PATH`
                           (repeatable; default every bundled spec), `--contract-token`, `--contract-max-examples`,
                           `--contract-max-time`, `--contract-seed`, `--contract-phases`, `--contract-exclude-checks`.
 """
@@ -33,6 +34,7 @@ from contracts.summary import ContractSummary, SpecSummary
 from mock_server.config import ServerConfig
 
 MARKER = "flowmock"
+CONTRACT_MARKER = "contract"
 
 
 # ---- the server fixture ----
@@ -149,6 +151,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(**fields): ServerConfig fields for the flowmock_server fixture")
+    config.addinivalue_line("markers", f"{CONTRACT_MARKER}: a test added by --contract-url (select them with -m contract)")
 
 
 class _ContractRun:
@@ -174,6 +177,7 @@ class ContractItem(pytest.Item):
     def __init__(self, *, run: _ContractRun, spec_path: Path, spec_name: str, label: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.run, self.spec_path, self.spec_name, self.label = run, spec_path, spec_name, label
+        self.add_marker(CONTRACT_MARKER)
 
     def runtest(self) -> None:
         spec = self.run.spec_summary(self.spec_path, self.spec_name)

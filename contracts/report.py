@@ -51,6 +51,10 @@ def _spec_header(spec: SpecSummary) -> str:
     return f"{s.title} ({spec.name}) against {s.base_url}  [seed {s.seed}, {took}, {reason}]"
 
 
+def _notes(spec: SpecSummary) -> tuple[str, ...]:
+    return spec.finished.notes if spec.finished else ()
+
+
 def _coverage_lines(spec: SpecSummary) -> list[str]:
     if spec.started is None:
         return []
@@ -100,6 +104,7 @@ def render_text(summary: ContractSummary) -> str:
     for spec in summary.specs.values():
         out += ["", "== " + _spec_header(spec)]
         out += _table(("operation", "requests", "statuses seen", "failures"), _rows(spec))
+        out += [f"note: {note}" for note in _notes(spec)]
         for error in spec.errors:
             out += ["", f"ERROR {error.label}:"] + ["  " + line for line in _trim(error.message).splitlines()]
         for group in spec.failures.values():
@@ -123,6 +128,7 @@ def render_markdown(summary: ContractSummary) -> str:
         out += ["| operation | requests | statuses seen | failures |", "|---|---:|---|---|"]
         out += [f"| `{_md(a)}` | {b} | {c} | {_md(d)} |" for a, b, c, d in _rows(spec)]
         out.append("")
+        out += [f"> Note: {note}\n" for note in _notes(spec)]
         if spec.errors:
             out += ["### Errors", ""]
             for error in spec.errors:
@@ -173,6 +179,7 @@ def render_html(summary: ContractSummary) -> str:
             bad = " class=bad" if stats.failures else ""
             out.append(f"<tr{bad}><td><code>{e(label)}</code></td><td class=n>{requests}</td><td>{e(statuses)}</td><td>{e(failures)}</td></tr>")
         out.append("</table>")
+        out += [f"<p class=muted>Note: {e(note)}</p>" for note in _notes(spec)]
         for error in spec.errors:
             out.append(f"<details open><summary class=fail>Error: {e(error.label)}</summary><pre>{e(_trim(error.message))}</pre></details>")
         for group in spec.failures.values():

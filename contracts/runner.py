@@ -1,14 +1,19 @@
 """Run Schemathesis against a base URL, spec by spec, and yield contract events.
 
-The run is bounded twice: by examples per operation (`max_examples`) and by an overall wall-clock budget
-(`max_time`). Schemathesis' own `max_time` is not used on purpose: with it, the fuzzing and stateful phases
-repeat until the budget is spent, so the amount of work depends on the machine. Here every phase runs once,
-which makes a run with a given `seed` repeatable, and the budget only cuts a run that would take too long.
+A run is bounded twice: by examples per operation and phase (`max_examples`) and by an overall wall-clock
+budget (`max_time`). The budget goes to Schemathesis, which uses it to give each phase a share (the coverage
+phase, which enumerates boundary values and ignores `max_examples`, gets at most a third of what is left so
+fuzzing and stateful testing still run). Left alone, Schemathesis would then repeat fuzzing and stateful
+testing until the budget is spent; the runner stops it after the first round instead, so the work done does
+not depend on the machine and a run with a given `seed` sends the same requests, as long as no phase used up
+its share (the `SpecFinished.notes` say when one did).
 """
 from __future__ import annotations
 
 import copy
 import logging
+import math
+import re
 import random
 import threading
 import time
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contracts.checks import DEFAULT_CHECKS, PHASES, select_checks, select_phases
+from contracts.checks import DEFAULT_CHECKS, PHASES, deletes, register_custom_checks, select_checks, select_phases
 from contracts.errors import ContractConfigError
 from contracts.events import CheckFailed, ContractEvent, DocumentedOperation, Exchange, RunError, SpecFinished, SpecStarted
 from mock_server.errors import SpecLoadError
@@ -26,6 +31,8 @@ from mock_server.spec import Spec, load_spec
 logger = logging.getLogger(__name__)
 
 SPEC_PLACEHOLDER = "{spec}"
+ROUND_PHASES = ("fuzzing", "stateful")  # the phases Schemathesis repeats while budget is left
+HARD_STOP_GRACE = 30.0
 TOKEN_PLACEHOLDER = "$CONTRACT_TOKEN"
 
 
@@ -99,32 +106,39 @@ def _run_spec(path: Path, options: ContractOptions, deadline: float | None) -> I
     operations = documented_operations(spec)
     if options.operations:
         known = {op.operation_id for op in operations}
-        missing = sorted(set(options.operations) - known)
-        if missing and not known & set(options.operations):
-            raise ContractConfigError(f"{spec.name}: no operation has the operationId(s) {', '.join(missing)}")
+        if not known & set(options.operations):
+            if len(options.specs) == 1:
+                raise ContractConfigError(f"{spec.name}: no operation has the operationId(s) "
+                                          f"{', '.join(sorted(options.operations))}")
+            return  # --operation names operations of the other specs only
         operations = tuple(op for op in operations if op.operation_id in options.operations)
     base_url = options.base_url_for(spec.name)
-    assert options.seed is not None
+    if options.seed is None:
+        raise ContractConfigError("a contract run needs a seed: call ContractOptions.with_seed() first")
     yield SpecStarted(spec.name, spec.title, str(path), base_url, options.seed, operations, options.checks, options.phases)
     remaining = None if deadline is None else deadline - time.monotonic()
     if remaining is not None and remaining <= 0:
         yield SpecFinished(spec.name, 0.0, "time-limit")
         return
     try:
-        schema = _load_schema(spec, options, base_url)
+        schema = _load_schema(spec, options, base_url, remaining)
     except Exception as exc:  # noqa: BLE001 - Schemathesis rejects a document: report it, go on with the next
         yield RunError(spec.name, "spec", f"Schemathesis cannot load the spec: {exc}")
         yield SpecFinished(spec.name, time.monotonic() - started, "error")
         return
-    yield from _execute(spec.name, schema, options, remaining, started)
+    soft_deletes = frozenset(f"DELETE {op.path}" for op in spec.operations
+                             if op.method == "delete" and not deletes(op.definition))
+    yield from _execute(spec.name, schema, options, remaining, started, soft_deletes)
 
 
-def _load_schema(spec: Spec, options: ContractOptions, base_url: str) -> Any:
+def _load_schema(spec: Spec, options: ContractOptions, base_url: str, remaining: float | None) -> Any:
     import schemathesis
     from schemathesis.config import SchemathesisConfig
     from schemathesis.config._cache import CacheConfig
 
-    config = SchemathesisConfig(seed=options.seed, cache=CacheConfig(enabled=False))
+    register_custom_checks()
+    budget = None if remaining is None else max(1, math.ceil(remaining))
+    config = SchemathesisConfig(seed=options.seed, cache=CacheConfig(enabled=False), max_time=budget)
     project = config.projects.override
     headers = dict(options.headers)
     if options.token:
@@ -133,58 +147,73 @@ def _load_schema(spec: Spec, options: ContractOptions, base_url: str) -> Any:
     project.generation.update(max_examples=options.max_examples, database="none")
     project.phases.update(phases=list(options.phases))
     project.checks.update(included_check_names=list(options.checks))
-    schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.doc), config=config)
+    schema: Any = schemathesis.openapi.from_dict(copy.deepcopy(spec.doc), config=config)
     if options.operations:
         schema = schema.include(operation_id=list(options.operations))
     return schema
 
 
 def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: float | None,
-             started: float) -> Iterator[ContractEvent]:
+             started: float, soft_deletes: frozenset[str]) -> Iterator[ContractEvent]:
     from schemathesis.engine import events as st
     from schemathesis.engine import from_schema
 
     stream = from_schema(schema).execute()
-    cut = threading.Event()
+    cut, round_done = threading.Event(), threading.Event()
+    last_round_phase = next((p for p in reversed(options.phases) if p in ROUND_PHASES), None)
 
     def stop() -> None:
         cut.set()
         stream.stop()
 
-    timer = threading.Timer(remaining, stop) if remaining is not None else None
+    # Schemathesis keeps to the budget itself; this timer is the backstop for a request that hangs.
+    timer = threading.Timer(remaining + HARD_STOP_GRACE, stop) if remaining is not None else None
     if timer is not None:
         timer.daemon = True
         timer.start()
     stop_reason = "completed"
     phases_run: list[str] = []
+    skipped: dict[str, int] = {}
     try:
         for event in stream:
             if isinstance(event, (st.ScenarioFinished, st.FuzzScenarioFinished)):
                 phase = str(getattr(event, "phase", "fuzzing"))
-                yield from _from_recorder(spec_name, phase, event.recorder, options.token)
-            elif isinstance(event, st.PhaseFinished) and event.status.value != "skip":
-                if event.phase.name.value in PHASES:
-                    phases_run.append(event.phase.name.value)
+                if getattr(event, "skip_reason", None) == "Time limit reached":
+                    skipped[phase] = skipped.get(phase, 0) + 1
+                yield from _from_recorder(spec_name, phase, event.recorder, options.token, soft_deletes)
+            elif isinstance(event, st.PhaseFinished):
+                name = event.phase.name.value
+                if event.status.value != "skip" and name in PHASES and name not in phases_run:
+                    phases_run.append(name)
+                if name == last_round_phase and not round_done.is_set():
+                    round_done.set()  # one round of fuzzing and stateful testing, not as many as the budget allows
+                    stream.stop()
             elif isinstance(event, st.NonFatalError):
                 yield RunError(spec_name, event.label, _mask(event.info.format(base_url_is_set=True), options.token))
             elif isinstance(event, st.FatalError):
                 yield RunError(spec_name, "engine", f"Schemathesis stopped: {event.exception!r}")
                 stop_reason = "error"
-            elif isinstance(event, st.Interrupted):
+            elif isinstance(event, st.Interrupted) and not round_done.is_set():
                 stop_reason = "interrupted"
             elif isinstance(event, st.EngineFinished):
+                if event.stop_reason.value == "max_time" and not round_done.is_set():
+                    stop_reason = "time-limit"
                 for failure in event.failures:
                     yield CheckFailed(spec_name, failure.operation or "(run)", "after_run", failure.title,
                                       failure.message, failure.severity.value, "run", None, "")
     finally:
         if timer is not None:
             timer.cancel()
-    if cut.is_set():
+    budget_spent = remaining is not None and time.monotonic() - started >= remaining
+    if cut.is_set() or (stop_reason == "completed" and (budget_spent or skipped)):
         stop_reason = "time-limit"
-    yield SpecFinished(spec_name, time.monotonic() - started, stop_reason, tuple(dict.fromkeys(phases_run)))
+    notes = tuple(f"{phase} phase: its share of --max-time ran out before {count} operation(s)"
+                  for phase, count in skipped.items())
+    yield SpecFinished(spec_name, time.monotonic() - started, stop_reason, tuple(phases_run), notes)
 
 
-def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None) -> Iterator[ContractEvent]:
+def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None,
+                   soft_deletes: frozenset[str] = frozenset()) -> Iterator[ContractEvent]:
     """Exchanges and failures of one finished Schemathesis scenario."""
     for case_id, interaction in recorder.interactions.items():
         node = recorder.cases.get(case_id)
@@ -198,6 +227,12 @@ def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None)
                 continue
             failure = check.failure_info.failure
             failing_id = failure.case_id or case_id
+            if check.name == "ensure_resource_availability" and _deleted_under_another_path(recorder, failing_id):
+                logger.debug("dropped ensure_resource_availability on %s: deleted under another path", failing_id)
+                continue
+            if check.name == "use_after_free" and failure.operation in soft_deletes:
+                logger.debug("dropped use_after_free on %s: the spec says this DELETE does not remove", failure.operation)
+                continue
             node = recorder.cases.get(failing_id) or recorder.cases.get(case_id)
             label = failure.operation or (node.value.operation.label if node is not None else recorder.label)
             interaction = recorder.interactions.get(failing_id)
@@ -208,10 +243,37 @@ def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None)
                               _mask(check.failure_info.code_sample, token), steps, _excerpt(response))
 
 
+def _deleted_under_another_path(recorder: Any, case_id: str) -> bool:
+    """Whether a 2xx DELETE of the same resource id was sent before this case, under any path.
+
+    `ensure_resource_availability` only forgives a 404 after a DELETE of the same path; a spec that reaches
+    one resource under two paths (a v1 and a v2 alias) would otherwise get a false failure.
+    """
+    node = recorder.cases.get(case_id)
+    target = _resource_id(node.value) if node is not None else None
+    if target is None:
+        return False
+    for other_id, other in recorder.cases.items():
+        if other_id == case_id:
+            break
+        interaction = recorder.interactions.get(other_id)
+        if (other.value.method.upper() == "DELETE" and interaction is not None and interaction.response is not None
+                and 200 <= interaction.response.status_code < 300 and _resource_id(other.value) == target):
+            return True
+    return False
+
+
+def _resource_id(case: Any) -> str | None:
+    names = re.findall(r"\{([^}/]+)\}", case.path)
+    if not names or not case.path_parameters or names[-1] not in case.path_parameters:
+        return None
+    return str(case.path_parameters[names[-1]])
+
+
 def _excerpt(response: Any, limit: int = 1000) -> str:
     if response is None or not response.content:
         return ""
-    text = response.content[:limit].decode("utf-8", errors="replace")
+    text: str = response.content[:limit].decode("utf-8", errors="replace")
     return text + ("…" if len(response.content) > limit else "")
 
 

@@ -52,3 +52,11 @@ def test_phases():
         select_phases(["examples", "chaos"])
     with pytest.raises(ContractConfigError):
         select_phases([""])
+
+
+def test_a_delete_marked_as_an_update_is_not_a_removal():
+    from contracts.checks import deletes
+
+    assert deletes({"operationId": "deleteThing"})
+    assert deletes({"x-flowmock-action": "delete"})
+    assert not deletes({"x-flowmock-action": "update"})  # e.g. DELETE /executions/{id} cancels the execution

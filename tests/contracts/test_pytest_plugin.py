@@ -1,14 +1,48 @@
-"""contracts.pytest_plugin: the flowmock_server fixture and --contract-url, run in inner pytest sessions."""
+"""contracts.pytest_plugin: the flowmock_server fixture and --contract-url, run in inner pytest sessions.
+
+The inner sessions are plain `python -m pytest` subprocesses in a temporary directory. Not `pytester`: it
+drops from `sys.modules` whatever the test imported, so the rest of the session would then use a second copy
+of httpx/httpcore or Schemathesis whose exceptions and events no longer match the first.
+"""
 from __future__ import annotations
 
 import logging
+import re
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
 
 import pytest
 
 from mock_server.config import ServerConfig
 from tests.contracts.broken_app import SPEC_PATH, TOKEN, serve_broken_app
 
-pytest_plugins = ["pytester"]
+
+@dataclass
+class Inner:
+    """What an inner pytest session printed and its outcome counts."""
+
+    output: str
+    outcomes: dict[str, int]
+
+    def has_line(self, pattern: str) -> bool:
+        return any(fnmatch(line, pattern) for line in self.output.splitlines())
+
+
+def run_pytest(directory: Path, files: dict[str, str], *args: str) -> Inner:
+    for name, text in files.items():
+        (directory / name).write_text(textwrap.dedent(text))
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-rfs", *args],
+                          cwd=directory, capture_output=True, text=True, timeout=600)
+    output = proc.stdout + proc.stderr
+    summary = output.strip().splitlines()[-1] if output.strip() else ""
+    outcomes = {("errors" if kind.startswith("error") else kind): int(n)
+                for n, kind in re.findall(r"(\d+) (passed|failed|skipped|errors?|deselected)", summary)}
+    return Inner(output, outcomes)
+
 
 FIXTURE_TESTS = '''
 import httpx
@@ -64,32 +98,28 @@ def _quiet_werkzeug() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
-def test_flowmock_server_fixture(pytester):
-    pytester.makepyfile(test_fixture=FIXTURE_TESTS)
-    result = pytester.runpytest_inprocess("-p", "no:xdist", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+def test_flowmock_server_fixture(tmp_path):
+    inner = run_pytest(tmp_path, {"test_fixture.py": FIXTURE_TESTS})
+    assert inner.outcomes == {"passed": 5}, inner.output
 
 
-def test_flowmock_config_can_be_overridden_in_a_conftest(pytester):
-    pytester.makeconftest(CONFTEST_OVERRIDE)
-    pytester.makepyfile(test_it='''
-def test_it(flowmock_server):
-    assert flowmock_server.config.seed == 42 and flowmock_server.config.strict_responses
-''')
-    pytester.runpytest_inprocess("-p", "no:xdist", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+def test_config_override_in_a_conftest_and_bad_marker_fields(tmp_path):
+    inner = run_pytest(tmp_path, {
+        "conftest.py": CONFTEST_OVERRIDE,
+        "test_override.py": """
+            def test_it(flowmock_server):
+                assert flowmock_server.config.seed == 42 and flowmock_server.config.strict_responses
+            """,
+        "test_bad_marker.py": """
+            import pytest
 
-
-def test_unknown_marker_field_is_a_usage_error(pytester):
-    pytester.makepyfile(test_it='''
-import pytest
-
-@pytest.mark.flowmock(colour="red")
-def test_it(flowmock_server):
-    pass
-''')
-    result = pytester.runpytest_inprocess("-p", "no:xdist", "-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*unknown ServerConfig field(s) colour*"])
+            @pytest.mark.flowmock(colour="red")
+            def test_it(flowmock_server):
+                pass
+            """,
+    })
+    assert inner.outcomes == {"passed": 1, "errors": 1}, inner.output
+    assert inner.has_line("*unknown ServerConfig field(s) colour*"), inner.output
 
 
 @pytest.fixture
@@ -98,26 +128,23 @@ def flowmock_config() -> ServerConfig:
 
 
 def contract_args(url: str) -> list[str]:
-    return ["-p", "no:xdist", "-p", "no:cacheprovider", "--contract-url", url, "--contract-spec", str(SPEC_PATH),
-            "--contract-token", TOKEN, "--contract-phases", "examples", "--contract-max-examples", "2",
-            "--contract-seed", "3", "-k", "contract", "-rfs"]
+    return ["--contract-url", url, "--contract-spec", str(SPEC_PATH), "--contract-token", TOKEN,
+            "--contract-phases", "examples", "--contract-max-examples", "2", "--contract-seed", "3", "-m", "contract"]
 
 
-def test_contract_url_passes_against_flowmock(pytester, flowmock_server):
-    pytester.makepyfile(test_other="def test_other():\n    pass\n")
-    result = pytester.runpytest_inprocess(*contract_args(flowmock_server.url + "/{spec}"))
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("failed", 0) == 0, result.stdout.str()
+def test_contract_url_passes_against_flowmock(tmp_path, flowmock_server):
+    inner = run_pytest(tmp_path, {"test_other.py": "def test_other():\n    pass\n"},
+                       *contract_args(flowmock_server.url + "/{spec}"))
+    outcomes = inner.outcomes
+    assert outcomes.get("failed", 0) == 0, inner.output
     assert outcomes.get("passed", 0) >= 2  # the run item and at least one operation
     assert outcomes.get("passed", 0) + outcomes.get("skipped", 0) == 11  # 10 operations + the run
-    assert outcomes.get("deselected") == 1  # -k contract kept only the contract tests
+    assert outcomes.get("deselected") == 1  # -m contract kept only the contract tests
 
 
-def test_contract_url_fails_the_broken_operations(pytester):
+def test_contract_url_fails_the_broken_operations(tmp_path):
     with serve_broken_app() as url:
-        result = pytester.runpytest_inprocess(*contract_args(url))
-    result.stdout.fnmatch_lines([
-        "*FAILED*contract?workspace-workflows::GET /api/v2/w/{workspace_uuid}/workflows/{workflow_id}?*",
-    ])
-    text = result.stdout.str()
-    assert "updatedAt" in text and "curl -X GET" in text
+        inner = run_pytest(tmp_path, {}, *contract_args(url))
+    assert inner.has_line("FAILED*contract?workspace-workflows::GET /api/v2/w/{workspace_uuid}/workflows/{workflow_id}?*"), \
+        inner.output
+    assert "updatedAt" in inner.output and "curl -X GET" in inner.output

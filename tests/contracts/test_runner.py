@@ -107,3 +107,9 @@ def test_unloadable_spec_is_a_run_error(tmp_path):
 def test_unknown_operation_id_is_a_config_error(flowmock_server):
     with pytest.raises(ContractConfigError, match="no operation"):
         list(run_contract(options(flowmock_server, operations=("nope",))))
+
+
+def test_operation_filter_skips_specs_without_those_operations(flowmock_server):
+    opts = options(flowmock_server, specs=(SPECS / "workflow-executions.yaml", WORKSPACE), operations=("listWorkflows",))
+    started = [e.spec for e in run_contract(opts) if isinstance(e, SpecStarted)]
+    assert started == ["workspace-workflows"]
