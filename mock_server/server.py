@@ -22,8 +22,8 @@ class BackgroundServer:
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
-        self.port = port or free_port(host)
-        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level="warning",
+        self.port = port  # 0: the OS picks a free port when uvicorn binds (no race with other tests)
+        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                                      lifespan="off", access_log=False))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
@@ -38,8 +38,10 @@ class BackgroundServer:
         deadline = time.monotonic() + 10
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError(f"server on {self.url} did not start")
+                raise RuntimeError(f"server on {self.host}:{self.port} did not start")
             time.sleep(0.01)
+        if not self.port:
+            self.port = int(self._server.servers[0].sockets[0].getsockname()[1])
         return self
 
     def stop(self) -> None:
