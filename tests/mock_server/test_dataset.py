@@ -135,3 +135,24 @@ def test_serve_loads_the_bundled_world_by_default(flag, tmp_path):
 
     config = config_from_args(build_parser().parse_args(["serve", *flag]))
     assert (config.fixtures_dir is not None) == (not flag)
+
+
+def test_a_foreign_spec_gets_consistent_nested_and_referenced_fixtures():
+    from mock_server.spec import load_spec
+    from tests.conftest import TESTS_DIR
+
+    library = load_spec(TESTS_DIR / "fixtures" / "library" / "openapi.yaml")
+    collections, skipped = generate_dataset([library], 4, "small")
+    assert not skipped
+    by_resource: dict[str, list] = {}
+    for c in collections:
+        by_resource.setdefault(c.resource, []).append(c)
+    members = {m["id"] for c in by_resource["/members"] for m in c.items}
+    shelves = [s for c in by_resource["/shelves"] for s in c.items]
+    assert len(members) == 3 and len(shelves) == 3
+    curated = [s for s in shelves if "curatorId" in s]
+    assert curated and all(s["curatorId"] in members for s in curated), "references point at generated members"
+    shelf_ids = {s["id"] for s in shelves}
+    books = by_resource["/shelves/{shelfId}/books"]
+    assert books and all(c.parents[0] in shelf_ids for c in books), "nested books live under generated shelves"
+    assert all(len(b["isbn"]) == 13 and b["isbn"].isdigit() for c in books for b in c.items), "patterns are honoured"

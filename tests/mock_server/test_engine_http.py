@@ -257,3 +257,21 @@ def test_prefer_example_on_a_stateful_operation_changes_state_and_answers_that_e
     unknown = c.post(WS, json={"name": "x"}, headers={"Prefer": "example=nope"})
     assert unknown.status_code == 400 and "nope" in unknown.json()["detail"]
     assert len(c.get(WS).json()) == before, "a refused Prefer changes nothing"
+
+
+def test_pagination_by_size_from_in_a_search_body_and_by_cursor(library):
+    c = library.client
+    names = ["A", "B", "C"]
+    for name in names:
+        c.post("/api/shelves", json={"name": name, "floor": 1})
+    page = c.post("/api/shelves:search", json={"floor": 1, "size": 1, "from": 1}).json()
+    assert page["hits"] == 3 and [s["name"] for s in page["results"]] == ["B"]
+    seen, cursor = [], None
+    for _ in range(5):
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = c.get("/api/shelves", params=params).json()
+        seen += [s["name"] for s in body["results"]]
+        cursor = body.get("nextCursor")
+        if not cursor:
+            break
+    assert seen == names
