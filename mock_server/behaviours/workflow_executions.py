@@ -34,8 +34,15 @@ def create_execution(call: Call, default: Default) -> Outcome:
     return outcome
 
 
+def _new_id(call: Call) -> str:
+    return str(call.generate({"type": "string", "format": "uuid"}, "id"))
+
+
 def _flow_item(call: Call, item: dict[str, Any], execution_id: str) -> dict[str, Any]:
-    out = dict(item, id=item.get("id") or call.generate({"type": "string", "format": "uuid"}, "id"))
+    """An execution's own copy of a definition's section or step: a new id, `definitionId` pointing back."""
+    out = dict(item, id=_new_id(call))
+    if item.get("id") is not None:
+        out["definitionId"] = item["id"]
     if item.get("type") == "SECTION":
         out["status"] = "OPEN"
         out["steps"] = [_flow_item(call, step, execution_id) for step in item.get("steps", [])]
@@ -53,15 +60,19 @@ def start_flow_execution(call: Call, default: Default) -> Outcome:
         return outcome
     execution = stored(call, FLOW_EXECUTIONS, outcome)
     execution.update(name=template.get("name"), status=first_allowed(call, "FlowExecution", "status", "STARTED"))
-    pending = "PENDING"
-    tasks = []
-    for task in template.get("tasks", []):
-        tasks.append(dict(task, template_id=task.get("id"), status=pending, enabled=task.get("enabled", True),
-                          created_at=call.now_iso, updated_at=call.now_iso))
+    tasks = [dict(task, id=_new_id(call), template_id=task.get("id"), status="PENDING",
+                  enabled=task.get("enabled", True), created_at=call.now_iso, updated_at=call.now_iso)
+             for task in template.get("tasks", [])]
+    new_ids: dict[str, str] = {}
+    for task in tasks:
+        new_ids.setdefault(str(task["template_id"]), task["id"])
     execution["tasks"] = reshape(call, property_schema(call, "FlowExecution", "tasks"), tasks)
+    edges = [dict(edge, from_id=new_ids.get(str(edge.get("from_id")), edge.get("from_id")),
+                  to_id=new_ids.get(str(edge.get("to_id")), edge.get("to_id"))) for edge in template.get("edges", [])]
+    copied = {**template, "edges": edges}
     for key in ("phases", "edges", "taxonomies", "closing_reasons", "entity_sync", "available_in_ecp", "due_date_config"):
         if key in template and key in _properties(call, "FlowExecution"):
-            execution[key] = reshape(call, property_schema(call, "FlowExecution", key), template[key])
+            execution[key] = reshape(call, property_schema(call, "FlowExecution", key), copied[key])
     tasks_bucket = call.state.bucket(bucket_key(call.spec.name, TASKS, (str(execution["id"]),)))
     for task in execution["tasks"]:
         tasks_bucket[str(task["id"])] = task
@@ -72,11 +83,16 @@ def start_flow_execution(call: Call, default: Default) -> Outcome:
 def mirror_task(call: Call, default: Default) -> Outcome:
     """Adding or patching a task also changes the execution's own `tasks` list."""
     outcome = default(call)
-    execution = call.state.find(call.spec.name, FLOW_EXECUTIONS, str(call.path_params.get("execution_id")))
+    execution_id = str(call.path_params.get("execution_id"))
+    execution = call.state.find(call.spec.name, FLOW_EXECUTIONS, execution_id)
     if execution is not None and isinstance(outcome.body, dict) and "id" in outcome.body:
-        task = call.state.find(call.spec.name, TASKS, str(outcome.body["id"]))
-        tasks = [t for t in execution.get("tasks", []) if t.get("id") != outcome.body["id"]]
-        execution["tasks"] = [*tasks, task] if task is not None else tasks
+        task = call.state.bucket(bucket_key(call.spec.name, TASKS, (execution_id,))).get(str(outcome.body["id"]))
+        tasks = execution.setdefault("tasks", [])
+        where = next((i for i, t in enumerate(tasks) if t.get("id") == outcome.body["id"]), None)
+        if task is not None and where is not None:
+            tasks[where] = task
+        elif task is not None:
+            tasks.append(task)
     return outcome
 
 

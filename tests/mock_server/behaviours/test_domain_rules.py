@@ -29,6 +29,10 @@ def test_v1_execution_is_built_from_its_definition(server):
     assert [i["name"] for i in body["flow"]] == [i["name"] for i in definition["flow"]]
     steps = [s for item in body["flow"] for s in (item.get("steps") or [item]) if s["type"] == "STEP"]
     assert steps and all(s["status"] == "UNASSIGNED" and s["executionId"] == body["id"] for s in steps)
+    definition_ids = {i.get("id") for item in definition["flow"] for i in [item, *(item.get("steps") or [])]}
+    assert all(s["id"] not in definition_ids for s in steps), "an execution's steps have ids of their own"
+    second = c.post("/v1/workflows/executions", json={"workflowId": definition["id"]}).json()
+    assert {i["id"] for i in second["flow"]}.isdisjoint({i["id"] for i in body["flow"]})
     assert c.get(f"/v1/workflows/executions/{body['id']}").json() == body
 
 
@@ -47,12 +51,20 @@ def test_flow_execution_copies_its_template_and_its_tasks_can_be_patched(server)
     assert execution["name"] == template["name"]
     assert [t["name"] for t in execution["tasks"]] == [t["name"] for t in template["tasks"]]
     assert all(t["status"] == "PENDING" for t in execution["tasks"])
+    assert [t["template_id"] for t in execution["tasks"]] == [t["id"] for t in template["tasks"]]
+    task_ids = {t["id"] for t in execution["tasks"]}
+    assert all(e["from_id"] in task_ids and e["to_id"] in task_ids for e in execution.get("edges", [])
+               if e["from_id"] in {t["template_id"] for t in execution["tasks"]} or e["from_id"] in task_ids)
+    other = c.post("/v2/flows/executions", json={"flow_template_id": template["id"], "contexts": []}).json()
     task_id = execution["tasks"][0]["id"]
     patched = c.patch(f"/v2/flows/executions/{execution['id']}/tasks/{task_id}", json={"status": "COMPLETED"})
     assert patched.status_code == 200, patched.text
     assert patched.json()["status"] == "COMPLETED"
     again = c.get(f"/v2/flows/executions/{execution['id']}").json()
+    assert [t["id"] for t in again["tasks"]] == [t["id"] for t in execution["tasks"]], "patching keeps the order"
     assert {t["id"]: t["status"] for t in again["tasks"]}[task_id] == "COMPLETED"
+    untouched = c.get(f"/v2/flows/executions/{other['id']}").json()
+    assert all(t["status"] == "PENDING" for t in untouched["tasks"]), "another execution of the template is unaffected"
 
 
 def test_automation_execution_runs_an_existing_flow(server):
