@@ -39,6 +39,7 @@ def _serve_parser(sub: Any) -> None:
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     """Turn parsed `serve` arguments into a ServerConfig."""
+    fixtures = _fixtures_dir(args)
     return ServerConfig(
         specs=tuple(args.spec), host=args.host, port=args.port, seed=args.seed,
         clock=parse_clock(args.clock) if args.clock else None, dynamic=args.dynamic,
@@ -46,7 +47,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
         isolate_by=args.isolate_by, cors_origins=tuple(args.cors_origin) or ("*",),
         latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
-        locale=args.locale, fixtures_dir=_fixtures_dir(args), replay=tuple(args.replay), replay_strict=args.replay_strict,
+        locale=args.locale, fixtures_dir=fixtures, validate_fixtures=args.fixtures is not None,
+        replay=tuple(args.replay), replay_strict=args.replay_strict,
     )
 
 
@@ -58,6 +60,11 @@ def _fixtures_dir(args: argparse.Namespace) -> Path | None:
         return Path(args.fixtures)
     if args.spec:
         return None
+    return _bundled_fixtures()
+
+
+def _bundled_fixtures() -> Path | None:
+    """The data set shipped with flowmock (validated by its test suite, so not again at every start)."""
     from importlib import resources
 
     bundled = Path(str(resources.files("flowmock_fixtures").joinpath("default")))

@@ -27,6 +27,7 @@ class ServerConfig:
     fail_rate: float = 0.0
     locale: str = "en_US"
     fixtures_dir: Path | None = None
+    validate_fixtures: bool = True  # off only for the bundled data set, which the test suite validates
     replay: tuple[Path, ...] = ()
     replay_strict: bool = False
     journal_size: int = 1000

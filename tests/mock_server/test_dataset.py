@@ -156,3 +156,12 @@ def test_a_foreign_spec_gets_consistent_nested_and_referenced_fixtures():
     books = by_resource["/shelves/{shelfId}/books"]
     assert books and all(c.parents[0] in shelf_ids for c in books), "nested books live under generated shelves"
     assert all(len(b["isbn"]) == 13 and b["isbn"].isdigit() for c in books for b in c.items), "patterns are honoured"
+
+
+def test_only_the_bundled_data_set_skips_validation_at_start(tmp_path):
+    from mock_server.cli import build_parser, config_from_args
+
+    bundled = config_from_args(build_parser().parse_args(["serve"]))
+    mine = config_from_args(build_parser().parse_args(["serve", "--fixtures", str(DEFAULT)]))
+    assert bundled.fixtures_dir == DEFAULT and not bundled.validate_fixtures
+    assert mine.validate_fixtures, "a directory given with --fixtures is always validated"
