@@ -23,3 +23,11 @@ def test_readme_pytest_plugin_example_passes(tmp_path):
                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-2000:]
     assert "2 passed" in result.stdout
+
+
+def test_readme_names_the_bundled_worlds_workspace():
+    import re
+
+    workspace = re.search(r"workspace\s+`([0-9a-f-]{36})`", README).group(1)
+    fixture = next((ROOT / "fixtures" / "default").glob("workspace-workflows__*.yaml")).read_text()
+    assert f"workspace_uuid: {workspace}" in fixture
