@@ -24,8 +24,8 @@ _CURSOR = ("cursor", "next_token", "nexttoken", "page_token", "pagetoken", "cont
 _ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "values", "list")
 _COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
 _NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken", "next_page_token")
-_CREATED = re.compile(r"(created|creation|inserted)(at|time|date|on|_at|_time)?$", re.I)
-_UPDATED = re.compile(r"(updated|modified|lastupdate|last_update|changed)(at|time|date|on|_at|_time|d)?", re.I)
+_CREATED = re.compile(r"(created|creation|inserted)_?(at|time|date|on)?$", re.I)
+_UPDATED = re.compile(r"(updated|modified|last_?updated?|changed)_?(at|time|date|on)?$", re.I)
 
 
 @dataclass
@@ -140,11 +140,11 @@ class Crud:
         """Run the call's action and return what to answer."""
         model = self.models[call.action.resource]
         handler = getattr(self, "_" + call.action.kind.replace("-", "_"))
-        self._check_parents(call, model)
+        self.ensure_path_items(call)
         return handler(call, model)
 
     def ensure_path_items(self, call: Call) -> None:
-        """404 when an id in the path names a stored resource's item that does not exist (for stateless operations)."""
+        """404 when an id in the path names an item of a stored resource that does not exist (parents included)."""
         segments = call.op.path.strip("/").split("/")
         for index, segment in enumerate(segments):
             if not (segment.startswith("{") and segment.endswith("}")):
@@ -161,20 +161,6 @@ class Crud:
         parents = tuple(str(call.path_params.get(p, "")) for p in call.action.parent_params)
         return call.state.bucket(bucket_key(self.spec.name, model.key, parents))
 
-    def _check_parents(self, call: Call, model: ResourceModel) -> None:
-        segments = model.key.strip("/").split("/")
-        for index in range(len(segments) - 1, 0, -1):
-            seg = segments[index]
-            if not (seg.startswith("{") and seg.endswith("}")):
-                continue
-            parent_key = "/" + "/".join(segments[:index])
-            param = seg[1:-1]
-            if parent_key in self.models and param in call.path_params:
-                parent = self.models[parent_key]
-                if call.state.find(self.spec.name, parent_key, str(call.path_params[param])) is None:
-                    raise _not_found(parent, param, call.path_params[param])
-            break
-
     def _item(self, call: Call, model: ResourceModel) -> tuple[str, Any]:
         param = call.action.item_param or ""
         key = str(call.path_params.get(param, ""))
@@ -190,10 +176,9 @@ class Crud:
             seen = [o[model.id_field] for o in call.state.objects(self.spec.name, model.key)
                     if isinstance(o, dict) and isinstance(o.get(model.id_field), int)]
             return max([0, *existing, *seen]) + 1
-        value = call.generate({**model.id_schema, "readOnly": False, "example": None} if "example" in model.id_schema else model.id_schema, "id")
-        if model.id_schema.get("format") in (None, "") and not model.id_schema.get("pattern") and not model.id_schema.get("enum"):
-            value = call.generate({"type": "string", "format": "uuid"}, "id")
-        return value
+        if model.id_schema.get("format") or model.id_schema.get("pattern") or model.id_schema.get("enum"):
+            return call.generate(model.id_schema, "id")
+        return call.generate({"type": "string", "format": "uuid"}, "id")  # a free-form string id: a uuid
 
     def _fill(self, call: Call, model: ResourceModel, body: dict[str, Any], creating: bool) -> dict[str, Any]:
         """Body plus what the server sets: required fields the client omitted, readOnly fields, defaults, timestamps."""
@@ -210,13 +195,12 @@ class Crud:
                 out[name] = sub["default"] if "default" in sub and name not in required else generated[name]
         declared = schema.get("additionalProperties") is not True and bool(props)
         out.update({k: v for k, v in body.items() if k in props or not declared})  # request-only fields are not stored
-        for name, sub in props.items():
-            sub = self.spec.resolve(sub)
-            if sub.get("type") not in (None, "string") or not (sub.get("format") == "date-time" or sub.get("type") == "string"):
+        for name, sub in props.items():  # server-managed timestamps
+            if self.spec.resolve(sub).get("type", "string") != "string":
                 continue
             if creating and _CREATED.search(name) and name not in body:
                 out[name] = call.now_iso
-            elif _UPDATED.search(name) and (creating and name not in body or not creating):
+            elif _UPDATED.search(name) and not (creating and name in body):
                 out[name] = call.now_iso
         return _strip(out, props, self.spec, "writeOnly")
 
