@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from mock_server.conform import conform
@@ -20,6 +21,18 @@ def referenced(call: Call, spec_name: str, resource: str, ident: Any, field: str
         raise HttpProblem(status, "Not Found" if status == 404 else "Bad Request", f"No {label} with id '{ident}' exists",
                           [FieldError("body", field, f"unknown {label}")], type="https://flowmock.dev/problems/unknown-reference")
     return found
+
+
+def create_from(call: Call, default: Callable[[Call], Outcome], resource: str, source: dict[str, Any] | None,
+                build: Callable[[dict[str, Any], dict[str, Any]], None]) -> Outcome:
+    """Create as usual, then let `build(created, source)` fill the stored object from what it was made from."""
+    outcome = default(call)
+    if source is None:
+        return outcome
+    created = stored(call, resource, outcome)
+    build(created, source)
+    outcome.body = copy.deepcopy(created)
+    return outcome
 
 
 def stored(call: Call, resource: str, outcome: Outcome, id_field: str = "id") -> dict[str, Any]:
