@@ -18,6 +18,9 @@ def test_wheel_ships_specs_fixtures_and_entry_points(tmp_path):
     for spec in ("workflow-definitions", "workflow-executions", "automation", "workspace-workflows"):
         assert f"flowmock_specs/{spec}.yaml" in names
     assert "mock_server/admin.yaml" in names
+    for package in ("mock_server", "contracts"):
+        for init in (ROOT / package).rglob("__init__.py"):
+            assert str(init.relative_to(ROOT)) in names, f"{init.parent.name} is missing from the wheel"
     assert any(n.startswith("flowmock_fixtures/default/") and n.endswith(".yaml") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
