@@ -175,7 +175,7 @@ def render_html(summary: ContractSummary) -> str:
         if spec.started is not None:
             out.append(f"<p class=muted>Checks: {e(', '.join(spec.started.checks))}. Phases: {e(', '.join(spec.started.phases))}.</p>")
         out.append("<table><tr><th>operation</th><th>requests</th><th>statuses seen</th><th>failures</th></tr>")
-        for stats, (label, requests, statuses, failures) in zip(spec.operations.values(), _rows(spec)):
+        for stats, (label, requests, statuses, failures) in zip(spec.operations.values(), _rows(spec), strict=True):
             bad = " class=bad" if stats.failures else ""
             out.append(f"<tr{bad}><td><code>{e(label)}</code></td><td class=n>{requests}</td><td>{e(statuses)}</td><td>{e(failures)}</td></tr>")
         out.append("</table>")

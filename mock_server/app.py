@@ -31,7 +31,7 @@ from mock_server.engine import Engine
 from mock_server.fixtures import load_fixture_dir
 from mock_server.journal import Journal, JournalEntry
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
-from mock_server.routing import Match, MethodNotAllowed, NoRoute, Router
+from mock_server.routing import Match, MethodNotAllowed, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.store import Store
 from mock_server.validate import RequestData

@@ -54,7 +54,7 @@ def write_fixture_set(collections: list[FixtureCollection], out_dir: Path) -> li
     for collection in collections:
         names = _PARAM.findall(collection.resource)
         doc = {"version": FORMAT_VERSION, "spec": collection.spec, "resource": collection.resource,
-               "parents": dict(zip(names, collection.parents)), "items": collection.items}
+               "parents": dict(zip(names, collection.parents, strict=False)), "items": collection.items}
         path = out_dir / collection.file_name()
         path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120))
         written.append(path)

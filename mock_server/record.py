@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from mock_server.asgi import read_body
 from mock_server.cassette import (HOP_BY_HOP, Cassette, CassetteWriter, Headers, Interaction, Redaction, Request,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import read_body, receive_again
 from mock_server.cassette import (DEFAULT_MATCH_ON, HOP_BY_HOP, Redaction, Request, Response, failed_matchers,

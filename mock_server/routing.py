@@ -111,7 +111,7 @@ class Router:
                 allowed.append(route.operation.method.upper())
                 continue
             names = _PARAM.findall(route.public_template)
-            params = {name: found.group(f"p{i}") for i, name in zip(_param_indexes(route.public_template), names)}
+            params = {name: found.group(f"p{i}") for i, name in zip(_param_indexes(route.public_template), names, strict=True)}
             return Match(route.spec, route.operation, params, self._spec_path(route, path))
         if allowed:
             return MethodNotAllowed(tuple(sorted(set(allowed))))

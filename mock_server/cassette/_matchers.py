@@ -82,7 +82,7 @@ def json_difference(a: Any, b: Any, where: str = "$") -> str | None:
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return f"{where}: {len(a)} items != {len(b)} items"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             found = json_difference(x, y, f"{where}[{i}]")
             if found:
                 return found
