@@ -11,7 +11,7 @@ from typing import Any
 
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.generate import merge_all_of
-from mock_server.negotiate import success_status
+from mock_server.negotiate import success_schema, success_status
 from mock_server.resources import Action, id_field
 from mock_server.spec import Operation, Spec
 from mock_server.store import TenantState, bucket_key
@@ -68,18 +68,6 @@ class ResourceModel:
         """A readable name: the last literal path segment."""
         literal = [s for s in self.key.strip("/").split("/") if not s.startswith("{")]
         return literal[-1] if literal else self.key
-
-
-def success_schema(spec: Spec, op: Operation, status: int | None = None) -> dict[str, Any] | None:
-    """The JSON schema of the operation's success response (merged allOf), if any."""
-    responses = op.definition.get("responses") or {}
-    codes = [str(status)] if status else sorted(c for c in responses if str(c).startswith("2"))
-    for code in codes:
-        response = spec.resolve(responses.get(code) or {})
-        for ctype, media in (response.get("content") or {}).items():
-            if "json" in ctype and "schema" in media:
-                return merge_all_of(media["schema"], spec.resolve)
-    return None
 
 
 def effective_schema(spec: Spec, schema: dict[str, Any], obj: Any) -> dict[str, Any]:

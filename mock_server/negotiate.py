@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.generate import merge_all_of
 from mock_server.spec import Operation, Spec
 
 JSON_TYPES = ("application/json",)
@@ -39,6 +40,15 @@ def success_status(op: Operation) -> int:
     """The first documented 2xx status (201 before 200 for creates is the spec's call)."""
     codes = sorted(int(c) for c in (op.definition.get("responses") or {}) if str(c).isdigit() and str(c).startswith("2"))
     return codes[0] if codes else 200
+
+
+def success_schema(spec: Spec, op: Operation, status: int | None = None) -> dict[str, Any] | None:
+    """The JSON schema (allOf merged) of the success response, or of `status`; a `default` response counts."""
+    response = response_for(spec, op, status or success_status(op))
+    for ctype, media in ((response or {}).get("content") or {}).items():
+        if "json" in ctype and "schema" in media:
+            return merge_all_of(media["schema"], spec.resolve)
+    return None
 
 
 def response_for(spec: Spec, op: Operation, status: int) -> dict[str, Any] | None:

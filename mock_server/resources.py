@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server.negotiate import success_schema
 from mock_server.spec import Operation, Spec
 
 ACTIONS = ("create", "list", "read", "replace", "update", "delete", "search", "batch-get", "duplicate", "generate")
@@ -34,16 +35,6 @@ def _segments(path: str) -> list[str]:
 
 def _is_param(segment: str) -> bool:
     return segment.startswith("{") and segment.endswith("}")
-
-
-def _success_schema(spec: Spec, op: Operation) -> Any:
-    for status, response in sorted((op.definition.get("responses") or {}).items()):
-        if str(status).startswith("2"):
-            content = (spec.resolve(response).get("content") or {})
-            for media in content.values():
-                if "schema" in media:
-                    return spec.resolve(media["schema"])
-    return None
 
 
 def _lists_objects(spec: Spec, schema: Any) -> bool:
@@ -78,7 +69,7 @@ def infer_action(spec: Spec, op: Operation, item_collections: set[str]) -> Actio
     elif len(segs) >= 2 and _is_param(segs[-2]):
         resource = "/" + "/".join(segs[:-2])
         item_param = segs[-2][1:-1]
-        if method == "get" and _lists_objects(spec, _success_schema(spec, op)) and ("/" + "/".join(segs)) in item_collections:
+        if method == "get" and _lists_objects(spec, success_schema(spec, op)) and ("/" + "/".join(segs)) in item_collections:
             resource, item_param, kind = "/" + "/".join(segs), None, "list"
         elif method == "post" and last.lower() in _DUPLICATE_VERBS:
             kind = "duplicate"
@@ -88,7 +79,7 @@ def infer_action(spec: Spec, op: Operation, item_collections: set[str]) -> Actio
             resource, item_param, kind = "/" + "/".join(segs), None, "list"
     else:
         resource = "/" + "/".join(segs)
-        schema = _success_schema(spec, op)
+        schema = success_schema(spec, op)
         if method == "get" and _lists_objects(spec, schema):
             kind = "list"
         elif method == "post" and isinstance(schema, dict) and (resource in item_collections or "requestBody" in op.definition):

@@ -275,3 +275,16 @@ def test_pagination_by_size_from_in_a_search_body_and_by_cursor(library):
         if not cursor:
             break
     assert seen == names
+
+
+def test_spec_with_default_responses_server_variables_and_no_operation_ids(serve):
+    running = serve(specs=(TESTS_DIR / "fixtures" / "odd" / "openapi.yaml",), seed=1)
+    c = httpx.Client(base_url=running.url)
+    created = c.post("/base/items", json={"tags": ["a", "b"]})
+    assert created.status_code == 200 and created.json()["key"] == 1, created.text
+    assert c.get("/base/items/1").json() == created.json()
+    assert c.get("/base/items").json() == [created.json()]
+    assert c.get("/base/ping").status_code == 204
+    assert c.get("/odd/base/items/2").status_code == 404
+    ops = {o["operationId"]: o["action"] for a in httpx.get(running.url + "/__flowmock/apis").json() for o in a["operations"]}
+    assert ops == {"getItems": "list", "postItems": "create", "getItemsKey": "read", "getPing": "generate"}
