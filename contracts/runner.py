@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 import logging
 import math
-import re
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping

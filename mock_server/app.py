@@ -4,21 +4,21 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import re
-from urllib.parse import quote
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 from connexion import AsyncApp
+from connexion.decorators.parameter import sanitized
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.security import SecurityMiddleware
-from connexion.decorators.parameter import sanitized
 from connexion.resolver import Resolution, Resolver
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mock_server.crud import effective_schema
 from mock_server.generate import merge_all_of
+from mock_server.models import effective_schema
 from mock_server.spec import Spec
 
 _PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float), "boolean": bool}

@@ -4,15 +4,16 @@ from __future__ import annotations
 import base64
 import copy
 import re
-from urllib.parse import quote
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.generate import merge_all_of
+from mock_server.models import ResourceModel, build_models, effective_schema
 from mock_server.negotiate import success_schema, success_status
-from mock_server.resources import Action, id_field
+from mock_server.resources import Action
 from mock_server.spec import Operation, Spec
 from mock_server.store import TenantState, bucket_key
 
@@ -52,67 +53,6 @@ class Outcome:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ResourceModel:
-    """A stored resource: its item schema and id field, shared by every operation on it."""
-
-    key: str
-    schema: dict[str, Any]
-    id_field: str
-    id_schema: dict[str, Any]
-
-    @property
-    def label(self) -> str:
-        """A readable name: the last literal path segment."""
-        literal = [s for s in self.key.strip("/").split("/") if not s.startswith("{")]
-        return literal[-1] if literal else self.key
-
-
-def effective_schema(spec: Spec, schema: dict[str, Any], obj: Any) -> dict[str, Any]:
-    """For a oneOf/anyOf schema, the (merged) branch `obj` belongs to: by discriminator tag, else by required fields."""
-    union = schema.get("oneOf") or schema.get("anyOf")
-    if not union:
-        return schema
-    disc = schema.get("discriminator") or {}
-    tag = obj.get(disc.get("propertyName", "")) if isinstance(obj, dict) and disc else None
-    if tag is not None and str(tag) in (disc.get("mapping") or {}):
-        return merge_all_of({"$ref": disc["mapping"][str(tag)]}, spec.resolve)
-    branches = [merge_all_of(b, spec.resolve) for b in union]
-    keys = set(obj) if isinstance(obj, dict) else set()
-    for branch in branches:
-        tag_schema = (branch.get("properties") or {}).get(disc.get("propertyName", ""), {})
-        if tag is not None and tag not in (spec.resolve(tag_schema).get("enum") or [tag]):
-            continue
-        if set(branch.get("required") or []) <= keys:
-            return branch
-    return branches[0] if branches else schema
-
-
-def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceModel]:
-    """One model per stored resource, from its read (else create) response schema."""
-    candidates: dict[str, list[tuple[int, Operation, Action]]] = {}
-    rank = {"read": 0, "create": 1, "replace": 2, "update": 3}
-    for op in spec.operations:
-        action = actions[op.operation_id]
-        if action.kind in rank:
-            candidates.setdefault(action.resource, []).append((rank[action.kind], op, action))
-    models: dict[str, ResourceModel] = {}
-    for resource in {a.resource for a in actions.values() if a.stateful}:
-        schema: dict[str, Any] | None = None
-        item_param = None
-        for _, op, action in sorted(candidates.get(resource, []), key=lambda t: t[0]):
-            item_param = item_param or action.item_param
-            schema = schema or success_schema(spec, op)
-            if schema and schema.get("type", "object") == "object":
-                break
-        if not schema or schema.get("type", "object") != "object":
-            schema = {"type": "object"}
-        ident = id_field(spec, schema, item_param)
-        id_schema = spec.resolve((schema.get("properties") or {}).get(ident) or {"type": "string"})
-        models[resource] = ResourceModel(resource, schema, ident, id_schema)
-    return models
 
 
 class Crud:

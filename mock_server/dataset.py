@@ -17,9 +17,9 @@ from faker import Faker
 
 from mock_server.app import FlowmockApp, create_app
 from mock_server.config import ServerConfig
-from mock_server.crud import effective_schema
 from mock_server.fixtures import FixtureCollection
 from mock_server.generate import generate, make_context, merge_all_of
+from mock_server.models import effective_schema
 from mock_server.routing import Match
 from mock_server.spec import Operation, Spec
 from mock_server.store import DEFAULT_TENANT

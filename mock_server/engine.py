@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import asyncio
-from http import HTTPStatus
 import json
 import logging
 import random
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from faker import Faker

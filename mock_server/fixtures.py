@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from mock_server.crud import build_models
 from mock_server.errors import MockServerError
+from mock_server.models import build_models
 from mock_server.resources import infer_actions
 from mock_server.spec import Spec
 from mock_server.store import bucket_key

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.cassette import NOT_JSON, REDACTED, media_type, parse_json_body, read_cassette
-from mock_server.crud import ResourceModel, build_models
 from mock_server.fixtures import FixtureCollection, write_fixture_set
+from mock_server.models import ResourceModel, build_models
 from mock_server.resources import Action, infer_actions
 from mock_server.routing import Match, Router
 from mock_server.spec import Spec

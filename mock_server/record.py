@@ -13,8 +13,7 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from mock_server.asgi import read_body
-from mock_server.cassette import (HOP_BY_HOP, Cassette, CassetteWriter, Headers, Interaction, Redaction, Request,
-                                  Response, read_cassette, scrub)
+from mock_server.cassette import HOP_BY_HOP, Cassette, CassetteWriter, Headers, Interaction, Redaction, Request, Response, read_cassette, scrub
 from mock_server.errors import ConfigError
 
 logger = logging.getLogger(__name__)

@@ -20,8 +20,7 @@ from urllib.parse import quote, urlsplit
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import read_body, receive_again
-from mock_server.cassette import (DEFAULT_MATCH_ON, HOP_BY_HOP, Redaction, Request, Response, failed_matchers,
-                                  read_cassette, scrub_request)
+from mock_server.cassette import DEFAULT_MATCH_ON, HOP_BY_HOP, Redaction, Request, Response, failed_matchers, read_cassette, scrub_request
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import yaml
 
 from mock_server.app import load_specs
 from mock_server.config import ServerConfig
-from mock_server.crud import effective_schema
+from mock_server.models import effective_schema
 from mock_server.dataset import generate_dataset
 from mock_server.fixtures import load_fixture_dir, read_fixture_set
 from mock_server.generate import merge_all_of
@@ -56,7 +56,7 @@ def test_default_data_set_ships_loads_and_every_object_validates():
 def test_every_reference_in_the_default_data_set_points_at_an_existing_object():
     collections = read_fixture_set(DEFAULT)
     ids: dict[str, set[str]] = {}
-    from mock_server.crud import build_models
+    from mock_server.models import build_models
     from mock_server.resources import infer_actions
 
     models = {s.name: build_models(s, infer_actions(s)) for s in SPECS}
