@@ -94,6 +94,9 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
         return schema["example"]
     if "const" in schema:
         return schema["const"]
+    chosen = _from_faker_extension(schema, ctx)
+    if chosen is not None:
+        return chosen
     if "enum" in schema and schema["enum"]:
         choices = [v for v in schema["enum"] if v is not None] or schema["enum"]
         return ctx.rng.choice(choices)
@@ -189,6 +192,28 @@ def _number(schema: dict[str, Any], ctx: GenerationContext, integer: bool) -> fl
         if value < low:
             value += multiple
     return value
+
+
+def _from_faker_extension(schema: dict[str, Any], ctx: GenerationContext) -> Any:
+    """A value from the Faker provider a schema names with `x-faker` (Prism's spelling) or `x-flowmock-faker`.
+
+    Both `first_name` (Python Faker) and `name.firstName` (faker.js, as in Prism specs) are understood;
+    an unknown provider is ignored and the value is generated as usual.
+    """
+    name = schema.get("x-flowmock-faker") or schema.get("x-faker")
+    if not isinstance(name, str):
+        return None
+    method = re.sub(r"(?<!^)(?=[A-Z])", "_", name.rsplit(".", 1)[-1]).lower()
+    provider = getattr(ctx.fake, method, None)
+    if not callable(provider):
+        return None
+    value = provider()
+    kind = schema.get("type")
+    if kind == "integer":
+        return int(value) if str(value).lstrip("-").isdigit() else None
+    if kind == "number":
+        return float(value) if isinstance(value, (int, float)) else None
+    return value if kind in (None, "string") and isinstance(value, str) else (str(value) if kind == "string" else None)
 
 
 _NAME_HINTS: list[tuple[re.Pattern[str], Callable[[Faker], Any]]] = [
