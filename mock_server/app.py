@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.admin import AdminResolver, admin_spec
 from mock_server.asgi import read_body, receive_again
 from mock_server.config import ServerConfig
-from mock_server.engine import Engine
+from mock_server.engine import Engine, EngineResponse
 from mock_server.fixtures import load_fixture_dir
 from mock_server.journal import Journal, JournalEntry
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
@@ -82,8 +82,8 @@ class _EngineResolver(Resolver):
         async def handler(**_path_params: Any) -> Response:
             from connexion import request
 
-            match, req = request.scope[_SCOPE_KEY]["call"]
-            result = engine.respond(match, req)
+            match, req, admission = request.scope[_SCOPE_KEY]["call"]
+            result = engine.respond(match, req, admission)
             request.scope[_SCOPE_KEY]["result"] = result
             return Response(result.body, status_code=result.status, headers=result.headers)
 
@@ -120,12 +120,12 @@ class _Dispatcher:
         if isinstance(result, Match):
             body = await read_body(receive)
             req = _request_data(scope, result, body)
-            refused = await self.engine.admit(result, req)
-            if refused is not None:
-                _note(scope, result, refused.tenant, refused.errors)
-                await _send_bytes(send, refused.status, refused.body, refused.headers)
+            admitted = await self.engine.admit(result, req)
+            if isinstance(admitted, EngineResponse):
+                _note(scope, result, admitted.tenant, admitted.errors)
+                await _send_bytes(send, admitted.status, admitted.body, admitted.headers)
                 return
-            info: dict[str, Any] = {"call": (result, req)}
+            info: dict[str, Any] = {"call": (result, req, admitted)}
             inner = dict(scope, path=_routing_path(result), raw_path=None, **{_SCOPE_KEY: info})
             await self.connexion_app(inner, receive_again(body), send)
             outcome = info.get("result")

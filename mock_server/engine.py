@@ -45,6 +45,14 @@ class EngineResponse:
     errors: list[FieldError] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """An admitted request's preferences (`Prefer`) and tenant, worked out once."""
+
+    prefs: Preferences
+    tenant: str
+
+
 @dataclass
 class _ApiRuntime:
     spec: Spec
@@ -86,26 +94,25 @@ class Engine:
 
     async def handle(self, match: Match, req: RequestData) -> EngineResponse:
         """Run the whole pipeline; never raises for a client's mistake."""
-        refused = await self.admit(match, req)
-        return refused if refused is not None else self.respond(match, req)
+        admitted = await self.admit(match, req)
+        return admitted if isinstance(admitted, EngineResponse) else self.respond(match, req, admitted)
 
-    async def admit(self, match: Match, req: RequestData) -> EngineResponse | None:
-        """Delay, authenticate, inject faults and validate; a problem response when the request is refused."""
-        prefs = Preferences.parse(req.headers.get("prefer"))
+    async def admit(self, match: Match, req: RequestData) -> EngineResponse | Admission:
+        """Delay, authenticate, inject faults and validate: a problem response, or what answering needs."""
+        admission = Admission(Preferences.parse(req.headers.get("prefer")), self.tenant_of(req.headers))
         try:
-            await self._delay(prefs)
+            await self._delay(admission.prefs)
             self._check_auth(match.operation, req.headers)
             self._inject_fault(match.operation)
             self._validate(match.spec, match.operation, req)
         except HttpProblem as problem:
-            return self._problem(match.spec, match.operation, problem, self.tenant_of(req.headers))
-        return None
+            return self._problem(match.spec, match.operation, problem, admission.tenant)
+        return admission
 
-    def respond(self, match: Match, req: RequestData) -> EngineResponse:
+    def respond(self, match: Match, req: RequestData, admission: Admission) -> EngineResponse:
         """Answer an admitted request from its behaviour and validate the answer."""
         spec, op = match.spec, match.operation
-        prefs = Preferences.parse(req.headers.get("prefer"))
-        tenant = self.tenant_of(req.headers)
+        prefs, tenant = admission.prefs, admission.tenant
         try:
             outcome = self._answer(match, req, prefs, tenant)
         except HttpProblem as problem:
