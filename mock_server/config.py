@@ -1,7 +1,7 @@
 """All server options in one frozen dataclass, with their defaults."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -31,8 +31,6 @@ class ServerConfig:
     replay: tuple[Path, ...] = ()
     replay_strict: bool = False
     journal_size: int = 1000
-    swagger_ui: bool = True
-    extra: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fail_rate <= 1.0:

@@ -68,7 +68,7 @@ def merge_all_of(schema: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
     return merged
 
 
-def branch_tag(schema: dict[str, Any], branch: Any, index: int, resolve: Resolve) -> tuple[str, str] | None:
+def branch_tag(schema: dict[str, Any], branch: Any, resolve: Resolve) -> tuple[str, str] | None:
     """The (property, value) a discriminator expects for `branch`, if the union has one."""
     disc = schema.get("discriminator")
     if not disc:
@@ -107,7 +107,7 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
             index = ctx.rng.randrange(len(schema[union]))
             branch = schema[union][index]
             value = generate(branch, ctx, name, depth + 1)
-            tag = branch_tag(schema, branch, index, ctx.resolve)
+            tag = branch_tag(schema, branch, ctx.resolve)
             if tag and isinstance(value, dict):
                 value[tag[0]] = tag[1]
             return value
@@ -261,7 +261,7 @@ def _string(schema: dict[str, Any], ctx: GenerationContext, name: str) -> str:
             value = next((str(hint(ctx.fake)) for pat, hint in _NAME_HINTS if key and pat.search(key)), None)
     if value is None:
         value = ctx.fake.word()
-    return _fit_length(str(value), schema, ctx)
+    return _fit_length(str(value), schema)
 
 
 def _formatted(fmt: str, ctx: GenerationContext) -> str | None:
@@ -293,12 +293,10 @@ def _formatted(fmt: str, ctx: GenerationContext) -> str | None:
 
 
 def _from_pattern(pattern: str, ctx: GenerationContext) -> str:
-    generator = rstr.Rstr(ctx.rng)
-    text = generator.xeger(pattern)
-    return text
+    return str(rstr.Rstr(ctx.rng).xeger(pattern))
 
 
-def _fit_length(value: str, schema: dict[str, Any], ctx: GenerationContext) -> str:
+def _fit_length(value: str, schema: dict[str, Any]) -> str:
     low, high = schema.get("minLength"), schema.get("maxLength")
     if low is not None and len(value) < low:
         value = value + "x" * (low - len(value))

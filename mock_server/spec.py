@@ -72,11 +72,6 @@ class Spec:
         """Human title from `info.title`."""
         return str(self.doc.get("info", {}).get("title", self.name))
 
-    @property
-    def is_31(self) -> bool:
-        """True for OpenAPI 3.1 documents."""
-        return str(self.doc.get("openapi", "")).startswith("3.1")
-
     @cached_property
     def openapi(self) -> OpenAPI:
         """The openapi-core object, with servers rewritten so paths match from `/`."""

@@ -78,11 +78,6 @@ class Store:
         else:
             self._tenants.pop(tenant, None)
 
-    def set_baseline(self, buckets: dict[str, dict[str, Any]]) -> None:
-        """Replace the baseline every tenant starts from (and reset)."""
-        self._baseline = copy.deepcopy(buckets)
-        self.reset()
-
     def export(self) -> dict[str, Any]:
         """The whole state as JSON-ready data."""
         return {
