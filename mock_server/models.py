@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.embedded import Embedding
 from mock_server.generate import merge_all_of
 from mock_server.negotiate import success_schema
 from mock_server.resources import Action, id_field
@@ -18,6 +19,7 @@ class ResourceModel:
     schema: dict[str, Any]
     id_field: str
     id_schema: dict[str, Any]
+    embedding: Embedding | None = None  # set when the items live inside their parent object
 
     @property
     def label(self) -> str:
@@ -54,6 +56,7 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
         action = actions[op.operation_id]
         if action.kind in rank:
             candidates.setdefault(action.resource, []).append((rank[action.kind], op, action))
+    embeddings = _embeddings(spec, actions)
     models: dict[str, ResourceModel] = {}
     for resource in {a.resource for a in actions.values() if a.stateful}:
         schema: dict[str, Any] | None = None
@@ -67,5 +70,16 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
             schema = {"type": "object"}
         ident = id_field(spec, schema, item_param)
         id_schema = spec.resolve((schema.get("properties") or {}).get(ident) or {"type": "string"})
-        models[resource] = ResourceModel(resource, schema, ident, id_schema)
+        models[resource] = ResourceModel(resource, schema, ident, id_schema, embeddings.get(resource))
     return models
+
+
+def _embeddings(spec: Spec, actions: dict[str, Action]) -> dict[str, Embedding]:
+    """`x-flowmock-embedded` declarations by resource, from operations or their path items."""
+    found: dict[str, Embedding] = {}
+    for op in spec.operations:
+        action = actions[op.operation_id]
+        declared = op.extension("embedded") or (spec.doc.get("paths") or {}).get(op.path, {}).get("x-flowmock-embedded")
+        if declared and action.stateful and action.resource not in found:
+            found[action.resource] = Embedding.declared(action.resource, declared)
+    return found
