@@ -75,11 +75,13 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
 
 
 def _embeddings(spec: Spec, actions: dict[str, Action]) -> dict[str, Embedding]:
-    """`x-flowmock-embedded` declarations by resource, from operations or their path items."""
-    found: dict[str, Embedding] = {}
+    """`x-flowmock-embedded` declarations by resource, merged from its operations and their path items."""
+    declared: dict[str, dict[str, Any]] = {}
     for op in spec.operations:
         action = actions[op.operation_id]
-        declared = op.extension("embedded") or (spec.doc.get("paths") or {}).get(op.path, {}).get("x-flowmock-embedded")
-        if declared and action.stateful and action.resource not in found:
-            found[action.resource] = Embedding.declared(action.resource, declared)
-    return found
+        for found in (op.extension("embedded"), (spec.doc.get("paths") or {}).get(op.path, {}).get("x-flowmock-embedded")):
+            if isinstance(found, dict) and action.stateful:
+                declared.setdefault(action.resource, {}).update(found)
+            elif found is not None:
+                raise ValueError(f"{spec.name}:{op.operation_id}: x-flowmock-embedded must be a mapping such as {{in: items}}")
+    return {resource: Embedding.declared(resource, value) for resource, value in declared.items()}

@@ -92,6 +92,7 @@ def update_execution(call: Call, default: Default) -> Outcome:
                           "closed executions are final")
     _check_reasons(execution, patch)
     outcome = default(call)
+    execution = stored_or_404(call, EXECUTIONS, "executionId")  # the update stored a new object
     now_finished = execution.get("status") in FINISHED_EXECUTION
     if now_finished and before not in FINISHED_EXECUTION:
         execution["completedTime"] = patch.get("completedTime") or call.now_iso
