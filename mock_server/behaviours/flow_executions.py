@@ -46,10 +46,18 @@ def start_flow_execution(call: Call, default: Default) -> Outcome:
         execution.update(name=template.get("name"), flow_template_id=template.get("id"),
                          status=first_allowed(call, "FlowExecution", "status", "STARTED"),
                          analytics={"started_at": call.now_iso, "started_by": call.caller}, crt_tasks=[])
-        phase_ids = {str(p.get("id")): new_id(call) for p in template.get("phases") or [] if isinstance(p, dict)}
-        task_ids = {str(t.get("id")): new_id(call) for t in template.get("tasks") or [] if isinstance(t, dict)}
-        phases = [_phase_copy(call, phase, phase_ids) for phase in template.get("phases") or [] if isinstance(phase, dict)]
-        tasks = [_task_copy(call, task, task_ids, phase_ids) for task in template.get("tasks") or [] if isinstance(task, dict)]
+        template_phases = [p for p in template.get("phases") or [] if isinstance(p, dict)]
+        template_tasks = [t for t in template.get("tasks") or [] if isinstance(t, dict)]
+        phase_new = [new_id(call) for _ in template_phases]
+        task_new = [new_id(call) for _ in template_tasks]
+        phase_ids: dict[str, str] = {}
+        task_ids: dict[str, str] = {}
+        for old, new in zip(template_phases, phase_new, strict=True):
+            phase_ids.setdefault(str(old.get("id")), new)  # a template's duplicate ids point at the first one
+        for old, new in zip(template_tasks, task_new, strict=True):
+            task_ids.setdefault(str(old.get("id")), new)
+        phases = [_phase_copy(phase, new, phase_ids) for phase, new in zip(template_phases, phase_new, strict=True)]
+        tasks = [_task_copy(call, task, new, phase_ids) for task, new in zip(template_tasks, task_new, strict=True)]
         edges = [dict(edge, id=new_id(call), from_id=task_ids.get(str(edge.get("from_id")), edge.get("from_id")),
                       to_id=task_ids.get(str(edge.get("to_id")), edge.get("to_id")))
                  for edge in template.get("edges") or [] if isinstance(edge, dict)]
@@ -69,14 +77,14 @@ def start_flow_execution(call: Call, default: Default) -> Outcome:
     return create_from(call, default, FLOW_EXECUTIONS, template, build)
 
 
-def _phase_copy(call: Call, phase: dict[str, Any], phase_ids: dict[str, str]) -> dict[str, Any]:
-    out = dict(phase, id=phase_ids[str(phase.get("id"))], template_id=phase.get("id"), status="OPEN", analytics={})
+def _phase_copy(phase: dict[str, Any], ident: str, phase_ids: dict[str, str]) -> dict[str, Any]:
+    out = dict(phase, id=ident, template_id=phase.get("id"), status="OPEN", analytics={})
     out.pop("updated_at", None)
     return out
 
 
-def _task_copy(call: Call, task: dict[str, Any], task_ids: dict[str, str], phase_ids: dict[str, str]) -> dict[str, Any]:
-    out = dict(task, id=task_ids[str(task.get("id"))], template_id=task.get("id"), enabled=task.get("enabled", True),
+def _task_copy(call: Call, task: dict[str, Any], ident: str, phase_ids: dict[str, str]) -> dict[str, Any]:
+    out = dict(task, id=ident, template_id=task.get("id"), enabled=task.get("enabled", True),
                created_at=call.now_iso, updated_at=call.now_iso)
     if out.get("phase_id") is not None:
         out["phase_id"] = phase_ids.get(str(out["phase_id"]), out["phase_id"])
@@ -101,7 +109,8 @@ def advance(execution: dict[str, Any], call: Call) -> None:
     tasks = {str(t.get("id")): t for t in execution.get("tasks") or [] if isinstance(t, dict)}
     incoming: dict[str, list[dict[str, Any]]] = {}
     for edge in execution.get("edges") or []:
-        if isinstance(edge, dict) and str(edge.get("to_id")) in tasks and str(edge.get("from_id")) in tasks:
+        if isinstance(edge, dict) and str(edge.get("to_id")) in tasks and str(edge.get("from_id")) in tasks \
+                and edge.get("to_id") != edge.get("from_id"):
             incoming.setdefault(str(edge["to_id"]), []).append(edge)
     for _ in range(len(tasks) + 1):
         changed = False
@@ -236,8 +245,7 @@ def _check_move(execution: dict[str, Any], task: dict[str, Any], wanted: str) ->
 
 def _check_condition(task: dict[str, Any], condition: Any) -> None:
     if task.get("task_type") != "DECISION":
-        raise conflict(f"next_condition_id applies to DECISION tasks; this one is {task.get('task_type')}",
-                       "next_condition_id", "not a decision task")
+        return  # only decisions have conditions: elsewhere the field means nothing (SDK clients send every field)
     known = [str(c.get("id")) for c in task.get("conditions") or [] if isinstance(c, dict)]
     if str(condition) not in known:
         raise conflict(f"The decision has no condition '{condition}'; its conditions: {', '.join(known) or 'none'}",

@@ -83,14 +83,18 @@ def get_execution_closing_reasons(call: Call, default: Default) -> Outcome:
 
 
 def update_execution(call: Call, default: Default) -> Outcome:
-    """Closing (DONE/CLOSED) accepts only the snapshotted reasons and sets the completion time; CLOSED is final."""
+    """Closing (DONE/CLOSED) accepts only the snapshotted reasons and sets the completion time; CLOSED is final.
+
+    Reasons sent without closing are stored as a pre-selection, unchecked, as the seed's own example does.
+    """
     execution = stored_or_404(call, EXECUTIONS, "executionId")
     patch = call.body if isinstance(call.body, dict) else {}
     before, wanted = execution.get("status"), patch.get("status")
     if before == "CLOSED" and wanted not in (None, "CLOSED"):
         raise conflict(f"Execution '{execution['id']}' is CLOSED; a closed execution cannot be reopened", "status",
                           "closed executions are final")
-    _check_reasons(execution, patch)
+    if wanted in FINISHED_EXECUTION:
+        _check_reasons(execution, patch)
     outcome = default(call)
     execution = stored_or_404(call, EXECUTIONS, "executionId")  # the update stored a new object
     now_finished = execution.get("status") in FINISHED_EXECUTION
