@@ -19,6 +19,8 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--port", type=int, default=4010)
     p.add_argument("--seed", type=int, help="make ids, timestamps and generated data deterministic")
     p.add_argument("--clock", help="start the logical clock at this instant (ISO 8601), e.g. 2025-01-01T00:00:00Z")
+    p.add_argument("--time-scale", type=float, help="simulated seconds per wall second (0 = frozen; default 1, "
+                   "or 0 with --seed/--clock); POST /__flowmock/clock moves time on")
     p.add_argument("--dynamic", action="store_true", help="generate responses instead of using spec examples")
     p.add_argument("--strict-responses", action="store_true", help="answer 500 when a mock response breaks the spec")
     p.add_argument("--no-auth", action="store_true", help="do not require bearer tokens")
@@ -42,7 +44,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     fixtures = _fixtures_dir(args)
     return ServerConfig(
         specs=tuple(args.spec), host=args.host, port=args.port, seed=args.seed,
-        clock=parse_clock(args.clock) if args.clock else None, dynamic=args.dynamic,
+        clock=parse_clock(args.clock) if args.clock else None, time_scale=args.time_scale, dynamic=args.dynamic,
         strict_responses=args.strict_responses, auth=not args.no_auth,
         accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
         isolate_by=args.isolate_by, cors_origins=tuple(args.cors_origin) or ("*",),

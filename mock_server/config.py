@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
+from typing import Any
 from pathlib import Path
 
 from mock_server.errors import ConfigError
@@ -17,6 +19,7 @@ class ServerConfig:
     port: int = 4010
     seed: int | None = None
     clock: datetime | None = None
+    time_scale: float | None = None  # simulated seconds per wall second; default 1, or 0 (frozen) with --seed/--clock
     dynamic: bool = False
     strict_responses: bool = False
     auth: bool = True
@@ -33,6 +36,8 @@ class ServerConfig:
     journal_size: int = 1000
 
     def __post_init__(self) -> None:
+        if self.time_scale is not None and not 0.0 <= self.time_scale <= 1_000_000:
+            raise ConfigError(f"--time-scale must be between 0 (frozen) and 1000000, got {self.time_scale}")
         if not 0.0 <= self.fail_rate <= 1.0:
             raise ConfigError(f"--fail-rate must be between 0 and 1, got {self.fail_rate}")
         if self.latency_ms and (self.latency_ms[0] < 0 or self.latency_ms[1] < self.latency_ms[0]):
@@ -59,3 +64,21 @@ def parse_clock(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ConfigError("--clock needs a time zone, e.g. a trailing Z")
     return moment
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: Any) -> timedelta:
+    """`90s`, `5m`, `2h`, `1d`, `1500ms`, a number of seconds, or ISO 8601 `PT1H30M` / `P1D`."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return timedelta(seconds=float(text))
+    value = str(text).strip()
+    simple = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", value)
+    if simple:
+        return timedelta(seconds=float(simple.group(1)) * _UNITS[simple.group(2)])
+    iso = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", value)
+    if iso and any(iso.groups()) and not value.endswith("T"):
+        days, hours, minutes, seconds = (float(g) if g else 0.0 for g in iso.groups())
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    raise ValueError(f"{value!r} is not a duration; use 90s, 5m, 2h, 1d, 1500ms or ISO 8601 like PT2S")

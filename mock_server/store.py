@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,19 @@ class TenantState:
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     ticks: int = 0
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # work scheduled on the clock, earliest first
+
+    def schedule(self, due: str, job: dict[str, Any]) -> None:
+        """Keep `job` until the clock reaches `due` (RFC 3339, compared as text), in due order."""
+        entry = {**job, "due": due, "seq": self.next_count("|job")}
+        self.jobs.append(entry)
+        self.jobs.sort(key=lambda j: (j["due"], j["seq"]))
+
+    def pop_due(self, now: str) -> dict[str, Any] | None:
+        """The earliest job due at `now`, removed; None when nothing is due."""
+        if self.jobs and self.jobs[0]["due"] <= now:
+            return self.jobs.pop(0)
+        return None
 
     def bucket(self, key: str) -> dict[str, Any]:
         """The id → object map of a collection (created empty on first use)."""
@@ -83,7 +97,7 @@ class Store:
         return {
             "version": 1,
             "tenants": {
-                name: {"buckets": state.buckets, "counters": state.counters, "ticks": state.ticks}
+                name: {"buckets": state.buckets, "counters": state.counters, "ticks": state.ticks, "jobs": state.jobs}
                 for name, state in sorted(self._tenants.items())
             },
         }
@@ -93,22 +107,40 @@ class Store:
         if data.get("version") != 1 or not isinstance(data.get("tenants"), dict):
             raise ValueError("expected an export with version 1 and a tenants object")
         self._tenants = {
-            name: TenantState(copy.deepcopy(t.get("buckets", {})), dict(t.get("counters", {})), int(t.get("ticks", 0)))
+            name: TenantState(copy.deepcopy(t.get("buckets", {})), dict(t.get("counters", {})), int(t.get("ticks", 0)),
+                              copy.deepcopy(list(t.get("jobs", []))))
             for name, t in data["tenants"].items()
         }
 
 
 class Clock:
-    """Wall time, or a logical clock that starts at a fixed instant and ticks once per write."""
+    """The server's one clock: a start instant, then wall time scaled by `scale`, plus explicit advances.
 
-    def __init__(self, start: datetime | None) -> None:
-        self.start = start
+    In logical mode (a seed or a start instant was given) each write of a tenant also adds one second for that
+    tenant, and time stands still between writes unless a scale is set, so the same requests give the same bytes.
+    """
+
+    def __init__(self, start: datetime | None, scale: float | None = None) -> None:
+        self.logical = start is not None
+        self.start = start if start is not None else datetime.now(timezone.utc)
+        self.scale = (0.0 if self.logical else 1.0) if scale is None else scale
+        self._wall_origin = time.monotonic()
+        self.offset = timedelta(0)
+
+    def base(self) -> datetime:
+        """The time every tenant shares (before a logical tenant's per-write seconds)."""
+        elapsed = (time.monotonic() - self._wall_origin) * self.scale
+        return self.start + timedelta(seconds=elapsed) + self.offset
 
     def now(self, state: TenantState) -> datetime:
         """The current time for a tenant."""
-        if self.start is None:
-            return datetime.now(timezone.utc)
-        return self.start + timedelta(seconds=state.ticks)
+        return self.base() + timedelta(seconds=state.ticks) if self.logical else self.base()
+
+    def advance(self, by: timedelta) -> None:
+        """Move the clock forward (never back)."""
+        if by < timedelta(0):
+            raise ValueError("the clock only moves forward")
+        self.offset += by
 
     @staticmethod
     def iso(moment: datetime) -> str:

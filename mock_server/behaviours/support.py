@@ -24,12 +24,12 @@ def referenced(call: Call, spec_name: str, resource: str, ident: Any, field: str
 
 
 def create_from(call: Call, default: Callable[[Call], Outcome], resource: str, source: dict[str, Any] | None,
-                build: Callable[[dict[str, Any], dict[str, Any]], None]) -> Outcome:
+                build: Callable[[dict[str, Any], dict[str, Any]], None], id_field: str = "id") -> Outcome:
     """Create as usual, then let `build(created, source)` fill the stored object from what it was made from."""
     outcome = default(call)
     if source is None:
         return outcome
-    created = stored(call, resource, outcome)
+    created = stored(call, resource, outcome, id_field)
     build(created, source)
     outcome.body = copy.deepcopy(created)
     return outcome
