@@ -79,3 +79,35 @@ def first_allowed(call: Call, schema_name: str, prop: str, *preferred: str) -> A
     prop_schema = call.spec.resolve(property_schema(call, schema_name, prop))
     enum = merge_all_of(prop_schema, call.spec.resolve).get("enum") or []
     return next((p for p in preferred if p in enum), enum[0] if enum else preferred[0])
+
+
+def new_id(call: Call) -> str:
+    """A fresh uuid for an object nested inside a stored one (deterministic under --seed)."""
+    return str(call.generate({"type": "string", "format": "uuid"}, "id"))
+
+
+def require(call: Call, resource: str, ident: Any, param: str, label: str) -> dict[str, Any]:
+    """The stored object of the call's spec named by a path parameter; a 404 naming it when it does not exist."""
+    found = call.state.find(call.spec.name, resource, str(ident))
+    if not isinstance(found, dict):
+        raise HttpProblem(404, "Not Found", f"No {label} with id '{ident}' exists",
+                          [FieldError("path", param, f"unknown {label} id")], type="https://flowmock.dev/problems/unknown-resource")
+    return found
+
+
+def capacity(call: Call, operation_id: str) -> int | None:
+    """The `x-flowmock-capacity` of a create operation: how many items its collection may hold (None: no limit)."""
+    op = call.spec.by_id.get(operation_id)
+    value = op.extension("capacity") if op is not None else None
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def check_capacity(call: Call, resource: str, operation_id: str, label: str) -> None:
+    """Refuse (409) creating one more item in a collection that already holds its `x-flowmock-capacity`."""
+    limit = capacity(call, operation_id)
+    count = sum(1 for _ in call.state.objects(call.spec.name, resource))
+    if limit is not None and count >= limit:
+        raise HttpProblem(409, "Conflict", f"Limit reached: {count} of at most {limit} {label} exist; delete one before "
+                          f"creating another (x-flowmock-capacity of {operation_id})",
+                          [FieldError("body", "", f"at most {limit} {label} allowed")],
+                          type="https://flowmock.dev/problems/limit-reached")
