@@ -78,7 +78,27 @@ def _point_references_at_real_objects(client, app, spec, op, example):
 
     props = merge_all_of(media.get("schema") or {}, spec.resolve).get("properties") or {}
     refs = {n for n, p in props.items() if p.get("x-flowmock-ref") or spec.resolve(p).get("x-flowmock-ref")}
-    return {**example, **{k: resolved[k] for k in refs if k in example and isinstance(resolved, dict) and k in resolved}}
+    example = {**example, **{k: resolved[k] for k in refs if k in example and isinstance(resolved, dict) and k in resolved}}
+    return _point_list_references(client, app, spec, props, example)
+
+
+def _point_list_references(client, app, spec, props, example):
+    """In lists of objects (`reasons: [{id: ...}]`), ids of referenced objects become ids of objects created first."""
+    import copy
+
+    from mock_server.generate import merge_all_of
+
+    example = copy.deepcopy(example)  # the example belongs to the served spec
+    for name, prop in props.items():
+        items = merge_all_of(spec.resolve(prop).get("items") or {}, spec.resolve)
+        item_refs = {k: spec.resolve(s).get("x-flowmock-ref") for k, s in (items.get("properties") or {}).items()}
+        for entry in example.get(name) or [] if isinstance(example.get(name), list) else []:
+            for key, ref in item_refs.items():
+                if ref and isinstance(entry, dict) and key in entry and ":" not in ref:
+                    ops = resource_ops(app, spec).get(ref)
+                    if ops is not None and "create" in ops.ops:
+                        entry[key] = _create(client, app, spec, resource_ops(app, spec), ref, {})
+    return example
 
 
 def _create(client, app, spec, resources, resource, params):
