@@ -339,3 +339,13 @@ def test_list_filters_by_trigger_type_source_and_schema(catalogue):
     assert names(trigger_source_id="auto-9") == {"Onboarding"}
     assert names(trigger_schema="ticket") == {"Complaint handling"}
     assert names(trigger_type="manual", trigger_schema="opportunity") == {"Sales pipeline"}
+
+
+@pytest.mark.flowmock(capacities=(("createDefinition", 1),))
+def test_the_pytest_plugin_sets_the_limit_as_the_readme_says(flowmock_server):
+    import httpx
+
+    with httpx.Client(base_url=flowmock_server.url, headers={"Authorization": "Bearer t"}) as c:
+        assert c.get("/v1/workflows/limits/max-allowed").json()["maxAllowed"] == 1
+        assert c.post(DEFINITIONS, json=definition("Only")).status_code == 201
+        assert c.post(DEFINITIONS, json=definition("One too many")).status_code == 409
