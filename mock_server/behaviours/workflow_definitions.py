@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from typing import Any
 
 from mock_server.behaviours import Default
@@ -196,7 +197,8 @@ def search_flow_templates(call: Call, default: Default) -> Outcome:
 
 def _whole(body: dict[str, Any], name: str, fallback: int) -> int:
     value = body.get(name, fallback)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 \
+            or value != int(value):
         raise HttpProblem(400, "Bad Request", f"'{name}' must be a whole number of at least 0, got {value!r}",
                           [FieldError("body", name, "must be a non-negative integer")])
     return int(value)

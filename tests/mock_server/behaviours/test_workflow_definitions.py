@@ -137,7 +137,7 @@ def test_a_workflows_closing_reasons_are_stored_checked_and_resolved(server):
     path = f"{DEFINITIONS}/{workflow['id']}/closing-reasons"
     assert c.get(path).json() == {"reasons": []}
 
-    assert c.patch(path, json={"reasons": [{"id": moved}, {"id": old}]}).status_code == 204
+    assert c.patch(path, json={"reasons": [{"id": moved}, {"id": old}, {"id": moved}]}).status_code == 204
     resolved = c.get(path).json()["reasons"]
     assert [(r["id"], r["title"], r["status"]) for r in resolved] == [(moved, "Customer moved", "ACTIVE"),
                                                                      (old, "Legacy reason", "INACTIVE")]
@@ -318,8 +318,9 @@ def test_search_sorts_and_pages(catalogue):
     second = page(sort_by="created_at", sort_order="asc", **{"from": 1, "size": 2})
     assert second["hits"] == 4 and [t["name"] for t in second["results"]] == order[1:3]
     assert page(sort_by="created_at", sort_order="asc", **{"from": 4, "size": 2}) == {"hits": 4, "results": []}
-    for bad in ({"from": -1}, {"size": 2.5}):
-        refused = c.post(f"{TEMPLATES}:search", json=bad)
+    for bad, raw in (({"from": -1}, None), ({"size": 2.5}, None), ({"size": 1}, '{"size": Infinity}')):
+        refused = c.post(f"{TEMPLATES}:search", json=bad) if raw is None else \
+            c.post(f"{TEMPLATES}:search", content=raw, headers={"Content-Type": "application/json"})
         assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == next(iter(bad))
 
 
