@@ -40,14 +40,13 @@ def update_definition(call: Call, default: Default) -> Outcome:
 
 
 def _with_flow_ids(call: Call) -> Call:
-    body = copy.deepcopy(call.body) if isinstance(call.body, dict) else call.body
-    for item in (body or {}).get("flow") or []:
-        if not isinstance(item, dict):
-            continue
-        item.setdefault("id", new_id(call))
-        for step in item.get("steps") or [] if item.get("type") == "SECTION" else []:
-            if isinstance(step, dict):
-                step.setdefault("id", new_id(call))
+    """The call with an id on every section and step of the body's `flow` (top level and inside sections)."""
+    body = copy.deepcopy(call.body) if isinstance(call.body, dict) else {}
+    items = [i for i in body.get("flow") or [] if isinstance(i, dict)]
+    steps = [s for i in items if i.get("type") == "SECTION" for s in i.get("steps") or [] if isinstance(s, dict)]
+    for part in [*items, *steps]:
+        if not part.get("id"):
+            part["id"] = new_id(call)
     return dataclasses.replace(call, body=body)
 
 
