@@ -94,20 +94,3 @@ def require(call: Call, resource: str, ident: Any, param: str, label: str) -> di
                           [FieldError("path", param, f"unknown {label} id")], type="https://flowmock.dev/problems/unknown-resource")
     return found
 
-
-def capacity(call: Call, operation_id: str) -> int | None:
-    """The `x-flowmock-capacity` of a create operation: how many items its collection may hold (None: no limit)."""
-    op = call.spec.by_id.get(operation_id)
-    value = op.extension("capacity") if op is not None else None
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def check_capacity(call: Call, resource: str, operation_id: str, label: str) -> None:
-    """Refuse (409) creating one more item in a collection that already holds its `x-flowmock-capacity`."""
-    limit = capacity(call, operation_id)
-    count = sum(1 for _ in call.state.objects(call.spec.name, resource))
-    if limit is not None and count >= limit:
-        raise HttpProblem(409, "Conflict", f"Limit reached: {count} of at most {limit} {label} exist; delete one before "
-                          f"creating another (x-flowmock-capacity of {operation_id})",
-                          [FieldError("body", "", f"at most {limit} {label} allowed")],
-                          type="https://flowmock.dev/problems/limit-reached")

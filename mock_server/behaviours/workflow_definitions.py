@@ -7,7 +7,8 @@ from typing import Any
 
 from mock_server.behaviours import Default
 from mock_server.behaviours.flow_template_ids import renew_template_ids
-from mock_server.behaviours.support import capacity, check_capacity, new_id, require, stored
+from mock_server.behaviours.support import new_id, require, stored
+from mock_server.capacity import declared_capacity
 from mock_server.crud import Call, Outcome
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.resources import Action
@@ -25,12 +26,12 @@ _AUTOMATION_REQUIRED = {"flow_name": str, "triggers": list, "actions": list}
 def get_max_allowed_limit(call: Call, default: Default) -> Outcome:
     """The number of stored definitions and the most the organisation may hold."""
     count = sum(1 for _ in call.state.objects(call.spec.name, DEFINITIONS))
-    return Outcome(200, {"currentNoOfWorkflows": count, "maxAllowed": capacity(call, "createDefinition") or 0})
+    limit = declared_capacity(call.spec.by_id["createDefinition"])
+    return Outcome(200, {"currentNoOfWorkflows": count, "maxAllowed": limit or 0})
 
 
 def create_definition(call: Call, default: Default) -> Outcome:
-    """Refused (409) at the limit; sections and steps sent without an id get one."""
-    check_capacity(call, DEFINITIONS, "createDefinition", "workflow definitions")
+    """Sections and steps sent without an id get one (the engine refuses a create beyond the capacity)."""
     return default(_with_flow_ids(call))
 
 
@@ -136,15 +137,15 @@ def import_flow_template(call: Call, default: Default) -> Outcome:
     bundled = template.pop("_resolved_automations", None) or {}
     _check_bundled(call, bundled)
     automation_ids = {old: new_id(call) for old in bundled}
-    for old, new in automation_ids.items():
-        call.state.bucket(bucket_key(AUTOMATION_API, AUTOMATION_FLOWS))[new] = {**copy.deepcopy(bundled[old]), "id": new}
     _point_at_automations(template, automation_ids)
     old_flow_id = template.pop("id", None)
     for stamp in ("created_at", "updated_at"):  # an import is a new template
         template.pop(stamp, None)
     task_ids = renew_template_ids(template, lambda: new_id(call))["tasks"]
     create = dataclasses.replace(call, op=call.spec.by_id["createFlowTemplate"], action=Action("create", TEMPLATES), body=template)
-    created = default(create)
+    created = default(create)  # first, so a refused template (a full collection) leaves no automation behind
+    for old, new in automation_ids.items():
+        call.state.bucket(bucket_key(AUTOMATION_API, AUTOMATION_FLOWS))[new] = {**copy.deepcopy(bundled[old]), "id": new}
     flow_id = {"new": created.body["id"], **({"old": str(old_flow_id)} if old_flow_id is not None else {})}
     return Outcome(201, {"flow": created.body, "_id_mappings": {"flow_id": flow_id, "task_ids": task_ids,
                                                                  "automation_ids": automation_ids}}, created.headers)

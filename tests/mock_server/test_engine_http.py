@@ -319,3 +319,15 @@ def test_spec_with_default_responses_server_variables_and_no_operation_ids(serve
     assert c.get("/odd/base/items/2").status_code == 404
     ops = {o["operationId"]: o["action"] for a in httpx.get(running.url + "/__flowmock/apis").json() for o in a["operations"]}
     assert ops == {"getItems": "list", "postItems": "create", "getItemsKey": "read", "getPing": "generate"}
+
+
+def test_capacity_caps_a_collection_of_any_spec(serve):
+    c = serve(specs=(LIBRARY,), seed=5, capacities=(("createShelf", 1),)).client
+    first = c.post("/api/shelves", json={"name": "Sci-fi", "floor": 2})
+    assert first.status_code == 201
+    refused = c.post("/api/shelves", json={"name": "History", "floor": 3})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/limit-reached") and "1 of at most 1 shelves" in refused.json()["detail"]
+    assert [s["name"] for s in c.get("/api/shelves").json()["results"]] == ["Sci-fi"]
+    assert c.delete(f"/api/shelves/{first.json()['id']}").status_code in (200, 204)
+    assert c.post("/api/shelves", json={"name": "History", "floor": 3}).status_code == 201

@@ -73,7 +73,8 @@ def test_limit_counts_stored_definitions_and_refuses_creating_beyond_it(serve):
     assert c.get("/v1/workflows/limits/max-allowed").json() == {"currentNoOfWorkflows": 2, "maxAllowed": 2}
     refused = c.post(DEFINITIONS, json=definition("Three"))
     assert refused.status_code == 409, refused.text
-    assert "Limit reached: 2 of at most 2 workflow definitions" in refused.json()["detail"]
+    assert "Limit reached: 2 of at most 2 definitions exist" in refused.json()["detail"]
+    assert refused.json()["type"] == "https://flowmock.dev/problems/limit-reached"
     assert [d["name"] for d in c.get(DEFINITIONS).json()] == ["One", "Two"], "a refused create stores nothing"
     assert c.delete(f"{DEFINITIONS}/{first['id']}").status_code == 204
     assert c.get("/v1/workflows/limits/max-allowed").json()["currentNoOfWorkflows"] == 1
@@ -350,3 +351,15 @@ def test_the_pytest_plugin_sets_the_limit_as_the_readme_says(flowmock_server):
         assert c.get("/v1/workflows/limits/max-allowed").json()["maxAllowed"] == 1
         assert c.post(DEFINITIONS, json=definition("Only")).status_code == 201
         assert c.post(DEFINITIONS, json=definition("One too many")).status_code == 409
+
+
+def test_a_full_template_collection_refuses_duplicates_and_imports_without_leftovers(serve):
+    c = serve(seed=4, capacities=(("createFlowTemplate", 1),)).client
+    offer = create_flow(c, "Send offer")
+    source = c.post(TEMPLATES, json=template("Sales", automation_id=offer["id"])).json()
+    assert c.post(f"{TEMPLATES}/{source['id']}/duplicate").status_code == 409
+    export = c.get(f"{TEMPLATES}/{source['id']}/export").json()
+    refused = c.post(f"{TEMPLATES}/import", json=export)
+    assert refused.status_code == 409 and "Limit reached" in refused.json()["detail"]
+    assert [t["id"] for t in c.get(TEMPLATES).json()["results"]] == [source["id"]]
+    assert [f["id"] for f in c.get(FLOWS).json()["results"]] == [offer["id"]], "no automation was imported"
