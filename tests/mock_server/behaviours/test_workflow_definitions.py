@@ -363,3 +363,13 @@ def test_a_full_template_collection_refuses_duplicates_and_imports_without_lefto
     assert refused.status_code == 409 and "Limit reached" in refused.json()["detail"]
     assert [t["id"] for t in c.get(TEMPLATES).json()["results"]] == [source["id"]]
     assert [f["id"] for f in c.get(FLOWS).json()["results"]] == [offer["id"]], "no automation was imported"
+
+
+def test_each_tenant_has_its_own_count_against_the_limit(serve):
+    running = serve(seed=6, isolate_by="token", capacities=(("createDefinition", 1),))
+    alice, bob = ({"Authorization": f"Bearer {name}"} for name in ("alice", "bob"))
+    c = running.client
+    assert c.post(DEFINITIONS, json=definition("Alice's"), headers=alice).status_code == 201
+    assert c.post(DEFINITIONS, json=definition("Alice's second"), headers=alice).status_code == 409
+    assert c.get("/v1/workflows/limits/max-allowed", headers=bob).json() == {"currentNoOfWorkflows": 0, "maxAllowed": 1}
+    assert c.post(DEFINITIONS, json=definition("Bob's"), headers=bob).status_code == 201
