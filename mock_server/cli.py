@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mock_server.config import ServerConfig, parse_clock, parse_latency
+from mock_server.config import ServerConfig, parse_capacity, parse_clock, parse_latency
 from mock_server.errors import ConfigError, MockServerError, SpecLoadError
 
 
@@ -35,6 +35,9 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--empty", action="store_true", help="start with an empty store (no fixtures)")
     p.add_argument("--replay", action="append", type=Path, default=[], help="a cassette to replay (repeatable)")
     p.add_argument("--replay-strict", action="store_true", help="a request no cassette matches gets 404 instead of the mock")
+    p.add_argument("--capacity", action="append", default=[], metavar="OPERATION_ID=N",
+                   help="at most N items in the collection that create operation adds to (repeatable); "
+                        "overrides the spec's x-flowmock-capacity")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=_serve)
 
@@ -51,6 +54,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
         locale=args.locale, fixtures_dir=fixtures, validate_fixtures=args.fixtures is not None,
         replay=tuple(args.replay), replay_strict=args.replay_strict,
+        capacities=tuple(parse_capacity(c) for c in args.capacity),
     )
 
 

@@ -34,6 +34,7 @@ class ServerConfig:
     replay: tuple[Path, ...] = ()
     replay_strict: bool = False
     journal_size: int = 1000
+    capacities: tuple[tuple[str, int], ...] = ()  # (create operationId, most items its collection holds)
 
     def __post_init__(self) -> None:
         if self.time_scale is not None and not 0.0 <= self.time_scale <= 1_000_000:
@@ -53,6 +54,14 @@ def parse_latency(text: str) -> tuple[int, int]:
         return int(low), int(high or low)
     except ValueError:
         raise ConfigError(f"--latency must look like 50-200 (milliseconds), got {text!r}") from None
+
+
+def parse_capacity(text: str) -> tuple[str, int]:
+    """`createDefinition=5` → ("createDefinition", 5): a create operation and how many items its collection may hold."""
+    operation_id, sep, number = text.partition("=")
+    if not sep or not operation_id.strip() or not number.strip().isdigit():
+        raise ConfigError(f"--capacity must look like OPERATION_ID=N (a create operation, a whole number), got {text!r}")
+    return operation_id.strip(), int(number)
 
 
 def parse_clock(text: str) -> datetime:

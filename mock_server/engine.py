@@ -14,6 +14,7 @@ from typing import Any
 from faker import Faker
 
 from mock_server.behaviours import Behaviour, Job, behaviours_for, jobs_for
+from mock_server.capacity import capacity, check_capacity
 from mock_server.config import ServerConfig
 from mock_server.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
@@ -234,10 +235,19 @@ class Engine:
     def _default(self, call: Call, prefs: Preferences, dynamic: bool) -> Outcome:
         if call.action.stateful:
             example = self._named_example(call, prefs.example) if prefs.example else None
+            self._check_capacity(call)
             outcome = self.apis[call.spec.name].crud.execute(call)
             return Outcome(outcome.status, example[0], outcome.headers) if example else outcome
         self.apis[call.spec.name].crud.ensure_path_items(call)
         return self._canned(call.spec, call.op, success_status(call.op), prefs, dynamic, call.state)
+
+    def _check_capacity(self, call: Call) -> None:
+        """Creating or duplicating into a full collection (`x-flowmock-capacity`) is a 409."""
+        if call.action.kind not in ("create", "duplicate"):
+            return
+        runtime = self.apis[call.spec.name]
+        model = runtime.crud.models[call.action.resource]
+        check_capacity(capacity(call.spec, runtime.actions, model.key), len(runtime.crud.bucket(call, model)), model.label)
 
     def _named_example(self, call: Call, name: str) -> tuple[Any]:
         """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""
