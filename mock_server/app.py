@@ -283,7 +283,8 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     """Build the whole server for a config (specs are loaded unless given)."""
     specs = specs if specs is not None else load_specs(config)
     if store is None:
-        store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None)
+        store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None,
+                      config.max_tenants)
     journal = Journal(config.journal_size)
     engine = Engine(config, specs, store)
     router = Router(specs)

@@ -26,6 +26,8 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--no-auth", action="store_true", help="do not require bearer tokens")
     p.add_argument("--accept-tokens", help="comma-separated tokens accepted; others get 401")
     p.add_argument("--isolate-by", help="'token' or 'header:NAME': a separate store per token or header value")
+    p.add_argument("--max-tenants", type=int, default=1000, help="tenants (--isolate-by) with a state of their own; the "
+                   "least recently used one is dropped beyond it (default 1000)")
     p.add_argument("--cors-origin", action="append", default=[], help="allowed CORS origin (repeatable); default any")
     p.add_argument("--latency", help="added latency per request, MIN-MAX milliseconds, e.g. 50-200")
     p.add_argument("--fail-rate", type=float, default=0.0, help="fraction of requests answered with an injected 500")
@@ -50,7 +52,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         clock=parse_clock(args.clock) if args.clock else None, time_scale=args.time_scale, dynamic=args.dynamic,
         strict_responses=args.strict_responses, auth=not args.no_auth,
         accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
-        isolate_by=args.isolate_by, cors_origins=tuple(args.cors_origin) or ("*",),
+        isolate_by=args.isolate_by, max_tenants=args.max_tenants, cors_origins=tuple(args.cors_origin) or ("*",),
         latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
         locale=args.locale, fixtures_dir=fixtures, validate_fixtures=args.fixtures is not None,
         replay=tuple(args.replay), replay_strict=args.replay_strict,

@@ -34,6 +34,7 @@ class ServerConfig:
     replay: tuple[Path, ...] = ()
     replay_strict: bool = False
     journal_size: int = 1000
+    max_tenants: int = 1000  # tenants with a state of their own (--isolate-by); the least recently used is dropped
     capacities: tuple[tuple[str, int], ...] = ()  # (create operationId, most items its collection holds)
 
     def __post_init__(self) -> None:
@@ -43,6 +44,8 @@ class ServerConfig:
             raise ConfigError(f"--fail-rate must be between 0 and 1, got {self.fail_rate}")
         if self.latency_ms and (self.latency_ms[0] < 0 or self.latency_ms[1] < self.latency_ms[0]):
             raise ConfigError(f"--latency must be MIN-MAX milliseconds with MIN <= MAX, got {self.latency_ms}")
+        if self.max_tenants < 1:
+            raise ConfigError(f"--max-tenants must be at least 1, got {self.max_tenants}")
         if self.isolate_by not in (None, "token") and not (self.isolate_by or "").startswith("header:"):
             raise ConfigError(f"--isolate-by must be 'token' or 'header:NAME', got {self.isolate_by!r}")
 

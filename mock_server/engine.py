@@ -166,7 +166,7 @@ class Engine:
 
     def _answer(self, match: Match, req: RequestData, prefs: Preferences, tenant: str) -> Outcome:
         spec, op = match.spec, match.operation
-        state = self.store.tenant(tenant)
+        state = self.store.tenant(tenant, write=req.method.lower() not in ("get", "head"))
         dynamic = self.config.dynamic if prefs.dynamic is None else prefs.dynamic
         if prefs.code is not None and prefs.code != success_status(op):
             return self._canned(spec, op, prefs.code, prefs, dynamic, state)

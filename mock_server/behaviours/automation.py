@@ -167,8 +167,8 @@ def resume_execution(call: Call, default: Default) -> Outcome:
     execution = next((e for e in call.state.objects(call.spec.name, EXECUTIONS)
                       if isinstance(e, dict) and e.get("resume_token") == token and e.get("execution_status") == "paused"), None)
     if execution is None:
-        raise HttpProblem(400, "Bad Request", "No paused execution has this resume token (unknown, or already used)",
-                          [FieldError("body", "resume_token", "unknown or used token")])
+        raise HttpProblem(404, "Not Found", "No paused execution has this resume token (unknown, or already used)",
+                          [FieldError("body", "resume_token", "unknown or used token")], type="https://flowmock.dev/problems/unknown-reference")
     del execution["resume_token"]
     actions = execution.get("actions") or []
     index = next((i for i, a in enumerate(actions) if a.get("execution_status") == "paused"), len(actions))

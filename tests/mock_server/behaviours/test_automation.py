@@ -85,8 +85,8 @@ def test_pause_at_gives_a_resume_token_that_resumes_once(server):
     resumed = c.post("/v1/automation/public/executions:resume", json={"resume_token": token})
     assert resumed.status_code == 200, resumed.text
     assert resumed.json()["resumedAction"]["id"] == paused["actions"][1]["id"]
-    assert c.post("/v1/automation/public/executions:resume", json={"resume_token": token}).status_code == 400
-    assert c.post("/v1/automation/public/executions:resume", json={"resume_token": "made-up"}).status_code == 400
+    assert c.post("/v1/automation/public/executions:resume", json={"resume_token": token}).status_code == 404
+    assert c.post("/v1/automation/public/executions:resume", json={"resume_token": "made-up"}).status_code == 404
     _advance(c, "10s")
     assert _state(c, execution["id"]) == ("success", ["success", "success", "success"])
 
