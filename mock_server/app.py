@@ -29,6 +29,7 @@ from mock_server.asgi import read_body, receive_again
 from mock_server.config import ServerConfig
 from mock_server.engine import Engine, EngineResponse
 from mock_server.fixtures import load_fixture_dir
+from mock_server.guard import Limits, RequestGuard
 from mock_server.journal import Journal, JournalEntry
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
@@ -286,7 +287,9 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     dispatcher = _Dispatcher(router, connexion_app, engine)
     replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict) if config.replay else None
     skip = (*dispatcher.documents, *dispatcher.passthrough)
-    asgi: ASGIApp = CORSMiddleware(_JournalMiddleware(replay or dispatcher, journal, skip), allow_origins=list(config.cors_origins),
+    limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
+    guarded = RequestGuard(replay or dispatcher, limits)
+    asgi: ASGIApp = CORSMiddleware(_JournalMiddleware(guarded, journal, skip), allow_origins=list(config.cors_origins),
                                    allow_methods=["*"], allow_headers=["*"],
                                    expose_headers=["Location", "WWW-Authenticate", "Allow"])
     app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay)

@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mock_server.config import ServerConfig, parse_clock, parse_latency
+from mock_server.config import ServerConfig, parse_clock, parse_latency, parse_size
 from mock_server.errors import ConfigError, MockServerError, SpecLoadError
 
 
@@ -33,6 +33,12 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--empty", action="store_true", help="start with an empty store (no fixtures)")
     p.add_argument("--replay", action="append", type=Path, default=[], help="a cassette to replay (repeatable)")
     p.add_argument("--replay-strict", action="store_true", help="a request no cassette matches gets 404 instead of the mock")
+    p.add_argument("--max-body", default="10MB", help="largest request body (e.g. 10MB, 512KB); larger gets 413")
+    p.add_argument("--max-json-depth", type=int, default=64, help="deepest JSON nesting accepted; deeper gets 400")
+    p.add_argument("--max-errors", type=int, default=100, help="field errors listed in one problem (the total is always given)")
+    p.add_argument("--max-url", default="8KB", help="longest path and query; longer gets 414")
+    p.add_argument("--max-header-size", default="32KB", help="largest total of request headers; larger gets 431")
+    p.add_argument("--read-timeout", type=float, default=30.0, help="seconds a request may take to arrive; a stalled client gets 408")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=_serve)
 
@@ -49,6 +55,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
         locale=args.locale, fixtures_dir=fixtures, validate_fixtures=args.fixtures is not None,
         replay=tuple(args.replay), replay_strict=args.replay_strict,
+        max_body=parse_size(args.max_body), max_json_depth=args.max_json_depth, max_errors=args.max_errors,
+        max_url=parse_size(args.max_url), max_headers=parse_size(args.max_header_size), read_timeout=args.read_timeout,
     )
 
 

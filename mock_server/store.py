@@ -2,17 +2,75 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 DEFAULT_TENANT = "default"
+_MISSING = object()
+Undo = list[tuple["Bucket", str, Any]]  # (bucket, key, value before the change or _MISSING)
 
 
 def bucket_key(spec: str, resource: str, parents: tuple[str, ...] = ()) -> str:
     """The key of one collection: spec, resource path and the ids of its parents."""
     return "|".join([spec, resource, *parents])
+
+
+class Bucket(dict):  # type: ignore[type-arg]
+    """A collection's id → object map that records the value each key had before a change, while a request runs."""
+
+    __slots__ = ("undo",)
+
+    def __init__(self, items: Iterable[tuple[str, Any]] | dict[str, Any] = ()) -> None:
+        super().__init__(items)
+        self.undo: Undo | None = None
+
+    def _remember(self, key: str) -> None:
+        if self.undo is not None:
+            self.undo.append((self, key, dict.get(self, key, _MISSING)))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._remember(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._remember(key)
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """dict.pop, remembered."""
+        self._remember(key)
+        return super().pop(key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """dict.setdefault, remembered."""
+        self._remember(key)
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """dict.update, remembered key by key."""
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def clear(self) -> None:
+        """dict.clear, remembered."""
+        for key in list(self):
+            self._remember(key)
+        super().clear()
+
+    def popitem(self) -> tuple[str, Any]:
+        """dict.popitem, remembered."""
+        key, value = super().popitem()
+        if self.undo is not None:
+            self.undo.append((self, key, value))
+        return key, value
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))  # pickles, copies and persists as a plain dict
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
 
 
 @dataclass
@@ -22,10 +80,46 @@ class TenantState:
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     ticks: int = 0
+    _undo: Undo | None = field(default=None, repr=False, compare=False)
+    _touched: list[Bucket] = field(default_factory=list, repr=False, compare=False)
+    _created: list[str] = field(default_factory=list, repr=False, compare=False)
+    _saved: tuple[dict[str, int], int] = field(default=({}, 0), repr=False, compare=False)
 
     def bucket(self, key: str) -> dict[str, Any]:
-        """The id → object map of a collection (created empty on first use)."""
-        return self.buckets.setdefault(key, {})
+        """The id → object map of a collection (created empty on first use); changes to it can be rolled back."""
+        items = self.buckets.get(key)
+        if not isinstance(items, Bucket):
+            if items is None and self._undo is not None:
+                self._created.append(key)
+            items = self.buckets[key] = Bucket(items or {})
+        if self._undo is not None and items.undo is None:
+            items.undo = self._undo
+            self._touched.append(items)
+        return items
+
+    def begin(self) -> None:
+        """Start remembering changes made through `bucket()`, so `rollback()` can undo them."""
+        self._undo, self._touched, self._created = [], [], []
+        self._saved = (dict(self.counters), self.ticks)
+
+    def rollback(self) -> None:
+        """Undo every change since `begin()`: stored objects, new collections, counters and the clock."""
+        for items, key, before in reversed(self._undo or []):
+            if before is _MISSING:
+                dict.pop(items, key, None)
+            else:
+                dict.__setitem__(items, key, before)
+        for key in self._created:
+            if not self.buckets.get(key):
+                self.buckets.pop(key, None)
+        self.counters, self.ticks = dict(self._saved[0]), self._saved[1]
+        self.commit()
+
+    def commit(self) -> None:
+        """Keep the changes since `begin()` and stop remembering."""
+        for items in self._touched:
+            items.undo = None
+        self._undo, self._touched, self._created = None, [], []
 
     def next_count(self, name: str) -> int:
         """Count calls per name: the sequence number that seeds generation."""
