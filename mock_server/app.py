@@ -26,11 +26,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import AdminResolver, admin_spec
 from mock_server.asgi import read_body, receive_again
+from mock_server.cassette import redact_query
 from mock_server.config import ServerConfig
 from mock_server.engine import Engine, EngineResponse
 from mock_server.fixtures import load_fixture_dir
 from mock_server.guard import Limits, RequestGuard
-from mock_server.journal import Journal, JournalEntry
+from mock_server.journal import Journal, JournalEntry, redacted_errors
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
@@ -178,10 +179,10 @@ class _JournalMiddleware:
             note = scope.get(JOURNAL_NOTE) or {}
             self.journal.add(JournalEntry(
                 seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                method=scope["method"], path=scope["path"], query=scope.get("query_string", b"").decode("latin-1"),
+                method=scope["method"], path=scope["path"], query=redact_query(scope.get("query_string", b"").decode("latin-1")),
                 operation_id=note.get("operation_id"), api=note.get("api"), status=status[0],
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
-                errors=note.get("errors", []), source=note.get("source", "mock" if note else "router"),
+                errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
             ))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import json
 import logging
 import random
@@ -13,6 +14,7 @@ from typing import Any
 from faker import Faker
 
 from mock_server.behaviours import Behaviour, behaviours_for
+from mock_server.cassette import redacted_header_value
 from mock_server.config import ServerConfig
 from mock_server.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
@@ -101,9 +103,13 @@ class Engine:
         """Which state partition a request belongs to."""
         mode = self.config.isolate_by
         if mode == "token":
-            return "token:" + (_bearer(headers) or "anonymous")
+            token = _bearer(headers)
+            return "token:" + (credential_digest(token) if token else "anonymous")
         if mode and mode.startswith("header:"):
-            value = headers.get(mode.split(":", 1)[1].lower())
+            name = mode.split(":", 1)[1].lower()
+            value = headers.get(name)
+            if value and redacted_header_value(name, value) != value:  # a credential header: never its value
+                return "header:" + credential_digest(value)
             return "header:" + (value or "default")
         return "default"
 
@@ -326,6 +332,11 @@ class Engine:
                               f"flowmock produced a {status} response for {spec.name}:{op.operation_id} that breaks the spec: {summary}",
                               errors, type="https://flowmock.dev/problems/response-validation").as_dict()
         return EngineResponse(500, {"Content-Type": "application/problem+json"}, json.dumps(payload).encode(), tenant, errors)
+
+
+def credential_digest(secret: str) -> str:
+    """A stable, non-reversible name for a credential: the first 16 hex digits of its SHA-256."""
+    return "sha256-" + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _bearer(headers: dict[str, str]) -> str | None:

@@ -5,6 +5,8 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mock_server.cassette import REDACTED, Redaction, field_key
+
 
 @dataclass(frozen=True)
 class JournalEntry:
@@ -56,6 +58,18 @@ class Journal:
             and (status is None or e.status in status)
         ]
         return found[-limit:] if limit else found
+
+
+def redacted_errors(errors: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Validation errors as journaled: the message of a credential field (`api_key`, `password`, ...) names no value."""
+    secret = Redaction().fields
+    out = []
+    for error in errors:
+        name = str(error.get("field", "")).replace("[", ".").split(".")[-1]
+        if name and field_key(name) in secret:
+            error = {**error, "message": f"invalid value ({REDACTED})"}
+        out.append(error)
+    return out
 
 
 def parse_status_filter(text: str | None) -> range | None:

@@ -13,7 +13,19 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from mock_server.asgi import read_body
-from mock_server.cassette import HOP_BY_HOP, Cassette, CassetteWriter, Headers, Interaction, Redaction, Request, Response, read_cassette, scrub
+from mock_server.cassette import (
+    HOP_BY_HOP,
+    Cassette,
+    CassetteWriter,
+    Headers,
+    Interaction,
+    Redaction,
+    Request,
+    Response,
+    read_cassette,
+    redact_url,
+    scrub,
+)
 from mock_server.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -115,10 +127,10 @@ class RecordingProxy:
             finally:
                 await upstream.aclose()
         except httpx.TimeoutException as exc:
-            await _problem(send, 504, "Upstream Timeout", f"{scope['method']} {url}: {exc!r}")
+            await _problem(send, 504, "Upstream Timeout", f"{scope['method']} {redact_url(url, self.redaction)}: {type(exc).__name__}")
             return
         except httpx.HTTPError as exc:
-            await _problem(send, 502, "Bad Gateway", f"{scope['method']} {url} failed: {exc!r}")
+            await _problem(send, 502, "Bad Gateway", f"{scope['method']} {redact_url(url, self.redaction)} failed: {type(exc).__name__}: {exc}")
             return
         answer = _end_to_end(upstream.headers.raw, frozenset({"content-length"}))
         answer.append(("content-length", str(len(raw))))
@@ -144,7 +156,7 @@ class RecordingProxy:
             datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         )
         self.writer.append(scrub(interaction, self.redaction))
-        logger.debug("recorded %s %s -> %s", method, url, upstream.status_code)
+        logger.debug("recorded %s %s -> %s", method, redact_url(url, self.redaction), upstream.status_code)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
