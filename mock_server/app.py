@@ -32,6 +32,7 @@ from mock_server.engine import Engine, EngineResponse
 from mock_server.fixtures import load_fixture_dir
 from mock_server.guard import Limits, RequestGuard
 from mock_server.journal import Journal, JournalEntry, redacted_errors
+from mock_server.protocol import guarded_protocol
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
@@ -54,6 +55,7 @@ class FlowmockApp:
     journal: Journal
     asgi: ASGIApp
     replay: ReplayMiddleware | None = None
+    protocol: Any = "auto"  # the uvicorn `http` protocol to serve with (limits ASGI cannot see)
 
     def banner(self, base_url: str) -> str:
         """The start-up text: each API with its base URL and its Swagger UI."""
@@ -293,6 +295,7 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     asgi: ASGIApp = CORSMiddleware(_JournalMiddleware(guarded, journal, skip), allow_origins=list(config.cors_origins),
                                    allow_methods=["*"], allow_headers=["*"],
                                    expose_headers=["Location", "WWW-Authenticate", "Allow"])
-    app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay)
+    app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay,
+                      guarded_protocol(config.max_url, config.read_timeout, config.max_headers))
     holder["app"] = app
     return app

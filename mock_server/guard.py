@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.asgi import receive_again
+from mock_server.protocol import HEADER_BYTES_KEY, URL_LENGTH_KEY
 from mock_server.replay import JOURNAL_NOTE
 
 
@@ -64,10 +65,10 @@ class RequestGuard:
 
     def _check_head(self, scope: Scope) -> None:
         limits = self.limits
-        target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
+        target = scope.get(URL_LENGTH_KEY) or len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
         if target > limits.max_url:
             raise _Refusal(414, "URI Too Long", f"The request target is {target} bytes; the limit is {limits.max_url} (--max-url)")
-        header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+        header_bytes = scope.get(HEADER_BYTES_KEY) or sum(len(name) + len(value) + 4 for name, value in scope["headers"])
         if header_bytes > limits.max_headers:
             raise _Refusal(431, "Request Header Fields Too Large",
                            f"The request headers are {header_bytes} bytes; the limit is {limits.max_headers} (--max-header-size)")
