@@ -69,7 +69,7 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
         problems = StateChecker(app.specs, models, app.config.max_errors).problems(data)
         if problems:
             return _bad_request(f"The state was not imported (nothing changed): {problems[0]}"
-                                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""), problems)
+                                + (f" ({len(problems)} problems in all)" if len(problems) > 1 else ""), problems)
         app.store.import_(data)
         return {"tenants": len(data["tenants"])}, 200, {"Content-Type": "application/json"}
 
