@@ -79,6 +79,26 @@ def _as_headers(pairs: list[tuple[str, str]]) -> Headers:
     return out
 
 
+class _RedactedUrls(logging.Filter):
+    """Rewrites httpx's "HTTP Request: METHOD URL" log lines with the URL redacted (its query may carry credentials)."""
+
+    def __init__(self, redaction: Redaction) -> None:
+        super().__init__()
+        self.redaction = redaction
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 2:
+            record.args = (record.args[0], redact_url(str(record.args[1]), self.redaction), *record.args[2:])
+        return True
+
+
+def redact_httpx_logs(redaction: Redaction) -> None:
+    """Make the httpx logger (which logs every upstream URL at INFO) print redacted URLs; installed once."""
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactedUrls) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_RedactedUrls(redaction))
+
+
 class RecordingProxy:
     """ASGI app: a transparent forwarder to `upstream` that records into `writer` (with the cassette's redaction)."""
 
@@ -90,6 +110,7 @@ class RecordingProxy:
         self.upstream = upstream.rstrip("/")
         self.writer = writer
         self.redaction = Redaction.of(writer.cassette)
+        redact_httpx_logs(self.redaction)
         self.timeout = timeout
         self.transport = transport
         self._client: httpx.AsyncClient | None = None
