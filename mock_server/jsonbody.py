@@ -126,7 +126,7 @@ def _locate(text: str, problem: str) -> str:
     return found or ""
 
 
-class _Pairs(list):  # type: ignore[type-arg]
+class _Pairs(list):
     """An object's key/value pairs in order, duplicates kept (used only to locate a refused value)."""
 
 

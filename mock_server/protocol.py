@@ -21,7 +21,7 @@ def guarded_protocol(max_url: int, head_timeout: float, max_headers: int) -> Any
     except ImportError:  # pragma: no cover - uvicorn falls back to h11, which has its own size limits
         return "auto"
 
-    class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    class GuardedHttpToolsProtocol(HttpToolsProtocol):
         """HttpToolsProtocol with a head deadline and a bounded URL buffer."""
 
         _head_timer: asyncio.TimerHandle | None = None

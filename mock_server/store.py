@@ -17,7 +17,7 @@ def bucket_key(spec: str, resource: str, parents: tuple[str, ...] = ()) -> str:
     return "|".join([spec, resource, *parents])
 
 
-class Bucket(dict):  # type: ignore[type-arg]
+class Bucket(dict):
     """A collection's id → object map that records the value each key had before a change, while a request runs."""
 
     __slots__ = ("undo",)
