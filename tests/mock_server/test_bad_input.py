@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +21,9 @@ import pytest
 from mock_server.app import FlowmockApp, create_app
 from mock_server.cli import _bundled_fixtures
 from mock_server.config import ServerConfig
-from mock_server.server import BackgroundServer
+from mock_server.errors import FieldError
+from mock_server.server import BackgroundServer, free_port
+from mock_server.validate import Verdicts
 
 DEFS = "/v1/workflows/definitions"
 TEMPLATES = "/v2/flows/templates"
@@ -342,3 +346,50 @@ def test_a_write_whose_answer_cannot_be_built_leaves_the_store_as_it_was(serve) 
     assert [t["name"] for t in c.get("/rb/things").json()] == ["kept"]
     again = c.post("/rb/things", json={"name": "next"})
     assert again.status_code == 201 and len(c.get("/rb/things").json()) == 2
+
+
+def test_limits_are_serve_options(tmp_path) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port), "--empty", "--max-body", "1KB",
+               "--max-url", "2KB", "--max-json-depth", "3", "--max-errors", "2", "--read-timeout", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(url + "/__flowmock/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        big = httpx.post(url + DEFS, content=b"[" + b"1," * 1000 + b"1]", headers=JSON)
+        assert big.status_code == 413 and "the limit is 1024 bytes" in big.text
+        assert httpx.get(url + DEFS + "?q=" + "x" * 2100, headers=AUTH).status_code == 414
+        deep = httpx.post(url + DEFS, content=b'{"a": [[[1]]]}', headers=JSON)
+        assert deep.status_code == 400 and "nested deeper than 3 levels" in deep.text
+        many = httpx.post(url + DEFS, json={"name": 1, "description": 2, "flow": 3, "version": "x"}, headers=AUTH).json()
+        assert len(many["errors"]) == 2 and many["totalErrors"] >= 3
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            started = time.monotonic()
+            sock.sendall(b"GET / HTTP/1.1\r\n")
+            assert sock.recv(1000).startswith(b"HTTP/1.1 408") and time.monotonic() - started < 5
+    finally:
+        process.terminate()
+        process.wait(10)
+    refused = subprocess.run([*command[:4], "--max-body", "lots"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "expected a size like 10MB" in refused.stderr
+
+
+def test_the_validation_memo_is_bounded_by_entries_and_by_bytes(running: Running) -> None:
+    memo = running.app.engine.request_verdicts
+    for index in range(40):
+        body = json.dumps({"name": index, "tasks": [index] * 5000}).encode()
+        assert httpx.post(running.url + TEMPLATES, content=body, headers=JSON).status_code == 400
+    assert 0 < memo.bytes <= memo.max_bytes and len(memo) <= memo.size
+    small = Verdicts(size=3, max_bytes=2100)
+    errors = [FieldError("body", f"tasks[{i}]", "7 is not of type 'object'") for i in range(5)]
+    for key in range(10):
+        small.put(key, errors)
+    assert len(small) == 2 and small.bytes <= 2100 and small.get(9) == errors and small.get(0) is None
+    small.put("huge", errors * 100)
+    assert small.get("huge") is None, "a verdict larger than the whole memo is not kept"
