@@ -16,7 +16,7 @@ from mock_server.cassette import REDACTED, Redaction, read_cassette
 from mock_server.record import RecordingProxy, RecordMode, open_cassette
 from mock_server.errors import ConfigError
 from mock_server.server import BackgroundServer, free_port
-from tests.mock_server.recording import CLIENT_HEADERS, QUERY_SECRET, RESUME, SECRETS, TOKEN, WF, record_session
+from tests.mock_server.recording import CLIENT_HEADERS, RESUME, SECRETS, TOKEN, WF, record_session
 
 
 def test_proxy_forwards_unchanged_records_every_exchange_and_no_secret_reaches_the_cassette(serve, tmp_path):
@@ -47,9 +47,9 @@ def test_proxy_forwards_unchanged_records_every_exchange_and_no_secret_reaches_t
     assert cassette.interactions[0].request.body == json.dumps(sent[0].json).encode() or \
         json.loads(cassette.interactions[0].request.body) == sent[0].json, "non-secret bodies are kept"
 
-    # The upstream saw the real values: query forwarded unchanged, the token accepted.
+    # The upstream got the request: the query parameter forwarded (its own journal redacts the value), the token accepted.
     listed = [e for e in upstream.app.journal.query() if e.path == WF and e.method == "GET"]
-    assert listed and QUERY_SECRET in listed[-1].query
+    assert listed and listed[-1].query == "archived=false&access_token=REDACTED" and listed[-1].status == 200
 
 
 def test_secrets_in_responses_and_set_cookie_are_redacted_and_the_list_is_configurable(tmp_path):
