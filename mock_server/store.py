@@ -83,6 +83,7 @@ class TenantState:
     _undo: Undo | None = field(default=None, repr=False, compare=False)
     _touched: list[Bucket] = field(default_factory=list, repr=False, compare=False)
     _created: list[str] = field(default_factory=list, repr=False, compare=False)
+    _found: dict[int, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
     _saved: tuple[dict[str, int], int] = field(default=({}, 0), repr=False, compare=False)
 
     def bucket(self, key: str) -> dict[str, Any]:
@@ -99,7 +100,7 @@ class TenantState:
 
     def begin(self) -> None:
         """Start remembering changes made through `bucket()`, so `rollback()` can undo them."""
-        self._undo, self._touched, self._created = [], [], []
+        self._undo, self._touched, self._created, self._found = [], [], [], {}
         self._saved = (dict(self.counters), self.ticks)
 
     def rollback(self) -> None:
@@ -112,6 +113,9 @@ class TenantState:
         for key in self._created:
             if not self.buckets.get(key):
                 self.buckets.pop(key, None)
+        for obj, before in self._found.values():  # objects a domain rule may have edited in place
+            obj.clear()
+            obj.update(before)
         self.counters, self.ticks = dict(self._saved[0]), self._saved[1]
         self.commit()
 
@@ -119,7 +123,7 @@ class TenantState:
         """Keep the changes since `begin()` and stop remembering."""
         for items in self._touched:
             items.undo = None
-        self._undo, self._touched, self._created = None, [], []
+        self._undo, self._touched, self._created, self._found = None, [], [], {}
 
     def next_count(self, name: str) -> int:
         """Count calls per name: the sequence number that seeds generation."""
@@ -132,11 +136,14 @@ class TenantState:
         return self.ticks
 
     def find(self, spec: str, resource: str, object_id: str) -> Any | None:
-        """Find an object by id in any parent partition of a resource."""
+        """Find an object by id in any parent partition of a resource (during a write, its content can be rolled back)."""
         prefix = bucket_key(spec, resource)
         for key, items in self.buckets.items():
             if (key == prefix or key.startswith(prefix + "|")) and object_id in items:
-                return items[object_id]
+                found = items[object_id]
+                if self._undo is not None and isinstance(found, dict) and id(found) not in self._found:
+                    self._found[id(found)] = (found, copy.deepcopy(found))
+                return found
         return None
 
     def objects(self, spec: str, resource: str) -> Iterator[Any]:
