@@ -199,11 +199,15 @@ class Engine:
     def _verdict(self, spec: Spec, op: Operation, req: RequestData) -> RequestVerdict:
         """Every problem with a request, at most `--max-errors` of them listed, with bounded work."""
         limit = self.config.max_errors
-        if req.body and "json" in (req.content_type or "application/json").lower():
+        is_json = "json" in (req.content_type or "application/json").lower()
+        if req.body and is_json:
             try:
                 parse_strict(req.body, self.config.max_json_depth)
             except BadJson as bad:
                 return RequestVerdict((FieldError("body", bad.field, bad.message),), 1)
+        elif req.body and not op.definition.get("requestBody"):
+            return RequestVerdict((), 0, f"{op.operation_id} takes no request body, and {len(req.body)} bytes of "
+                                  f"{req.content_type or 'an unnamed type'} cannot be read as JSON")
         try:
             errors = validate_request(spec, op, req, limit)
         except UnsupportedMediaType as exc:

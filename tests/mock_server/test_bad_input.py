@@ -166,6 +166,8 @@ CATALOGUE = [
     Bad("form-content-type", post_json(DEFS, b"name=x", {"Content-Type": "application/x-www-form-urlencoded"}), 415,
         "application/x-www-form-urlencoded"),
     Bad("get-with-junk-body", via_httpx("GET", DEFS, content=b"junk{", headers=JSON), 400, "malformed body"),
+    Bad("get-with-text-body", via_httpx("GET", DEFS, content=b"\x00junk", headers={**AUTH, "Content-Type": "text/plain"}), 415,
+        "getDefinitions takes no request body"),
     Bad("delete-with-junk-body", via_httpx("DELETE", DEFS + "/any", content=b"\x00\x01junk", headers=JSON), 400,
         "Invalid request to deleteDefinition"),
     # sizes and time
