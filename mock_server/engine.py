@@ -142,6 +142,10 @@ class Engine:
             response = self._render(spec, op, outcome, tenant)
         except HttpProblem as problem:
             response = self._problem(spec, op, problem, tenant)
+        except (ValueError, TypeError, UnicodeError) as exc:  # an answer that cannot be encoded as JSON
+            logger.warning("the answer of %s:%s could not be encoded: %s", spec.name, op.operation_id, exc)
+            response = self._problem(spec, op, HttpProblem(500, "Internal Server Error", f"The answer of {op.operation_id} "
+                                                           f"could not be encoded as JSON; nothing was changed"), tenant)
         except Exception:
             if state is not None:
                 state.rollback()

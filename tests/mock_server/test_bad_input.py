@@ -395,3 +395,19 @@ def test_the_validation_memo_is_bounded_by_entries_and_by_bytes(running: Running
     assert len(small) == 2 and small.bytes <= 2100 and small.get(9) == errors and small.get(0) is None
     small.put("huge", errors * 100)
     assert small.get("huge") is None, "a verdict larger than the whole memo is not kept"
+
+
+def test_an_answer_that_cannot_be_encoded_is_a_500_problem_and_the_write_is_undone(serve) -> None:
+    server = serve(seed=3)
+    created = server.client.post(DEFS, json={"name": "to corrupt", "flow": []})
+    assert created.status_code == 201, created.text
+    ident = created.json()["id"]
+    stored_object = server.app.store.tenant("default").find("workflow-definitions", DEFS, ident)
+    stored_object["creationTime"] = "\ud800"  # what an unchecked import could once leave behind
+    replaced = server.client.put(f"{DEFS}/{ident}", json={"name": "replaced", "flow": []})
+    assert replaced.status_code == 500, replaced.text
+    assert "could not be encoded as JSON; nothing was changed" in replaced.json()["detail"]
+    kept = server.app.store.tenant("default").find("workflow-definitions", DEFS, ident)
+    assert kept is stored_object and kept["name"] == "to corrupt"
+    stored_object["creationTime"] = created.json()["creationTime"]
+    assert server.client.get(f"{DEFS}/{ident}").json()["name"] == "to corrupt"
