@@ -190,6 +190,13 @@ CATALOGUE = [
     Bad("invalid-content-length", via_socket(request_bytes("POST", DEFS, b"{}", {"Content-Length": "abc"})), 400,
         "Invalid HTTP request"),
     Bad("unknown-method", via_socket(request_bytes("BREW", DEFS)), 400, "Invalid HTTP request"),
+    Bad("smuggling-te-and-cl", via_socket(request_bytes("POST", DEFS, b"2\r\n{}\r\n0\r\n\r\n", {
+        "Content-Type": "application/json", "Content-Length": "4", "Transfer-Encoding": "chunked"})), 400, "Invalid HTTP request"),
+    Bad("two-content-lengths", via_socket(request_bytes("POST", DEFS, headers={"Content-Length": "2"}, close=False).replace(
+        b"\r\n\r\n", b"\r\nContent-Length: 3\r\nConnection: close\r\n\r\n{}")), 400, "Invalid HTTP request"),
+    Bad("expect-continue-too-large", via_socket(request_bytes("POST", DEFS, headers={
+        "Content-Type": "application/json", "Content-Length": "99999999", "Expect": "100-continue"})), 413, "announces 99999999"),
+    Bad("tls-handshake-on-plain-http", via_socket(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), 400, "Invalid HTTP request"),
     # ids and paths
     Bad("id-dot-dot", via_socket(request_bytes("GET", DEFS + "/..")), 404, "No definitions with id '..'"),
     Bad("path-dot-dot-traversal", via_socket(request_bytes("DELETE", DEFS + "/../../../etc/passwd")), 404, "unknown path"),
