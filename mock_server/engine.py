@@ -26,6 +26,7 @@ from mock_server.routing import Match
 from mock_server.spec import Operation, Spec
 from mock_server.store import Clock, Store, TenantState
 from mock_server.validate import (
+    NOT_PARSED,
     RequestData,
     UnsupportedMediaType,
     Verdicts,
@@ -204,16 +205,17 @@ class Engine:
         """Every problem with a request, at most `--max-errors` of them listed, with bounded work."""
         limit = self.config.max_errors
         is_json = "json" in (req.content_type or "application/json").lower()
+        parsed: Any = NOT_PARSED
         if req.body and is_json:
             try:
-                parse_strict(req.body, self.config.max_json_depth)
+                parsed = parse_strict(req.body, self.config.max_json_depth)
             except BadJson as bad:
                 return RequestVerdict((FieldError("body", bad.field, bad.message),), 1)
         elif req.body and not op.definition.get("requestBody"):
             return RequestVerdict((), 0, f"{op.operation_id} takes no request body, and {len(req.body)} bytes of "
                                   f"{req.content_type or 'an unnamed type'} cannot be read as JSON")
         try:
-            errors = validate_request(spec, op, req, limit)
+            errors = validate_request(spec, op, req, limit, parsed)
         except UnsupportedMediaType as exc:
             return RequestVerdict((), 0, str(exc))
         return RequestVerdict(tuple(errors[:limit]), len(errors), capped=len(errors) >= limit * _COUNT_FACTOR)

@@ -95,7 +95,11 @@ class UnsupportedMediaType(Exception):
 _PRECHECK_BYTES = 16 * 1024  # a JSON body larger than this is first checked lazily, so error-heavy bodies cost bounded work
 
 
-def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: int | None = None) -> list[FieldError]:
+NOT_PARSED = object()  # `validate_request` parses the body itself
+
+
+def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: int | None = None,
+                     parsed: Any = NOT_PARSED) -> list[FieldError]:
     """Return every problem with the request's parameters and body (not its credentials).
 
     With `max_errors`, a large body with at least that many schema errors is not validated to its end: the first
@@ -117,7 +121,7 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
     for problem in validator._iter_parameters_errors(mock, operation, path):
         errors.extend(_parameter_errors(problem))
     if max_errors is not None and len(req.body) > _PRECHECK_BYTES:
-        early = _bounded_body_errors(spec, op, req, max_errors)
+        early = _bounded_body_errors(spec, op, req, max_errors, parsed)
         if early is not None:
             return [*errors, *early]
     if req.body or op.definition.get("requestBody"):
@@ -132,7 +136,7 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
     return errors
 
 
-def _bounded_body_errors(spec: Spec, op: Operation, req: RequestData, max_errors: int) -> list[FieldError] | None:
+def _bounded_body_errors(spec: Spec, op: Operation, req: RequestData, max_errors: int, parsed: Any) -> list[FieldError] | None:
     """The body's schema errors when there are at least `max_errors` (counted up to 10x that), else None."""
     import itertools
     import json
@@ -142,7 +146,7 @@ def _bounded_body_errors(spec: Spec, op: Operation, req: RequestData, max_errors
     if not isinstance(media, dict) or "schema" not in media:
         return None
     try:
-        value = json.loads(req.body)
+        value = json.loads(req.body) if parsed is NOT_PARSED else parsed
     except (ValueError, RecursionError):
         return None
     checker = SchemaChecker(spec.doc, media["schema"], "request")
