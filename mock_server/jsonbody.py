@@ -139,7 +139,7 @@ def _find(value: Any, path: str, problem: str) -> str | None:
         seen: set[str] = set()
         for key, item in value:
             here = f"{path}.{key}" if path else str(key)
-            if problem.startswith("duplicate key") and key in seen:
+            if key in seen and problem == f"duplicate key '{key[:80]}'":
                 return here
             seen.add(key)
             found = _find(item, here, problem)
