@@ -1,6 +1,7 @@
 """The admin API under /__flowmock/: health, reset, state export/import, journal, served APIs."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -61,12 +62,15 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
         from connexion import request
 
         app = get_app()
+        raw = await request.body()
         try:
-            data = parse_strict(await request.body(), app.config.max_json_depth)
+            data = parse_strict(raw, app.config.max_json_depth)
         except BadJson as bad:
             return _bad_request(f"The state is not acceptable JSON: {bad}")
         models = {name: build_models(api.spec, api.actions) for name, api in app.engine.apis.items()}
-        problems = StateChecker(app.specs, models, app.config.max_errors).problems(data)
+        checker = StateChecker(app.specs, models, app.config.max_errors)
+        # every object is validated (about 1-8 ms each): in a worker thread, so other clients keep being answered
+        problems = await asyncio.to_thread(checker.problems, data)
         if problems:
             return _bad_request(f"The state was not imported (nothing changed): {problems[0]}"
                                 + (f" ({len(problems)} problems in all)" if len(problems) > 1 else ""), problems)
