@@ -90,7 +90,7 @@ def test_the_recorder_logs_no_secret_its_cassette_redacts(serve, tmp_path, caplo
     assert ACCESS not in failed.text and ACCESS not in caplog.text
 
 
-def test_refused_and_dropped_requests_keep_secrets_out_of_the_journal(serve) -> None:
+def test_requests_refused_by_a_limit_keep_query_secrets_out_of_the_journal(serve) -> None:
     running = serve(seed=4, max_url=512)
     too_long = httpx.get(running.url + WS, params={"api_key": API_KEY, "q": "x" * 600}, headers={"Authorization": "Bearer t"})
     assert too_long.status_code == 414
