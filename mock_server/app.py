@@ -26,11 +26,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import AdminResolver, admin_spec
 from mock_server.asgi import read_body, receive_again
+from mock_server.cassette import redact_query
 from mock_server.config import ServerConfig
 from mock_server.engine import Engine, EngineResponse
 from mock_server.errors import ConfigError
 from mock_server.fixtures import load_fixture_dir
-from mock_server.journal import Journal, JournalEntry
+from mock_server.guard import Limits, RequestGuard
+from mock_server.journal import Journal, JournalEntry, redacted_errors
+from mock_server.protocol import guarded_protocol
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
@@ -53,6 +56,7 @@ class FlowmockApp:
     journal: Journal
     asgi: ASGIApp
     replay: ReplayMiddleware | None = None
+    protocol: Any = "auto"  # the uvicorn `http` protocol to serve with (limits ASGI cannot see)
 
     def banner(self, base_url: str) -> str:
         """The start-up text: each API with its base URL and its Swagger UI."""
@@ -178,10 +182,10 @@ class _JournalMiddleware:
             note = scope.get(JOURNAL_NOTE) or {}
             self.journal.add(JournalEntry(
                 seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                method=scope["method"], path=scope["path"], query=scope.get("query_string", b"").decode("latin-1"),
+                method=scope["method"], path=scope["path"], query=redact_query(scope.get("query_string", b"").decode("latin-1")),
                 operation_id=note.get("operation_id"), api=note.get("api"), status=status[0],
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
-                errors=note.get("errors", []), source=note.get("source", "mock" if note else "router"),
+                errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
             ))
 
 
@@ -299,9 +303,12 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     dispatcher = _Dispatcher(router, connexion_app, engine)
     replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict) if config.replay else None
     skip = (*dispatcher.documents, *dispatcher.passthrough)
-    asgi: ASGIApp = CORSMiddleware(_JournalMiddleware(replay or dispatcher, journal, skip), allow_origins=list(config.cors_origins),
+    limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
+    guarded = RequestGuard(replay or dispatcher, limits)
+    asgi: ASGIApp = CORSMiddleware(_JournalMiddleware(guarded, journal, skip), allow_origins=list(config.cors_origins),
                                    allow_methods=["*"], allow_headers=["*"],
                                    expose_headers=["Location", "WWW-Authenticate", "Allow"])
-    app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay)
+    app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay,
+                      guarded_protocol(config.max_url, config.read_timeout, config.max_headers))
     holder["app"] = app
     return app

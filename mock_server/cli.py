@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mock_server.config import ServerConfig, parse_capacity, parse_clock, parse_latency
+from mock_server.config import ServerConfig, parse_capacity, parse_clock, parse_latency, parse_size
 from mock_server.errors import ConfigError, MockServerError, SpecLoadError
 
 
@@ -40,6 +40,12 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--capacity", action="append", default=[], metavar="OPERATION_ID=N",
                    help="at most N items in the collection that create operation adds to (repeatable); "
                         "overrides the spec's x-flowmock-capacity")
+    p.add_argument("--max-body", default="10MB", help="largest request body (e.g. 10MB, 512KB); larger gets 413")
+    p.add_argument("--max-json-depth", type=int, default=64, help="deepest JSON nesting accepted; deeper gets 400")
+    p.add_argument("--max-errors", type=int, default=100, help="field errors listed in one problem (the total is always given)")
+    p.add_argument("--max-url", default="8KB", help="longest path and query; longer gets 414")
+    p.add_argument("--max-header-size", default="32KB", help="largest total of request headers; larger gets 431")
+    p.add_argument("--read-timeout", type=float, default=30.0, help="seconds a request may take to arrive; a stalled client gets 408")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=_serve)
 
@@ -57,6 +63,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         locale=args.locale, fixtures_dir=fixtures, validate_fixtures=args.fixtures is not None,
         replay=tuple(args.replay), replay_strict=args.replay_strict,
         capacities=tuple(parse_capacity(c) for c in args.capacity),
+        max_body=parse_size(args.max_body), max_json_depth=args.max_json_depth, max_errors=args.max_errors,
+        max_url=parse_size(args.max_url), max_headers=parse_size(args.max_header_size), read_timeout=args.read_timeout,
     )
 
 
@@ -89,7 +97,8 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("connexion").setLevel(max(logging.WARNING, logging.getLogger().level))
     print(app.banner(f"http://{config.host}:{config.port}"), flush=True)  # noqa: T201
-    uvicorn.run(app.asgi, host=config.host, port=config.port, log_level=args.log_level.lower(), access_log=False, lifespan="off")
+    uvicorn.run(app.asgi, host=config.host, port=config.port, log_level=args.log_level.lower(), access_log=False, lifespan="off",
+                http=app.protocol)
     return 0
 
 

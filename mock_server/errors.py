@@ -50,6 +50,7 @@ class HttpProblem(MockServerError):
     errors: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     type: str = "about:blank"
+    total_errors: int | None = None  # how many errors there are when `errors` lists only the first ones
 
     def __post_init__(self) -> None:
         super().__init__(self.detail)
@@ -59,4 +60,6 @@ class HttpProblem(MockServerError):
         body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail}
         if self.errors:
             body["errors"] = [e.as_dict() for e in self.errors]
+            if self.total_errors is not None and self.total_errors > len(self.errors):
+                body["totalErrors"] = self.total_errors
         return body
