@@ -256,12 +256,12 @@ def load_specs(config: ServerConfig) -> list[Spec]:
     specs: list[Spec] = []
     names: set[str] = set()
     for path in paths:
-        spec = load_spec(path, validate=bool(config.specs))
+        spec = load_spec(path, validate=bool(config.specs), strict=config.strict_spec)
         name, n = spec.name, 2
         while name in names:
             name, n = f"{spec.name}-{n}", n + 1
         if name != spec.name:
-            spec = Spec(name, spec.doc, spec.source)
+            spec = Spec(name, spec.doc, spec.source, spec.warnings)
         names.add(name)
         specs.append(spec)
     return specs

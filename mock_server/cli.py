@@ -15,6 +15,7 @@ from mock_server.errors import ConfigError, MockServerError, SpecLoadError
 def _serve_parser(sub: Any) -> None:
     p = sub.add_parser("serve", help="serve every bundled spec (or --spec ...) as a stateful mock")
     p.add_argument("--spec", action="append", type=Path, default=[], help="an OpenAPI 3.0/3.1 file (repeatable); default: the bundled specs")
+    p.add_argument("--strict-spec", action="store_true", help="refuse a spec with any problem instead of serving it with warnings")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4010)
     p.add_argument("--seed", type=int, help="make ids, timestamps and generated data deterministic")
@@ -41,7 +42,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     """Turn parsed `serve` arguments into a ServerConfig."""
     fixtures = _fixtures_dir(args)
     return ServerConfig(
-        specs=tuple(args.spec), host=args.host, port=args.port, seed=args.seed,
+        specs=tuple(args.spec), strict_spec=args.strict_spec, host=args.host, port=args.port, seed=args.seed,
         clock=parse_clock(args.clock) if args.clock else None, dynamic=args.dynamic,
         strict_responses=args.strict_responses, auth=not args.no_auth,
         accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
@@ -75,9 +76,13 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.speclint import warning_lines
 
     config = config_from_args(args)
     app = create_app(config)
+    for spec in app.specs:
+        for line in warning_lines(spec.warnings, spec.source):
+            print(line, file=sys.stderr)  # noqa: T201
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("connexion").setLevel(max(logging.WARNING, logging.getLogger().level))
     print(app.banner(f"http://{config.host}:{config.port}"), flush=True)  # noqa: T201

@@ -1,0 +1,324 @@
+"""Check a loaded OpenAPI document leniently: repair what a mock can live with, refuse only what it cannot serve.
+
+Every finding names its place (`paths./pets.get.responses.200`). Warnings come with the repair applied
+(a missing description filled, a duplicate `required` entry dropped, a default that breaks its schema ignored);
+fatal findings (an unknown `type`, no paths, an object that is not a mapping) stop start-up.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from mock_server.errors import SpecIssue
+from mock_server.oaswalk import HTTP_METHODS, walk
+from mock_server.pointer import follow, place, tokens_of
+
+Path_ = tuple[str | int, ...]
+
+TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
+_YAML11_BOOLS = {"yes": True, "y": True, "on": True, "no": False, "n": False, "off": False}
+_BOOL_FIELDS = {
+    "parameter": ("required", "deprecated", "allowEmptyValue", "explode", "allowReserved"),
+    "header": ("required", "deprecated", "allowEmptyValue", "explode", "allowReserved"),
+    "requestBody": ("required",),
+    "operation": ("deprecated",),
+    "schema": ("nullable", "readOnly", "writeOnly", "uniqueItems", "deprecated", "exclusiveMinimum", "exclusiveMaximum"),
+}
+_NUMBER_KEYWORDS = ("minimum", "maximum", "multipleOf")
+_COUNT_KEYWORDS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains", "maxContains")
+_SCHEMA_KEYWORDS = {
+    "$ref", "$id", "$schema", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$comment", "$defs", "definitions",
+    "title", "description", "type", "format", "enum", "const", "default", "example", "examples", "deprecated",
+    "readOnly", "writeOnly", "nullable", "discriminator", "xml", "externalDocs",
+    "multipleOf", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxLength", "minLength", "pattern",
+    "items", "prefixItems", "additionalItems", "maxItems", "minItems", "uniqueItems", "contains", "maxContains", "minContains",
+    "properties", "patternProperties", "additionalProperties", "required", "maxProperties", "minProperties",
+    "propertyNames", "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedItems", "unevaluatedProperties",
+    "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "contentEncoding", "contentMediaType", "contentSchema",
+}
+_OPERATION_FIELDS = {"tags", "summary", "description", "externalDocs", "operationId", "parameters", "requestBody",
+                     "responses", "callbacks", "deprecated", "security", "servers"}
+_PATH_ITEM_FIELDS = {"$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS}
+_LOCATIONS = ("path", "query", "header", "cookie")
+_STATUS = re.compile(r"^(?:[1-5][0-9]{2}|[1-5]XX|default)$")
+
+
+class _Linter:
+    """One pass over a document; collects SpecIssues and applies the repairs it names."""
+
+    def __init__(self, doc: dict[str, Any], file: str) -> None:
+        self.doc = doc
+        self.file = file
+        self.issues: list[SpecIssue] = []
+        self.is_31 = False
+        self.operation_ids: set[str] = set()
+
+    def warn(self, path: Path_, problem: str) -> None:
+        """A problem the mock serves through."""
+        self.issues.append(SpecIssue(self.file, place(path), problem))
+
+    def fail(self, path: Path_, problem: str) -> None:
+        """A problem that stops the document from being served."""
+        self.issues.append(SpecIssue(self.file, place(path), problem, fatal=True))
+
+    def run(self) -> None:
+        """Check the top level, then every object of the document."""
+        if not self._top_level():
+            return
+        checks: dict[str, Callable[[Path_, dict[str, Any]], None]] = {
+            "pathItem": self._path_item, "operation": self._operation, "parameter": self._parameter,
+            "header": self._parameter, "requestBody": self._bools, "response": self._response,
+            "mediaType": self._media_type, "schema": self._schema,
+        }
+        for kind, path, node in walk(self.doc):
+            if kind == "document":
+                continue
+            if kind == "schema" and isinstance(node, bool):
+                continue
+            if not isinstance(node, dict):
+                self.fail(path, f"must be a mapping (an OpenAPI {kind} object), found {_shown(node)}")
+                continue
+            if "$ref" in node and kind != "schema":
+                continue
+            check = checks.get(kind)
+            if check is not None:
+                check(path, node)
+
+    def _top_level(self) -> bool:
+        version = str(self.doc.get("openapi"))
+        if re.fullmatch(r"3\.[01]", version):
+            self.warn(("openapi",), f"version {version!r} read as {version}.{0 if version == '3.1' else 3}")
+            version = f"{version}.{0 if version == '3.1' else 3}"
+        if not re.fullmatch(r"3\.[01]\.\d+(-.+)?", version):
+            self.fail(("openapi",), f"unsupported OpenAPI version {version!r} (flowmock serves 3.0.x and 3.1.x)")
+            return False
+        self.doc["openapi"] = version
+        self.is_31 = version.startswith("3.1")
+        info = self.doc.get("info")
+        if not isinstance(info, dict):
+            self.warn(("info",), "missing (a title and a version): served without")
+            info = self.doc["info"] = {"version": "1"}
+        elif not info.get("title") or "version" not in info:
+            self.warn(("info",), f"missing its {'title' if not info.get('title') else 'version'}: served without")
+        info.setdefault("title", self.file.rsplit("/", 1)[-1].split(".")[0])
+        info["version"] = str(info.get("version", "1"))
+        paths = self.doc.get("paths")
+        if not isinstance(paths, dict) or not [p for p in paths if not str(p).startswith("x-")]:
+            self.fail(("paths",), "no paths: the document describes no operation to serve")
+            return False
+        for key in [p for p in paths if not str(p).startswith(("/", "x-"))]:
+            self.warn(("paths", key), "a path must start with '/': ignored")
+            del paths[key]
+        return True
+
+    def _bools(self, path: Path_, node: dict[str, Any], kind: str = "requestBody") -> None:
+        """YAML 1.1 words (`required: yes`, `explode: off`) in boolean fields mean true and false."""
+        for name in _BOOL_FIELDS.get(kind, ()):
+            value = node.get(name)
+            if isinstance(value, str) and value.lower() in _YAML11_BOOLS:
+                node[name] = _YAML11_BOOLS[value.lower()]
+
+    def _path_item(self, path: Path_, node: dict[str, Any]) -> None:
+        for key in list(node):
+            if key.lower() in HTTP_METHODS and key != key.lower() and key.lower() not in node:
+                self.warn((*path, key), f"method names are lower case: served as {key.lower()!r}")
+                node[key.lower()] = node.pop(key)
+            elif key not in _PATH_ITEM_FIELDS and not key.startswith("x-"):
+                self.warn((*path, key), f"unknown field {key!r} in a path item: ignored")
+        if path[0] != "paths":
+            return
+        template = str(path[1])
+        for method in HTTP_METHODS:
+            if isinstance(node.get(method), dict):
+                self._path_parameters((*path, method), template, node, node[method])
+
+    def _path_parameters(self, path: Path_, template: str, item: dict[str, Any], op: dict[str, Any]) -> None:
+        declared = {str(p.get("name")) for p in self._parameters(item) + self._parameters(op) if p.get("in") == "path"}
+        for name in re.findall(r"\{([^}/]+)\}", template):
+            if name not in declared:
+                self.warn((*path, "parameters"), f"path parameter {name!r} is not declared: served as a required string")
+                op.setdefault("parameters", []).append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+
+    def _parameters(self, owner: dict[str, Any]) -> list[dict[str, Any]]:
+        found = []
+        for param in owner.get("parameters") or [] if isinstance(owner.get("parameters"), list) else []:
+            if isinstance(param, dict) and "$ref" in param:
+                try:
+                    param = follow(self.doc, tokens_of(param["$ref"]))
+                except LookupError:
+                    continue
+            if isinstance(param, dict):
+                found.append(param)
+        return found
+
+    def _operation(self, path: Path_, node: dict[str, Any]) -> None:
+        self._bools(path, node, "operation")
+        for key in node:
+            if key not in _OPERATION_FIELDS and not key.startswith("x-"):
+                self.warn((*path, key), f"unknown field {key!r} in an operation: ignored{_did_you_mean(key, _OPERATION_FIELDS)}")
+        if "parameters" in node and not isinstance(node["parameters"], list):
+            self.fail((*path, "parameters"), f"must be a list of parameters, found {_shown(node['parameters'])}")
+        self._drop_unusable_parameters(path, node)
+        op_id = node.get("operationId")
+        if op_id is not None:
+            op_id = str(op_id)
+            if op_id in self.operation_ids:
+                renamed, n = f"{op_id}_2", 3
+                while renamed in self.operation_ids:
+                    renamed, n = f"{op_id}_{n}", n + 1
+                self.warn((*path, "operationId"), f"operationId {op_id!r} is used twice: this one is served as {renamed!r}")
+                op_id = node["operationId"] = renamed
+            self.operation_ids.add(op_id)
+        responses = node.get("responses")
+        if responses is None or responses == {}:
+            self.warn((*path, "responses"), "no responses documented: answers 200 with no body")
+            node["responses"] = {"200": {"description": "(not documented)"}}
+        elif not isinstance(responses, dict):
+            self.fail((*path, "responses"), f"must map status codes to responses, found {_shown(responses)}")
+        else:
+            for code in [c for c in responses if not _STATUS.match(str(c)) and not str(c).startswith("x-")]:
+                self.warn((*path, "responses", code), f"{code!r} is not a status code (200, 4XX or default): ignored")
+                del responses[code]
+
+    def _drop_unusable_parameters(self, path: Path_, owner: dict[str, Any]) -> None:
+        params = owner.get("parameters")
+        if not isinstance(params, list):
+            return
+        kept = []
+        for index, param in enumerate(params):
+            if isinstance(param, dict) and "$ref" not in param and (not param.get("name") or param.get("in") not in _LOCATIONS):
+                self.warn((*path, "parameters", index), f"a parameter needs a `name` and an `in` ({', '.join(_LOCATIONS)}): ignored")
+                continue
+            kept.append(param)
+        owner["parameters"] = kept
+
+    def _parameter(self, path: Path_, node: dict[str, Any]) -> None:
+        kind = "header" if "headers" in path else "parameter"
+        self._bools(path, node, kind)
+        if node.get("in") == "path" and node.get("required") is not True:
+            self.warn((*path, "required"), "a path parameter is always required: served as required")
+            node["required"] = True
+        if "schema" not in node and "content" not in node:
+            self.warn(path, "no `schema` or `content`: any string is accepted")
+            node["schema"] = {"type": "string"}
+
+    def _response(self, path: Path_, node: dict[str, Any]) -> None:
+        if "description" not in node:
+            self.warn((*path, "description"), "missing (required by OpenAPI): served without")
+            node["description"] = ""
+
+    def _media_type(self, path: Path_, node: dict[str, Any]) -> None:
+        if "schema" in node and not isinstance(node["schema"], (dict, bool)):
+            self.fail((*path, "schema"), f"must be a schema object, found {_shown(node['schema'])}")
+
+    def _schema(self, path: Path_, node: dict[str, Any]) -> None:
+        if "$ref" in node:
+            return
+        self._bools(path, node, "schema")
+        self._type(path, node)
+        for key in list(node):
+            if key not in _SCHEMA_KEYWORDS and not key.startswith("x-"):
+                self.warn((*path, key), f"unknown keyword {key!r}: ignored{_did_you_mean(key, _SCHEMA_KEYWORDS)}")
+        self._keyword_values(path, node)
+        if self.is_31 and "nullable" in node:
+            self._nullable_31(path, node)
+        if node.get("type") == "boolean" or node.get("type") == ["boolean"]:
+            for key in ("default", "example", "const"):
+                if isinstance(node.get(key), str) and node[key].lower() in _YAML11_BOOLS:
+                    node[key] = _YAML11_BOOLS[node[key].lower()]
+            if isinstance(node.get("enum"), list):
+                node["enum"] = [_YAML11_BOOLS.get(v.lower(), v) if isinstance(v, str) else v for v in node["enum"]]
+
+    def _type(self, path: Path_, node: dict[str, Any]) -> None:
+        declared = node.get("type")
+        if declared is None:
+            return
+        for name in declared if isinstance(declared, list) else [declared]:
+            if name not in TYPES:
+                self.fail((*path, "type"), f"unknown type {name!r}{_did_you_mean(str(name), TYPES)} "
+                          f"(a schema type is one of {', '.join(TYPES)})")
+
+    def _keyword_values(self, path: Path_, node: dict[str, Any]) -> None:
+        for key in _NUMBER_KEYWORDS:
+            if key in node and (isinstance(node[key], bool) or not isinstance(node[key], (int, float))):
+                self.warn((*path, key), f"must be a number, found {_shown(node[key])}: ignored")
+                del node[key]
+        for key in _COUNT_KEYWORDS:
+            if key in node and (isinstance(node[key], bool) or not isinstance(node[key], int) or node[key] < 0):
+                self.warn((*path, key), f"must be a whole number >= 0, found {_shown(node[key])}: ignored")
+                del node[key]
+        if "pattern" in node:
+            self._pattern(path, node)
+        required = node.get("required")
+        if required is not None:
+            if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+                self.warn((*path, "required"), f"must list property names, found {_shown(required)} "
+                          "(a required property is listed in its parent's `required`): ignored")
+                del node["required"]
+            elif len(set(required)) != len(required):
+                self.warn((*path, "required"), "lists a property twice: duplicates ignored")
+                node["required"] = list(dict.fromkeys(required))
+        if "enum" in node and (not isinstance(node["enum"], list) or not node["enum"]):
+            self.warn((*path, "enum"), f"must be a non-empty list, found {_shown(node['enum'])}: ignored")
+            del node["enum"]
+        for key in ("properties", "patternProperties"):
+            if key in node and not isinstance(node[key], dict):
+                self.warn((*path, key), f"must map names to schemas, found {_shown(node[key])}: ignored")
+                del node[key]
+
+    def _pattern(self, path: Path_, node: dict[str, Any]) -> None:
+        pattern = node["pattern"]
+        try:
+            if not isinstance(pattern, str):
+                raise re.error("not a string")
+            re.compile(pattern)
+        except re.error as exc:
+            self.warn((*path, "pattern"), f"not a usable regular expression ({_shown(pattern)}: {exc}): ignored")
+            del node["pattern"]
+
+    def _nullable_31(self, path: Path_, node: dict[str, Any]) -> None:
+        nullable = node.pop("nullable")
+        if nullable is True and isinstance(node.get("type"), str):
+            self.warn((*path, "nullable"), f"`nullable` is OpenAPI 3.0: read as type: [{node['type']}, 'null'] "
+                      "(in 3.1 write it that way)")
+            node["type"] = [node["type"], "null"]
+        else:
+            self.warn((*path, "nullable"), "`nullable` is OpenAPI 3.0 (in 3.1 add 'null' to `type`): ignored")
+
+
+def warning_lines(warnings: tuple[SpecIssue, ...], source: str, limit: int = 30) -> list[str]:
+    """What start-up prints about a served document's problems: one line each, at most `limit`."""
+    if not warnings:
+        return []
+    lines = [f"warning: {issue}" for issue in warnings[:limit]]
+    if len(warnings) > limit:
+        lines.append(f"warning: {source}: and {len(warnings) - limit} more (python -m mock_server.speccheck {source} lists them all)")
+    return lines
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def lint(doc: dict[str, Any], file: str) -> list[SpecIssue]:
+    """Check and repair a bundled document in place; return what was found (fatal issues first)."""
+    linter = _Linter(doc, file)
+    linter.run()
+    if not any(i.fatal for i in linter.issues):
+        linter.issues.extend(_value_issues(doc, file))
+    return sorted(linter.issues, key=lambda i: not i.fatal)
+
+
+def _value_issues(doc: dict[str, Any], file: str) -> Iterator[SpecIssue]:
+    """Defaults and examples that break their own schema (a default is then ignored; an example is reported)."""
+    from mock_server.schemacheck import value_problems
+
+    yield from value_problems(doc, file)
