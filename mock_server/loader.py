@@ -135,6 +135,8 @@ class _Bundler:
 
     def _rebase(self, holder: dict[str, Any], kind: str, at: tuple[str | int, ...], file: Path) -> dict[str, Any] | None:
         """Make `holder`'s `$ref` local; return the object to put in its place when it must be copied inline."""
+        if file == self.root and self._is_plain_component(holder["$ref"], kind):
+            return None
         found = self._local_ref(holder["$ref"], kind, at, file, depth=0)
         if isinstance(found, str):
             holder["$ref"] = found
@@ -178,6 +180,15 @@ class _Bundler:
         if target_file != self.root:
             self.queue.append((kind, ("components", section, name), node, target_file))
         return local
+
+    def _is_plain_component(self, ref: str, kind: str) -> bool:
+        """The common case, settled fast: `#/components/schemas/Pet` written in the main file, and it exists."""
+        parts = ref.split("/")
+        if len(parts) != 4 or parts[0] != "#" or parts[1] != "components" or parts[2] != SECTION_OF_KIND.get(kind):
+            return False
+        if "~" in parts[3] or "%" in parts[3]:
+            return False
+        return parts[3] in ((self.doc.get("components") or {}).get(parts[2]) or {})
 
     def _split(self, ref: str, file: Path, where: tuple[str, str]) -> tuple[Path | None, list[str]]:
         address, _, fragment = ref.partition("#")

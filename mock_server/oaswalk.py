@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -15,14 +14,13 @@ SECTION_OF_KIND = {
 }
 KIND_OF_SECTION = {section: kind for kind, section in SECTION_OF_KIND.items()}
 
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_ONES = ("not", "additionalProperties", "additionalItems", "contains", "propertyNames", "if", "then", "else",
-                "unevaluatedItems", "unevaluatedProperties", "contentSchema")
+_SCHEMA_MAPS = frozenset(("properties", "patternProperties", "$defs", "definitions", "dependentSchemas"))
+_SCHEMA_LISTS = frozenset(("allOf", "anyOf", "oneOf", "prefixItems"))
+_SCHEMA_ONES = frozenset(("not", "additionalProperties", "additionalItems", "contains", "propertyNames", "if", "then", "else",
+                          "unevaluatedItems", "unevaluatedProperties", "contentSchema"))
 
 
-@dataclass(frozen=True)
-class Child:
+class Child(NamedTuple):
     """One object below another: where it sits (`container[key]`), its kind and its path from the parent."""
 
     kind: str
@@ -102,18 +100,12 @@ def _media_type(node: dict[str, Any]) -> Iterator[Child]:
 
 
 def _schema(node: dict[str, Any]) -> Iterator[Child]:
-    for key in _SCHEMA_MAPS:
-        yield from _each(node.get(key), "schema", (key,))
-    for key in _SCHEMA_LISTS:
-        yield from _each(node.get(key), "schema", (key,))
-    items = node.get("items")
-    if isinstance(items, list):
-        yield from _each(items, "schema", ("items",))
-    elif isinstance(items, dict):
-        yield from _one(node, "items", "schema")
-    for key in _SCHEMA_ONES:
-        if isinstance(node.get(key), dict):
-            yield from _one(node, key, "schema")
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS or key in _SCHEMA_LISTS or (key == "items" and isinstance(value, list)):
+            yield from _each(value, "schema", (key,))
+        elif key in _SCHEMA_ONES or key == "items":
+            if isinstance(value, dict):
+                yield Child("schema", (key,), node, key)
 
 
 _CHILDREN = {
@@ -143,4 +135,4 @@ def walk(doc: dict[str, Any]) -> Iterator[tuple[str, tuple[str | int, ...], Any]
         yield kind, path, node
         if isinstance(node, dict) and "$ref" in node and kind != "schema":
             continue
-        stack.extend((c.kind, path + c.rel, c.node) for c in reversed(list(children(kind, node))))
+        stack.extend([(kind_, path + rel, container[key]) for kind_, rel, container, key in children(kind, node)][::-1])

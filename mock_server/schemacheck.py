@@ -1,7 +1,7 @@
 """Defaults and examples of a document checked against their own schemas, as start-up warnings."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator, OAS31Validator
@@ -10,23 +10,24 @@ from mock_server.errors import SpecIssue
 from mock_server.oaswalk import walk
 from mock_server.pointer import place
 
+Path_ = tuple[str | int, ...]
+
 
 class _Checkers:
     """One validator class per direction for the document's OpenAPI version."""
 
     def __init__(self, doc: dict[str, Any]) -> None:
-        self.components = doc.get("components") or {}
+        root = {"components": doc.get("components") or {}}
         if str(doc.get("openapi", "")).startswith("3.1"):
-            self.classes: dict[str, Any] = {"any": OAS31Validator, "request": OAS31Validator, "response": OAS31Validator}
+            classes: dict[str, Any] = {"any": OAS31Validator, "request": OAS31Validator, "response": OAS31Validator}
         else:
-            self.classes = {"any": OAS30Validator, "request": OAS30WriteValidator, "response": OAS30ReadValidator}
+            classes = {"any": OAS30Validator, "request": OAS30WriteValidator, "response": OAS30ReadValidator}
+        self.validators = {direction: cls(root, format_checker=cls.FORMAT_CHECKER) for direction, cls in classes.items()}
 
     def first_error(self, schema: Any, value: Any, direction: str = "any") -> str | None:
         """Why `value` breaks `schema` (the first reason, with the field), or None."""
-        cls = self.classes[direction]
-        validator = cls({"allOf": [schema], "components": self.components}, format_checker=cls.FORMAT_CHECKER)
-        try:
-            error = next(iter(validator.iter_errors(value)), None)
+        try:  # descend: one validator (and one $ref registry) for the whole document
+            error = next(iter(self.validators[direction].descend(value, schema)), None)
         except Exception as exc:  # a schema a validator cannot use (e.g. an odd $ref) is reported, never raised
             return f"cannot be checked ({type(exc).__name__})"
         if error is None:
@@ -37,10 +38,13 @@ class _Checkers:
         return f"{field}: {message}" if field else message
 
 
-def value_problems(doc: dict[str, Any], file: str) -> Iterator[SpecIssue]:
-    """Every default that breaks its schema (then ignored) and every example that breaks its schema."""
+def value_problems(doc: dict[str, Any], file: str, sites: Iterable[tuple[str, Path_, Any]] | None = None) -> Iterator[SpecIssue]:
+    """Every default that breaks its schema (then ignored) and every example that breaks its schema.
+
+    `sites` are the document's objects when the caller has walked it already.
+    """
     checkers = _Checkers(doc)
-    for kind, path, node in walk(doc):
+    for kind, path, node in sites if sites is not None else walk(doc):
         if not isinstance(node, dict):
             continue
         if kind == "schema" and "$ref" not in node:

@@ -8,26 +8,28 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from mock_server.errors import SpecIssue
 from mock_server.oaswalk import HTTP_METHODS, walk
 from mock_server.pointer import follow, place, tokens_of
+from mock_server.schemacheck import value_problems
 
 Path_ = tuple[str | int, ...]
 
 TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _YAML11_BOOLS = {"yes": True, "y": True, "on": True, "no": False, "n": False, "off": False}
 _BOOL_FIELDS = {
-    "parameter": ("required", "deprecated", "allowEmptyValue", "explode", "allowReserved"),
-    "header": ("required", "deprecated", "allowEmptyValue", "explode", "allowReserved"),
-    "requestBody": ("required",),
-    "operation": ("deprecated",),
-    "schema": ("nullable", "readOnly", "writeOnly", "uniqueItems", "deprecated", "exclusiveMinimum", "exclusiveMaximum"),
+    "parameter": frozenset(("required", "deprecated", "allowEmptyValue", "explode", "allowReserved")),
+    "header": frozenset(("required", "deprecated", "allowEmptyValue", "explode", "allowReserved")),
+    "requestBody": frozenset(("required",)),
+    "operation": frozenset(("deprecated",)),
+    "schema": frozenset(("nullable", "readOnly", "writeOnly", "uniqueItems", "deprecated", "exclusiveMinimum", "exclusiveMaximum")),
 }
 _NUMBER_KEYWORDS = ("minimum", "maximum", "multipleOf")
 _COUNT_KEYWORDS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains", "maxContains")
+_VALUE_CHECKED = frozenset((*_NUMBER_KEYWORDS, *_COUNT_KEYWORDS, "pattern", "required", "enum", "properties", "patternProperties"))
 _SCHEMA_KEYWORDS = {
     "$ref", "$id", "$schema", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$comment", "$defs", "definitions",
     "title", "description", "type", "format", "enum", "const", "default", "example", "examples", "deprecated",
@@ -63,16 +65,18 @@ class _Linter:
         """A problem that stops the document from being served."""
         self.issues.append(SpecIssue(self.file, place(path), problem, fatal=True))
 
-    def run(self) -> None:
-        """Check the top level, then every object of the document."""
+    def run(self) -> list[tuple[str, Path_, Any]]:
+        """Check the top level, then every object of the document; return the objects visited."""
+        visited: list[tuple[str, Path_, Any]] = []
         if not self._top_level():
-            return
+            return visited
         checks: dict[str, Callable[[Path_, dict[str, Any]], None]] = {
             "pathItem": self._path_item, "operation": self._operation, "parameter": self._parameter,
             "header": self._parameter, "requestBody": self._bools, "response": self._response,
             "mediaType": self._media_type, "schema": self._schema,
         }
         for kind, path, node in walk(self.doc):
+            visited.append((kind, path, node))
             if kind == "document":
                 continue
             if kind == "schema" and isinstance(node, bool):
@@ -85,6 +89,7 @@ class _Linter:
             check = checks.get(kind)
             if check is not None:
                 check(path, node)
+        return visited
 
     def _top_level(self) -> bool:
         version = str(self.doc.get("openapi"))
@@ -115,8 +120,8 @@ class _Linter:
 
     def _bools(self, path: Path_, node: dict[str, Any], kind: str = "requestBody") -> None:
         """YAML 1.1 words (`required: yes`, `explode: off`) in boolean fields mean true and false."""
-        for name in _BOOL_FIELDS.get(kind, ()):
-            value = node.get(name)
+        for name in node.keys() & _BOOL_FIELDS.get(kind, frozenset()):
+            value = node[name]
             if isinstance(value, str) and value.lower() in _YAML11_BOOLS:
                 node[name] = _YAML11_BOOLS[value.lower()]
 
@@ -241,6 +246,8 @@ class _Linter:
                           f"(a schema type is one of {', '.join(TYPES)})")
 
     def _keyword_values(self, path: Path_, node: dict[str, Any]) -> None:
+        if not node.keys() & _VALUE_CHECKED:
+            return
         for key in _NUMBER_KEYWORDS:
             if key in node and (isinstance(node[key], bool) or not isinstance(node[key], (int, float))):
                 self.warn((*path, key), f"must be a number, found {_shown(node[key])}: ignored")
@@ -311,14 +318,7 @@ def _shown(value: Any) -> str:
 def lint(doc: dict[str, Any], file: str) -> list[SpecIssue]:
     """Check and repair a bundled document in place; return what was found (fatal issues first)."""
     linter = _Linter(doc, file)
-    linter.run()
+    visited = linter.run()
     if not any(i.fatal for i in linter.issues):
-        linter.issues.extend(_value_issues(doc, file))
+        linter.issues.extend(value_problems(doc, file, visited))
     return sorted(linter.issues, key=lambda i: not i.fatal)
-
-
-def _value_issues(doc: dict[str, Any], file: str) -> Iterator[SpecIssue]:
-    """Defaults and examples that break their own schema (a default is then ignored; an example is reported)."""
-    from mock_server.schemacheck import value_problems
-
-    yield from value_problems(doc, file)
