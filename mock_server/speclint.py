@@ -7,6 +7,7 @@ fatal findings (an unknown `type`, no paths, an object that is not a mapping) st
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -56,6 +57,7 @@ class _Linter:
         self.issues: list[SpecIssue] = []
         self.is_31 = False
         self.operation_ids: set[str] = set()
+        self.unusable: set[int] = set()  # parameters to drop once the walk is done
 
     def warn(self, path: Path_, problem: str) -> None:
         """A problem the mock serves through."""
@@ -89,6 +91,7 @@ class _Linter:
             check = checks.get(kind)
             if check is not None:
                 check(path, node)
+        self._drop_unusable_parameters()
         return visited
 
     def _top_level(self) -> bool:
@@ -165,7 +168,6 @@ class _Linter:
                 self.warn((*path, key), f"unknown field {key!r} in an operation: ignored{_did_you_mean(key, _OPERATION_FIELDS)}")
         if "parameters" in node and not isinstance(node["parameters"], list):
             self.fail((*path, "parameters"), f"must be a list of parameters, found {_shown(node['parameters'])}")
-        self._drop_unusable_parameters(path, node)
         op_id = node.get("operationId")
         if op_id is not None:
             op_id = str(op_id)
@@ -187,21 +189,21 @@ class _Linter:
                 self.warn((*path, "responses", code), f"{code!r} is not a status code (200, 4XX or default): ignored")
                 del responses[code]
 
-    def _drop_unusable_parameters(self, path: Path_, owner: dict[str, Any]) -> None:
-        params = owner.get("parameters")
-        if not isinstance(params, list):
-            return
-        kept = []
-        for index, param in enumerate(params):
-            if isinstance(param, dict) and "$ref" not in param and (not param.get("name") or param.get("in") not in _LOCATIONS):
-                self.warn((*path, "parameters", index), f"a parameter needs a `name` and an `in` ({', '.join(_LOCATIONS)}): ignored")
-                continue
-            kept.append(param)
-        owner["parameters"] = kept
+    def _drop_unusable_parameters(self) -> None:
+        """Remove the parameters found without `name` or `in` (after the walk, so every place names the file's index)."""
+        owners = [item for item in self.doc["paths"].values() if isinstance(item, dict)]
+        owners += [item[m] for item in owners for m in HTTP_METHODS if isinstance(item.get(m), dict)]
+        for owner in owners:
+            if isinstance(owner.get("parameters"), list):
+                owner["parameters"] = [p for p in owner["parameters"] if id(p) not in self.unusable]
 
     def _parameter(self, path: Path_, node: dict[str, Any]) -> None:
         kind = "header" if "headers" in path else "parameter"
         self._bools(path, node, kind)
+        if kind == "parameter" and (not node.get("name") or node.get("in") not in _LOCATIONS):
+            self.warn(path, f"a parameter needs a `name` and an `in` ({', '.join(_LOCATIONS)}): ignored")
+            self.unusable.add(id(node))
+            return
         if node.get("in") == "path" and node.get("required") is not True:
             self.warn((*path, "required"), "a path parameter is always required: served as required")
             node["required"] = True
@@ -226,6 +228,7 @@ class _Linter:
         for key in list(node):
             if key not in _SCHEMA_KEYWORDS and not key.startswith("x-"):
                 self.warn((*path, key), f"unknown keyword {key!r}: ignored{_did_you_mean(key, _SCHEMA_KEYWORDS)}")
+        self._required_on_properties(path, node)
         self._keyword_values(path, node)
         if self.is_31 and "nullable" in node:
             self._nullable_31(path, node)
@@ -235,6 +238,20 @@ class _Linter:
                     node[key] = _YAML11_BOOLS[node[key].lower()]
             if isinstance(node.get("enum"), list):
                 node["enum"] = [_YAML11_BOOLS.get(v.lower(), v) if isinstance(v, str) else v for v in node["enum"]]
+
+    def _required_on_properties(self, path: Path_, node: dict[str, Any]) -> None:
+        """`required: true` on a property (Swagger 2 habit) means: listed in this schema's `required`."""
+        properties = node.get("properties")
+        if not isinstance(properties, dict):
+            return
+        for name, prop in properties.items():
+            if isinstance(prop, dict) and isinstance(prop.get("required"), bool):
+                flag = prop.pop("required")
+                self.warn((*path, "properties", name, "required"), f"`required: {str(flag).lower()}` on a property: read as "
+                          f"{'listed' if flag else 'not listed'} in the parent's `required` (where OpenAPI expects it)")
+                listed = node.get("required") if isinstance(node.get("required"), list) else []
+                if flag and name not in listed:
+                    node["required"] = [*listed, name]
 
     def _type(self, path: Path_, node: dict[str, Any]) -> None:
         declared = node.get("type")
@@ -311,7 +328,7 @@ def _did_you_mean(word: str, choices: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    text = json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -228,3 +228,70 @@ components:
     assert created.status_code == 201, created.text
     assert created.json()["due"] is None and created.json()["done"] is False
     assert server.client.post("/notes", json={"text": "x", "done": "no"}).status_code == 400
+
+
+def test_common_slips_are_repaired_and_served(serve, tmp_path):
+    spec = tmp_path / "things.yaml"
+    spec.write_text("""openapi: "3.0"
+info: {title: Things, version: 2}
+paths:
+  /things:
+    POST:
+      operationId: createThing
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Thing'}
+      responses:
+        201:
+          description: created
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+  /things/{thingId}:
+    get:
+      operationId: getThing
+      responses:
+        200:
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+  /ping:
+    get:
+      operationId: getThing
+      parameters:
+        - {in: query, schema: {type: string}}
+        - {name: q, in: query}
+components:
+  schemas:
+    Thing:
+      type: object
+      properties:
+        id: {type: string, readOnly: true}
+        name: {type: string, required: true}
+        size: {type: integer, minimum: "1", pattern: "("}
+""")
+    server = serve(specs=(spec,))
+    places = {w.place: w.problem for w in server.app.specs[0].warnings}
+    assert places == {
+        "openapi": "version '3.0' read as 3.0.3",
+        "paths./things.POST": "method names are lower case: served as 'post'",
+        "paths./things/{thingId}.get.parameters": "path parameter 'thingId' is not declared: served as a required string",
+        "paths./ping.get.operationId": "operationId 'getThing' is used twice: this one is served as 'getThing_2'",
+        "paths./ping.get.responses": "no responses documented: answers 200 with no body",
+        "paths./ping.get.parameters[0]": "a parameter needs a `name` and an `in` (path, query, header, cookie): ignored",
+        "paths./ping.get.parameters[1]": "no `schema` or `content`: any string is accepted",
+        "components.schemas.Thing.properties.name.required":
+            "`required: true` on a property: read as listed in the parent's `required` (where OpenAPI expects it)",
+        "components.schemas.Thing.properties.size.minimum": 'must be a number, found "1": ignored',
+        "components.schemas.Thing.properties.size.pattern":
+            'not a usable regular expression ("(": missing ), unterminated subpattern at position 0): ignored',
+    }
+    client = server.client
+    nameless = client.post("/things", json={"size": 0})
+    assert nameless.status_code == 400 and "'name' is a required property" in nameless.text
+    created = client.post("/things", json={"name": "lamp", "size": 0})
+    assert created.status_code == 201, created.text
+    assert client.get(f"/things/{created.json()['id']}").json()["name"] == "lamp"
+    assert client.get("/ping", params={"q": "anything"}).status_code == 200
