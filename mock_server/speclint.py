@@ -249,7 +249,7 @@ class _Linter:
                 flag = prop.pop("required")
                 self.warn((*path, "properties", name, "required"), f"`required: {str(flag).lower()}` on a property: read as "
                           f"{'listed' if flag else 'not listed'} in the parent's `required` (where OpenAPI expects it)")
-                listed = node.get("required") if isinstance(node.get("required"), list) else []
+                listed: list[Any] = node["required"] if isinstance(node.get("required"), list) else []
                 if flag and name not in listed:
                     node["required"] = [*listed, name]
 
