@@ -39,6 +39,7 @@ class Operation:
     definition: dict[str, Any] = field(repr=False, hash=False, compare=False)
     parameters: tuple[dict[str, Any], ...] = field(repr=False, hash=False, compare=False)
     secured: bool = field(hash=False, compare=False)
+    security: tuple[dict[str, Any], ...] = field(default=(), repr=False, hash=False, compare=False)  # the alternatives in force
 
     @property
     def key(self) -> str:
@@ -144,9 +145,9 @@ def _operations(spec_name: str, doc: dict[str, Any]) -> list[Operation]:
             op_id = op.get("operationId") or _synthetic_id(method, path)
             own = {(p.get("name"), p.get("in")) for p in op.get("parameters", []) if "$ref" not in p}
             params = [p for p in shared if (p.get("name"), p.get("in")) not in own] + op.get("parameters", [])
-            security = op.get("security", root_security)
+            security = op.get("security", root_security) or []
             secured = bool(security) and not any(req == {} for req in security)
-            ops.append(Operation(spec_name, method, path, op_id, op, tuple(params), secured))
+            ops.append(Operation(spec_name, method, path, op_id, op, tuple(params), secured, tuple(security)))
     return ops
 
 

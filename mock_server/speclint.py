@@ -116,6 +116,7 @@ class _Linter:
         if not isinstance(paths, dict) or not [p for p in paths if not str(p).startswith("x-")]:
             self.fail(("paths",), "no paths: the document describes no operation to serve")
             return False
+        self._security(("security",), self.doc)
         for key in [p for p in paths if not str(p).startswith(("/", "x-"))]:
             self.warn(("paths", key), "a path must start with '/': ignored")
             del paths[key]
@@ -168,6 +169,7 @@ class _Linter:
                 self.warn((*path, key), f"unknown field {key!r} in an operation: ignored{_did_you_mean(key, _OPERATION_FIELDS)}")
         if "parameters" in node and not isinstance(node["parameters"], list):
             self.fail((*path, "parameters"), f"must be a list of parameters, found {_shown(node['parameters'])}")
+        self._security((*path, "security"), node)
         op_id = node.get("operationId")
         if op_id is not None:
             op_id = str(op_id)
@@ -188,6 +190,22 @@ class _Linter:
             for code in [c for c in responses if not _STATUS.match(str(c)) and not str(c).startswith("x-")]:
                 self.warn((*path, "responses", code), f"{code!r} is not a status code (200, 4XX or default): ignored")
                 del responses[code]
+
+    def _security(self, path: Path_, owner: dict[str, Any]) -> None:
+        """Each security requirement names defined schemes (an undefined one is taken as a bearer token)."""
+        requirements = owner.get("security")
+        if requirements is None:
+            return
+        if not isinstance(requirements, list) or not all(isinstance(r, dict) for r in requirements):
+            self.warn(path, f"must be a list of requirements such as [{{bearerAuth: []}}], found {_shown(requirements)}: ignored")
+            del owner["security"]
+            return
+        defined = (self.doc.get("components") or {}).get("securitySchemes") or {}
+        for index, requirement in enumerate(requirements):
+            for name in requirement:
+                if name not in defined:
+                    self.warn((*path, index, name), f"security scheme {name!r} is not defined in components.securitySchemes: "
+                              f"read as a bearer token{_did_you_mean(str(name), defined)}")
 
     def _drop_unusable_parameters(self) -> None:
         """Remove the parameters found without `name` or `in` (after the walk, so every place names the file's index)."""
