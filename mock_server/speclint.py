@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -136,8 +137,8 @@ class _Linter:
                 node[key.lower()] = node.pop(key)
             elif key not in _PATH_ITEM_FIELDS and not key.startswith("x-"):
                 self.warn((*path, key), f"unknown field {key!r} in a path item: ignored")
-        if path[0] != "paths":
-            return
+        if len(path) != 2 or path[0] != "paths":
+            return  # a callback's or webhook's URL template is an expression, not a path
         template = str(path[1])
         for method in HTTP_METHODS:
             if isinstance(node.get(method), dict):
@@ -315,7 +316,9 @@ class _Linter:
         try:
             if not isinstance(pattern, str):
                 raise re.error("not a string")
-            re.compile(pattern)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # "possible nested set": still a valid pattern
+                re.compile(pattern)
         except re.error as exc:
             self.warn((*path, "pattern"), f"not a usable regular expression ({_shown(pattern)}: {exc}): ignored")
             del node["pattern"]
@@ -350,10 +353,13 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def lint(doc: dict[str, Any], file: str) -> list[SpecIssue]:
-    """Check and repair a bundled document in place; return what was found (fatal issues first)."""
+def lint(doc: dict[str, Any], file: str, budget_s: float | None = 3.0) -> list[SpecIssue]:
+    """Check and repair a bundled document in place; return what was found (fatal issues first).
+
+    Checking defaults and examples stops after `budget_s` seconds (None: check everything).
+    """
     linter = _Linter(doc, file)
     visited = linter.run()
     if not any(i.fatal for i in linter.issues):
-        linter.issues.extend(value_problems(doc, file, visited))
+        linter.issues.extend(value_problems(doc, file, visited, budget_s))
     return sorted(linter.issues, key=lambda i: not i.fatal)
