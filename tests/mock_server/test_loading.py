@@ -295,3 +295,26 @@ components:
     assert created.status_code == 201, created.text
     assert client.get(f"/things/{created.json()['id']}").json()["name"] == "lamp"
     assert client.get("/ping", params={"q": "anything"}).status_code == 200
+
+
+def test_a_path_parameter_named_like_a_python_keyword_is_served(serve, tmp_path):
+    spec = tmp_path / "school.yaml"
+    spec.write_text("""openapi: 3.0.3
+info: {title: School, version: "1"}
+paths:
+  /classes:
+    post:
+      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Class'}}}}
+      responses: {201: {description: created, content: {application/json: {schema: {$ref: '#/components/schemas/Class'}}}}}
+  /classes/{class}:
+    get:
+      parameters: [{name: class, in: path, required: true, schema: {type: string}}]
+      responses: {200: {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Class'}}}}}
+components:
+  schemas:
+    Class: {type: object, properties: {id: {type: string, readOnly: true}, name: {type: string}}}
+""")
+    client = serve(specs=(spec,)).client
+    created = client.post("/classes", json={"name": "5b"}).json()
+    assert client.get(f"/classes/{created['id']}").json() == created
+    assert client.get("/classes/unknown").status_code == 404
