@@ -135,7 +135,7 @@ class _Bundler:
 
     def _rebase(self, holder: dict[str, Any], kind: str, at: tuple[str | int, ...], file: Path) -> dict[str, Any] | None:
         """Make `holder`'s `$ref` local; return the object to put in its place when it must be copied inline."""
-        if file == self.root and self._is_plain_component(holder["$ref"], kind):
+        if file == self.root and kind != "pathItem" and self._is_plain_component(holder["$ref"], kind):
             return None
         found = self._local_ref(holder["$ref"], kind, at, file, depth=0)
         if isinstance(found, str):
@@ -167,7 +167,7 @@ class _Bundler:
             return None
         section = SECTION_OF_KIND.get(kind)
         is_named = len(tokens) == 3 and tokens[0] == "components" and tokens[1] == section
-        if target_file == self.root and is_named:
+        if target_file == self.root and is_named and kind != "pathItem":  # path items are always copied in place
             return fragment_of(tokens)
         if isinstance(node, dict) and isinstance(node.get("$ref"), str) and len(node) == 1 and depth < 20:
             return self._local_ref(node["$ref"], kind, at, target_file, depth + 1)

@@ -318,3 +318,26 @@ components:
     created = client.post("/classes", json={"name": "5b"}).json()
     assert client.get(f"/classes/{created['id']}").json() == created
     assert client.get("/classes/unknown").status_code == 404
+
+
+def test_a_31_path_item_by_reference_is_served(serve, tmp_path):
+    spec = tmp_path / "pets.yaml"
+    spec.write_text("""openapi: 3.1.0
+info: {title: Pets, version: "1"}
+paths:
+  /pets:
+    $ref: '#/components/pathItems/Pets'
+components:
+  pathItems:
+    Pets:
+      get:
+        operationId: listPets
+        parameters: [{name: limit, in: query, schema: {type: integer, maximum: 10}}]
+        responses:
+          200:
+            description: ok
+            content: {application/json: {schema: {type: array, items: {type: string}}}}
+""")
+    client = serve(specs=(spec,)).client
+    assert client.get("/pets").json() == []
+    assert client.get("/pets", params={"limit": 11}).status_code == 400
