@@ -177,8 +177,7 @@ class _Bundler:
         local = fragment_of(["components", section, name])
         self.copied[key] = local
         self.doc.setdefault("components", {}).setdefault(section, {})[name] = node
-        if target_file != self.root:
-            self.queue.append((kind, ("components", section, name), node, target_file))
+        self.queue.append((kind, ("components", section, name), node, target_file))
         return local
 
     def _is_plain_component(self, ref: str, kind: str) -> bool:
@@ -235,8 +234,8 @@ class _Bundler:
 
 
 def _readable(tokens: list[str], file: Path) -> str:
-    """A component name for a copied node: `Order_allOf_0`, or the file's stem for a whole file."""
-    parts = [t for t in tokens if t not in ("components", "schemas", "paths")] or [file.name.split(".")[0]]
+    """A component name for a copied node: `Pet` for `#/definitions/Pet`, `Order_allOf_0`, the file's stem for a whole file."""
+    parts = [t for t in tokens if t not in ("components", "schemas", "paths", "definitions", "$defs")] or [file.name.split(".")[0]]
     return re.sub(r"[^A-Za-z0-9._-]+", "_", "_".join(parts)).strip("_") or "node"
 
 

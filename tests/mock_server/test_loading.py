@@ -341,3 +341,24 @@ components:
     client = serve(specs=(spec,)).client
     assert client.get("/pets").json() == []
     assert client.get("/pets", params={"limit": 11}).status_code == 400
+
+
+def test_refs_to_a_root_definitions_section_resolve(serve, tmp_path):
+    spec = tmp_path / "converted.yaml"  # what a Swagger 2 conversion often leaves behind
+    spec.write_text("""openapi: 3.0.3
+info: {title: Converted, version: "1"}
+paths:
+  /pets:
+    post:
+      requestBody: {content: {application/json: {schema: {$ref: '#/definitions/Pet'}}}}
+      responses:
+        201: {description: ok, content: {application/json: {schema: {$ref: '#/definitions/Pet'}}}}
+definitions:
+  Pet: {type: object, required: [name], properties: {name: {type: string}, owner: {$ref: '#/definitions/Owner'}}}
+  Owner: {type: object, required: [email], properties: {email: {type: string}}}
+""")
+    server = serve(specs=(spec,))
+    assert server.app.specs[0].warnings == ()
+    ownerless = server.client.post("/pets", json={"name": "Rex", "owner": {}})
+    assert ownerless.status_code == 400 and "owner.email" in ownerless.text
+    assert server.client.post("/pets", json={"name": "Rex", "owner": {"email": "a@b.c"}}).status_code == 201
