@@ -46,6 +46,8 @@ _OPERATION_FIELDS = {"tags", "summary", "description", "externalDocs", "operatio
                      "responses", "callbacks", "deprecated", "security", "servers"}
 _PATH_ITEM_FIELDS = {"$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS}
 _LOCATIONS = ("path", "query", "header", "cookie")
+_STYLES = {"path": ("simple", "label", "matrix"), "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+           "header": ("simple",), "cookie": ("form",)}
 _STATUS = re.compile(r"^(?:[1-5][0-9]{2}|[1-5]XX|default)$")
 
 
@@ -220,9 +222,16 @@ class _Linter:
         kind = "header" if "headers" in path else "parameter"
         self._bools(path, node, kind)
         if kind == "parameter" and (not node.get("name") or node.get("in") not in _LOCATIONS):
-            self.warn(path, f"a parameter needs a `name` and an `in` ({', '.join(_LOCATIONS)}): ignored")
+            swagger2 = " (`in: body` and `in: formData` are Swagger 2: OpenAPI 3 describes a body with `requestBody`)" \
+                if node.get("in") in ("body", "formData") else ""
+            self.warn(path, f"a parameter needs a `name` and an `in` ({', '.join(_LOCATIONS)}){swagger2}: ignored")
             self.unusable.add(id(node))
             return
+        styles = _STYLES.get(str(node.get("in", "header")), ())
+        if "style" in node and node["style"] not in styles:
+            self.warn((*path, "style"), f"{_shown(node['style'])} is not a style for this location ({', '.join(styles)}): "
+                      f"the default {styles[0]!r} is used")
+            del node["style"]
         if node.get("in") == "path" and node.get("required") is not True:
             self.warn((*path, "required"), "a path parameter is always required: served as required")
             node["required"] = True

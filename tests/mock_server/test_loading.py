@@ -263,6 +263,8 @@ paths:
       parameters:
         - {in: query, schema: {type: string}}
         - {name: q, in: query}
+        - {name: tags, in: query, style: comma, schema: {type: array, items: {type: string}}}
+        - {name: payload, in: body, schema: {type: object}}
 components:
   schemas:
     Thing:
@@ -282,6 +284,10 @@ components:
         "paths./ping.get.responses": "no responses documented: answers 200 with no body",
         "paths./ping.get.parameters[0]": "a parameter needs a `name` and an `in` (path, query, header, cookie): ignored",
         "paths./ping.get.parameters[1]": "no `schema` or `content`: any string is accepted",
+        "paths./ping.get.parameters[2].style": "\"comma\" is not a style for this location (form, spaceDelimited, pipeDelimited, "
+                                               "deepObject): the default 'form' is used",
+        "paths./ping.get.parameters[3]": "a parameter needs a `name` and an `in` (path, query, header, cookie) (`in: body` and "
+                                         "`in: formData` are Swagger 2: OpenAPI 3 describes a body with `requestBody`): ignored",
         "components.schemas.Thing.properties.name.required":
             "`required: true` on a property: read as listed in the parent's `required` (where OpenAPI expects it)",
         "components.schemas.Thing.properties.size.minimum": 'must be a number, found "1": ignored',
@@ -295,6 +301,7 @@ components:
     assert created.status_code == 201, created.text
     assert client.get(f"/things/{created.json()['id']}").json()["name"] == "lamp"
     assert client.get("/ping", params={"q": "anything"}).status_code == 200
+    assert client.get("/ping", params=[("tags", "a"), ("tags", "b")]).status_code == 200
 
 
 def test_a_path_parameter_named_like_a_python_keyword_is_served(serve, tmp_path):
