@@ -369,3 +369,12 @@ definitions:
     ownerless = server.client.post("/pets", json={"name": "Rex", "owner": {}})
     assert ownerless.status_code == 400 and "owner.email" in ownerless.text
     assert server.client.post("/pets", json={"name": "Rex", "owner": {"email": "a@b.c"}}).status_code == 201
+
+
+def test_an_unreadable_spec_exits_2_naming_why(tmp_path):
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("openapi: 3.0.3\ninfo: {title: Café, version: '1'}\n".encode("latin-1"))
+    for spec, problem in ((tmp_path, "is a directory, not a spec file"), (latin1, "not UTF-8 text")):
+        result = run_serve("--spec", str(spec))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert str(spec) in result.stderr and problem in result.stderr, result.stderr
