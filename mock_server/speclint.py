@@ -27,7 +27,8 @@ _BOOL_FIELDS = {
     "header": frozenset(("required", "deprecated", "allowEmptyValue", "explode", "allowReserved")),
     "requestBody": frozenset(("required",)),
     "operation": frozenset(("deprecated",)),
-    "schema": frozenset(("nullable", "readOnly", "writeOnly", "uniqueItems", "deprecated", "exclusiveMinimum", "exclusiveMaximum")),
+    "schema": frozenset(("nullable", "readOnly", "writeOnly", "uniqueItems", "deprecated", "exclusiveMinimum", "exclusiveMaximum",
+                         "additionalProperties")),
 }
 _NUMBER_KEYWORDS = ("minimum", "maximum", "multipleOf")
 _COUNT_KEYWORDS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains", "maxContains")

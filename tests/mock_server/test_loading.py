@@ -214,6 +214,7 @@ components:
     Note:
       type: object
       required: [text]
+      additionalProperties: no
       properties:
         id: {type: string, readOnly: true}
         text: {type: string}
@@ -228,6 +229,7 @@ components:
     assert created.status_code == 201, created.text
     assert created.json()["due"] is None and created.json()["done"] is False
     assert server.client.post("/notes", json={"text": "x", "done": "no"}).status_code == 400
+    assert server.client.post("/notes", json={"text": "x", "colour": "red"}).status_code == 400  # additionalProperties: no
 
 
 def test_common_slips_are_repaired_and_served(serve, tmp_path):
