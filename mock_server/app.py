@@ -5,6 +5,7 @@ import copy
 import functools
 import inspect
 import json
+import keyword
 import logging
 import re
 import time
@@ -92,8 +93,9 @@ class _EngineResolver(Resolver):
             request.scope[_SCOPE_KEY]["result"] = result
             return Response(result.body, status_code=result.status, headers=result.headers)
 
-        # Declare only the path parameters, so Connexion neither parses the body nor the query again.
-        names = [sanitized(n) for n in re.findall(r"\{([^}/]+)\}", operation.path)]
+        # Declare only the path parameters, so Connexion neither parses the body nor the query again
+        # (names Python cannot take, such as `{class}`, are left out: the engine reads them from the match).
+        names = [n for n in (sanitized(n) for n in re.findall(r"\{([^}/]+)\}", operation.path)) if n.isidentifier() and not keyword.iskeyword(n)]
         handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in names])
         return Resolution(handler, operation.operation_id or f"{operation.method}{operation.path}")
@@ -261,12 +263,12 @@ def load_specs(config: ServerConfig) -> list[Spec]:
     specs: list[Spec] = []
     names: set[str] = set()
     for path in paths:
-        spec = load_spec(path, validate=bool(config.specs))
+        spec = load_spec(path, validate=bool(config.specs), strict=config.strict_spec)
         name, n = spec.name, 2
         while name in names:
             name, n = f"{spec.name}-{n}", n + 1
         if name != spec.name:
-            spec = Spec(name, spec.doc, spec.source)
+            spec = Spec(name, spec.doc, spec.source, spec.warnings)
         names.add(name)
         specs.append(spec)
     _apply_capacities(specs, config.capacities)

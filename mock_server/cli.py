@@ -15,6 +15,7 @@ from mock_server.errors import ConfigError, MockServerError, SpecLoadError
 def _serve_parser(sub: Any) -> None:
     p = sub.add_parser("serve", help="serve every bundled spec (or --spec ...) as a stateful mock")
     p.add_argument("--spec", action="append", type=Path, default=[], help="an OpenAPI 3.0/3.1 file (repeatable); default: the bundled specs")
+    p.add_argument("--strict-spec", action="store_true", help="refuse a spec with any problem instead of serving it with warnings")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4010)
     p.add_argument("--seed", type=int, help="make ids, timestamps and generated data deterministic")
@@ -23,8 +24,8 @@ def _serve_parser(sub: Any) -> None:
                    "or 0 with --seed/--clock); POST /__flowmock/clock moves time on")
     p.add_argument("--dynamic", action="store_true", help="generate responses instead of using spec examples")
     p.add_argument("--strict-responses", action="store_true", help="answer 500 when a mock response breaks the spec")
-    p.add_argument("--no-auth", action="store_true", help="do not require bearer tokens")
-    p.add_argument("--accept-tokens", help="comma-separated tokens accepted; others get 401")
+    p.add_argument("--no-auth", action="store_true", help="do not check credentials")
+    p.add_argument("--accept-tokens", help="comma-separated credentials accepted (bearer tokens, API keys, Basic/Digest user:password); others get 401")
     p.add_argument("--isolate-by", help="'token' or 'header:NAME': a separate store per token or header value")
     p.add_argument("--max-tenants", type=int, default=1000, help="tenants (--isolate-by) with a state of their own; the "
                    "least recently used one is dropped beyond it (default 1000)")
@@ -54,7 +55,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     """Turn parsed `serve` arguments into a ServerConfig."""
     fixtures = _fixtures_dir(args)
     return ServerConfig(
-        specs=tuple(args.spec), host=args.host, port=args.port, seed=args.seed,
+        specs=tuple(args.spec), strict_spec=args.strict_spec, host=args.host, port=args.port, seed=args.seed,
         clock=parse_clock(args.clock) if args.clock else None, time_scale=args.time_scale, dynamic=args.dynamic,
         strict_responses=args.strict_responses, auth=not args.no_auth,
         accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
@@ -91,9 +92,13 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.speclint import warning_lines
 
     config = config_from_args(args)
     app = create_app(config)
+    for spec in app.specs:
+        for line in warning_lines(spec.warnings, spec.source):
+            print(line, file=sys.stderr)  # noqa: T201
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("connexion").setLevel(max(logging.WARNING, logging.getLogger().level))
     print(app.banner(f"http://{config.host}:{config.port}"), flush=True)  # noqa: T201

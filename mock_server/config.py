@@ -15,6 +15,7 @@ class ServerConfig:
     """How one flowmock server behaves. Built by the CLI or by tests, passed explicitly."""
 
     specs: tuple[Path, ...] = ()
+    strict_spec: bool = False  # a spec problem the mock could serve through refuses start-up instead of warning
     host: str = "127.0.0.1"
     port: int = 4010
     seed: int | None = None

@@ -14,6 +14,7 @@ from typing import Any
 
 from faker import Faker
 
+from mock_server.auth import authenticate
 from mock_server.behaviours import Behaviour, Job, behaviours_for, jobs_for
 from mock_server.capacity import capacity, check_capacity
 from mock_server.cassette import redacted_header_value
@@ -127,7 +128,7 @@ class Engine:
         admission = Admission(Preferences.parse(req.headers.get("prefer")), self.tenant_of(req.headers))
         try:
             await self._delay(admission.prefs)
-            self._check_auth(match.operation, req.headers)
+            authenticate(match.spec, match.operation, req, self.config)
             self._inject_fault(match.operation)
             await self._validate(match.spec, match.operation, req)
         except HttpProblem as problem:
@@ -170,19 +171,6 @@ class Engine:
             delay = self.chaos.randint(*self.config.latency_ms)
         if delay:
             await asyncio.sleep(min(delay, 60_000) / 1000)
-
-    def _check_auth(self, op: Operation, headers: dict[str, str]) -> None:
-        if not (op.secured and self.config.auth):
-            return
-        challenge = {"WWW-Authenticate": 'Bearer realm="flowmock"'}
-        token = _bearer(headers)
-        if token is None:
-            detail = "Missing credentials: send 'Authorization: Bearer <token>'" if "authorization" not in headers else \
-                "The Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'"
-            raise HttpProblem(401, "Unauthorized", detail, [FieldError("header", "Authorization", "bearer token required")], challenge)
-        if self.config.accept_tokens is not None and token not in self.config.accept_tokens:
-            raise HttpProblem(401, "Unauthorized", "The bearer token is not accepted by this server",
-                              [FieldError("header", "Authorization", "unknown token")], challenge)
 
     def _inject_fault(self, op: Operation) -> None:
         if self.config.fail_rate and self.chaos.random() < self.config.fail_rate:

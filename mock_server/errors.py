@@ -2,7 +2,7 @@
 
 MockServerError
  ├── ConfigError          bad command-line or config values
- ├── SpecLoadError        a spec file that is missing, unparsable or not valid OpenAPI
+ ├── SpecLoadError        a spec file that cannot be served (missing, unparsable, dangling $ref, no paths)
  └── HttpProblem          an error that becomes an HTTP response (problem+json)
 """
 from __future__ import annotations
@@ -25,6 +25,19 @@ class SpecLoadError(MockServerError):
     def __init__(self, path: str, place: str, problem: str) -> None:
         self.path, self.place, self.problem = path, place, problem
         super().__init__(f"{path}: {place}: {problem}" if place else f"{path}: {problem}")
+
+
+@dataclass(frozen=True)
+class SpecIssue:
+    """A problem found in a spec: where (file and a dotted place) and what; `fatal` when it cannot be served."""
+
+    file: str
+    place: str
+    problem: str
+    fatal: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.place}: {self.problem}"
 
 
 @dataclass(frozen=True)
