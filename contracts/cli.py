@@ -11,7 +11,8 @@ from contracts.checks import DEFAULT_CHECKS, KNOWN_CHECKS, PHASES, select_checks
 from contracts.errors import ContractConfigError
 from contracts.events import SpecFinished, SpecStarted
 from contracts.report import render_text, write_junit, write_report
-from contracts.runner import TOKEN_PLACEHOLDER, ContractOptions, run_contract
+from contracts.runner import ContractOptions, run_contract
+from contracts.secrets import TOKEN_PLACEHOLDER
 from contracts.summary import ContractSummary
 
 TOKEN_ENV = TOKEN_PLACEHOLDER.lstrip("$")

@@ -29,7 +29,8 @@ import pytest
 from contracts.checks import select_checks, select_phases
 from contracts.errors import ContractFailed
 from contracts.report import failure_lines, format_statuses
-from contracts.runner import TOKEN_PLACEHOLDER, ContractOptions, documented_operations, run_contract
+from contracts.runner import ContractOptions, documented_operations, run_contract
+from contracts.secrets import TOKEN_PLACEHOLDER
 from contracts.summary import ContractSummary, SpecSummary
 from mock_server.config import ServerConfig
 

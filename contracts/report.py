@@ -8,7 +8,7 @@ from pathlib import Path
 
 from contracts.checks import DESCRIPTIONS
 from contracts.errors import ContractConfigError
-from contracts.runner import TOKEN_PLACEHOLDER
+from contracts.secrets import TOKEN_PLACEHOLDER
 from contracts.summary import ContractSummary, FailureGroup, OperationStats, SpecSummary
 
 MESSAGE_LIMIT = 1500
