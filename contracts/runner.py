@@ -17,6 +17,7 @@ import random
 import re
 import threading
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,17 @@ from typing import Any
 
 from contracts.checks import DEFAULT_CHECKS, PHASES, deletes, register_custom_checks, select_checks, select_phases
 from contracts.errors import ContractConfigError
-from contracts.events import CheckFailed, ContractEvent, DocumentedOperation, Exchange, RunError, SpecFinished, SpecStarted
+from contracts.events import (
+    CheckFailed,
+    ContractEvent,
+    DocumentedOperation,
+    Exchange,
+    PhaseBegan,
+    RunError,
+    ScenarioDone,
+    SpecFinished,
+    SpecStarted,
+)
 from contracts.secrets import curl_of, mask
 from mock_server.errors import SpecLoadError
 from mock_server.spec import Spec, load_spec
@@ -122,7 +133,8 @@ def _run_spec(path: Path, options: ContractOptions, deadline: float | None) -> I
     base_url = options.base_url_for(spec.name)
     if options.seed is None:
         raise ContractConfigError("a contract run needs a seed: call ContractOptions.with_seed() first")
-    yield SpecStarted(spec.name, spec.title, str(path), base_url, options.seed, operations, options.checks, options.phases)
+    yield SpecStarted(spec.name, spec.title, str(path), base_url, options.seed, operations, options.checks, options.phases,
+                      datetime.now(timezone.utc).isoformat(timespec="seconds"))
     remaining = None if deadline is None else deadline - time.monotonic()
     if remaining is not None and remaining <= 0:
         yield SpecFinished(spec.name, 0.0, "time-limit")
@@ -191,6 +203,10 @@ def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: f
                 if getattr(event, "skip_reason", None) == "Time limit reached":
                     skipped[phase] = skipped.get(phase, 0) + 1
                 yield from _from_recorder(spec_name, phase, event.recorder, hide, soft_deletes)
+                yield ScenarioDone(spec_name, phase, str(event.recorder.label), float(event.elapsed_time))
+            elif isinstance(event, st.PhaseStarted):
+                if event.phase.name.value in PHASES:
+                    yield PhaseBegan(spec_name, event.phase.name.value)
             elif isinstance(event, st.PhaseFinished):
                 name = event.phase.name.value
                 if event.status.value != "skip" and name in PHASES and name not in phases_run:
@@ -230,7 +246,8 @@ def _from_recorder(spec_name: str, phase: str, recorder: Any, hide: Callable[[st
         label = node.value.operation.label if node is not None else recorder.label
         response = interaction.response
         yield Exchange(spec_name, label, phase, interaction.request.method.upper(), interaction.request.uri,
-                       response.status_code if response is not None else None)
+                       response.status_code if response is not None else None,
+                       float(response.elapsed) if response is not None else 0.0)
     for case_id, checks in recorder.checks.items():
         for check in checks:
             if check.status.value != "failure" or check.failure_info is None:

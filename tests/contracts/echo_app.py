@@ -3,6 +3,7 @@
     listNotes   with a valid token answers 500 and echoes the Authorization header in its error body
     getNote     refuses a request without credentials, but accepts any bearer token (invalid ones too)
     getOpen     answers 200 even without credentials
+    getHealth   needs no credentials and is right, but never answers the 202 its spec documents
 """
 from __future__ import annotations
 
@@ -47,6 +48,17 @@ paths:
           description: open data
           content: {application/json: {schema: {type: object}}}
         "401": {description: no token}
+  /health:
+    get:
+      operationId: getHealth
+      security: []
+      responses:
+        "200":
+          description: healthy
+          content: {application/json: {schema: {type: object, required: [ok], properties: {ok: {type: boolean}}}}}
+        "202":
+          description: still starting (this backend never says so)
+          content: {application/json: {schema: {type: object}}}
 """
 
 
@@ -78,4 +90,8 @@ def create_echo_app(token: str) -> Starlette:
     async def get_open(request: Request) -> Response:
         return _json(200, {"open": True})
 
-    return Starlette(routes=[Route("/notes", list_notes), Route("/notes/{id:int}", get_note), Route("/open", get_open)])
+    async def get_health(request: Request) -> Response:
+        return _json(200, {"ok": True})
+
+    return Starlette(routes=[Route("/notes", list_notes), Route("/notes/{id:int}", get_note), Route("/open", get_open),
+                             Route("/health", get_health)])
