@@ -158,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def serve_parser() -> argparse.ArgumentParser:
+    """The `serve` subcommand's parser alone (the pytest plugin's marker takes the same option names)."""
+    sub = Parser(prog="flowmock", formatter_class=HelpFormatter).add_subparsers(dest="command")
+    _serve_parser(sub)
+    parser: argparse.ArgumentParser = sub.choices["serve"]
+    return parser
+
+
 def _registered() -> list[Any]:
     """Subcommand registrars from the `flowmock.commands` entry points (so mock_server never imports contracts)."""
     from importlib.metadata import entry_points
