@@ -135,7 +135,7 @@ def _marker_fields(marker: pytest.Mark) -> dict[str, Any]:
     if marker.args:
         raise pytest.UsageError("@pytest.mark.flowmock takes keyword arguments only (the options of `flowmock serve`)")
     parser = serve_parser()
-    actions = {a.dest: a for a in parser._actions if a.option_strings and a.dest not in ("help", "log_level", "quiet")}
+    actions = {a.dest: a for a in parser._actions if a.option_strings and a.dest not in ("help", "log_level", "quiet", "host", "port")}
     unknown = sorted(set(marker.kwargs) - set(actions))
     if unknown:
         hints = "".join(f"; {name} is {_RENAMED[name]}=" for name in unknown if name in _RENAMED)

@@ -186,12 +186,10 @@ th{background:#f4f4f4}td.n{text-align:right}tr.bad td{background:#fff3f3}code,pr
 pre{background:#f7f7f7;border:1px solid #e4e4e4;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 .pass{color:#1a7f37}.fail{color:#cf222e}details{margin:.6em 0}summary{cursor:pointer;font-weight:600}.muted{color:#666}
 table.grid td{text-align:center;white-space:nowrap}table.grid th{white-space:nowrap}
-td.seen{background:#dafbe1;color:#1a7f37}td.missed{background:#fff8c5;color:#7d4e00}td.failed{background:#ffebe9}
-td.failed a{color:#cf222e;font-weight:700}td.na{background:#fafafa}.legend span{display:inline-block;padding:0 .5em;margin-right:.5em}
+.seen{background:#dafbe1;color:#1a7f37}.missed{background:#fff8c5;color:#7d4e00}.failed{background:#ffebe9;color:#cf222e}
+td.failed a{color:#cf222e;font-weight:700}td.na{background:#fafafa}td.extra{color:#666}
+.legend span{display:inline-block;padding:0 .5em;margin-right:.5em;border:1px solid #ddd}
 details:target{outline:2px solid #cf222e;outline-offset:4px}"""
-
-_CELL_TEXT = {"seen": "seen", "missed": "not seen", "failed": "failed", "na": ""}
-
 
 def _anchor(spec: SpecSummary, index: int) -> str:
     return "f-" + "".join(c if c.isalnum() else "-" for c in spec.name) + f"-{index}"
@@ -204,7 +202,11 @@ def _status_columns(spec: SpecSummary) -> list[str]:
 
 
 def grid_cells(spec: SpecSummary) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
-    """Per documented operation, per status column: (key, state, text, link); state is seen, missed, failed or na."""
+    """Per documented operation, per status column: (key, state, text, link).
+
+    state: seen, missed (documented, never seen), failed (a finding on a response with that status; the link
+    goes to it), na (not documented for this operation), extra (undocumented statuses seen, no finding).
+    """
     from contracts.coverage import documented_key
 
     anchors = {(g.first.operation, g.first.check): _anchor(spec, i) for i, g in enumerate(spec.failures_by_severity, 1)}
@@ -229,7 +231,7 @@ def grid_cells(spec: SpecSummary) -> list[tuple[str, list[tuple[str, str, str, s
                 cells.append((key, "failed", f"failed ({counts.get(key, 0)})", failed[key]))
             elif key == "undocumented":
                 seen = ", ".join(map(str, cov.undocumented))
-                cells.append((key, "seen" if seen else "na", seen, ""))
+                cells.append((key, "extra" if seen else "na", seen, ""))
             elif key not in op.statuses:
                 cells.append((key, "na", "", ""))
             elif key in cov.exercised:
@@ -265,7 +267,8 @@ def render_html(summary: ContractSummary) -> str:
     out = ["<!doctype html><html lang=en><head><meta charset=utf-8><title>Contract report</title>",
            f"<style>{_CSS}</style></head><body>", "<h1>Contract report</h1>", f"<p class={cls}><b>{e(verdict(summary))}</b></p>",
            "<p class=legend>Each operation against its documented statuses: <span class=seen>seen</span>"
-           "<span class=missed>not seen</span><span class=failed>failed (links to the failure)</span></p>"]
+           "<span class=missed>not seen</span><span class=failed>failed (links to the failure)</span>; "
+           "the last column lists statuses the spec does not document</p>"]
     for spec in summary.specs.values():
         out.append(f"<h2>{e(_spec_header(spec))}</h2>")
         if spec.started is not None:

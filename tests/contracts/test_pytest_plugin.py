@@ -237,3 +237,12 @@ def test_contract_fail_on_uncovered_fails_the_operation_that_never_saw_a_success
     assert not plain.has_line("FAILED*contract?echo::GET /health?*"), plain.output
     assert strict.has_line("FAILED*contract?echo::GET /health?*"), strict.output
     assert "documented success status(es) never seen: 202" in strict.output
+
+
+def test_the_readme_lists_every_marker_field():
+    from mock_server.cli import serve_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("The marker takes the options of `flowmock serve`", 1)[1].split("\n\n", 1)[0]
+    names = {a.dest for a in serve_parser()._actions if a.option_strings} - {"help", "log_level", "quiet", "host", "port"}
+    assert {name for name in names if f"`{name}`" not in section} == set()
