@@ -1,18 +1,19 @@
 """The start-up text of `flowmock serve`: the served APIs, then an example request, the token hint and the inspector URL."""
 from __future__ import annotations
 
-from mock_server.app import FlowmockApp
+from collections.abc import Sequence
+
+from mock_server.config import ServerConfig
 from mock_server.spec import Operation, Spec
 
 EXAMPLE_TOKEN = "dev-token"
 TOKEN_VARIABLE = "FLOWMOCK_TOKEN"
 
 
-def startup_banner(app: FlowmockApp, base_url: str) -> str:
-    """Everything `serve` prints before it answers: the banner of the app, then how to try it."""
-    lines = [app.banner(base_url), "", "try it:"]
-    example = _example_operation(app)
-    config = app.config
+def startup_banner(listing: str, specs: Sequence[Spec], config: ServerConfig, base_url: str) -> str:
+    """Everything `serve` prints before it answers: the app's listing of its APIs, then how to try it."""
+    lines = [listing, "", "try it:"]
+    example = _example_operation(specs)
     if example is not None:
         spec, op = example
         url = base_url + spec.server_base + op.path
@@ -30,9 +31,9 @@ def startup_banner(app: FlowmockApp, base_url: str) -> str:
     return "\n".join(lines)
 
 
-def _example_operation(app: FlowmockApp) -> tuple[Spec, Operation] | None:
+def _example_operation(specs: Sequence[Spec]) -> tuple[Spec, Operation] | None:
     """The first GET without path parameters of the first served API that has one."""
-    for spec in app.specs:
+    for spec in specs:
         for op in spec.operations:
             if op.method == "get" and "{" not in op.path:
                 return spec, op

@@ -126,7 +126,8 @@ def _serve(args: argparse.Namespace) -> int:
     sock = bind(config.host, config.port)  # first: a busy port is one message, not a banner then a traceback
     app = create_app(config)
     _configure_logging(args.log_level, args.quiet)
-    print(startup_banner(app, base_url(sock)), flush=True)  # noqa: T201
+    url = base_url(sock)
+    print(startup_banner(app.banner(url), app.specs, config, url), flush=True)  # noqa: T201
     uvicorn_level = "debug" if args.log_level == "debug" else "warning"
     server = uvicorn.Server(uvicorn.Config(app.asgi, log_level=uvicorn_level, access_log=False, lifespan="off"))
     try:
@@ -189,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `flowmock` console script: every user mistake is one message and a non-zero exit."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # third-party import-time noise, not for users
     warnings.filterwarnings("ignore", message=".*httpx2.*")
+    logging.raiseExceptions = False  # a log line to a closed pipe (`flowmock serve | head`) is dropped, not a traceback
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -51,13 +51,21 @@ def _record(args: argparse.Namespace) -> int:
 
     from mock_server.record import RecordingProxy, RecordMode, banner, open_cassette
 
+    from mock_server.listen import bind
+
     redaction = _redaction(args)
+    sock = bind(args.host, args.port)  # a busy port is one message, before the banner
     writer = open_cassette(args.out, args.upstream, redaction, RecordMode.parse(args.mode))
     proxy = RecordingProxy(args.upstream, writer, timeout=args.timeout)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    print(banner(args.host, args.port, proxy.upstream, args.out, len(writer.cassette.interactions)), flush=True)  # noqa: T201
-    uvicorn.run(proxy, host=args.host, port=args.port, log_level=args.log_level.lower(), access_log=False,
-                lifespan="on", server_header=False, date_header=False)
+    port = sock.getsockname()[1]
+    print(banner(args.host, port, proxy.upstream, args.out, len(writer.cassette.interactions)), flush=True)  # noqa: T201
+    server = uvicorn.Server(uvicorn.Config(proxy, log_level=args.log_level.lower(), access_log=False, lifespan="on",
+                                           server_header=False, date_header=False))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stopped cleanly, then re-raised the Ctrl+C
+        pass
     print(f"recorded {len(writer.cassette.interactions)} exchange(s) in {args.out}", flush=True)  # noqa: T201
     return 0
 

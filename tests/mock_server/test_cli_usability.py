@@ -163,3 +163,13 @@ def test_quiet_prints_no_request_lines(served):
     code, stderr = server.stop()
     assert code == 0 and "Traceback" not in stderr
     assert not [line for line in server.rest() if "→" in line]
+
+
+def test_record_refuses_a_port_in_use_before_its_banner(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = flowmock("record", "--upstream", "http://127.0.0.1:9", "--out", str(tmp_path / "c.yaml"), "--port", str(port))
+    assert_one_clear_message(result, f"port {port} on 127.0.0.1 is already in use")
+    assert result.stdout == "" and not (tmp_path / "c.yaml").exists()
