@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +88,18 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     summary = ContractSummary(require_success_coverage=args.fail_on_uncovered)
     interrupted = False
+    cancel = threading.Event()
+
+    def on_ctrl_c(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("flowmock contract: stopping after the current step (Ctrl+C again to quit at once)", file=sys.stderr)  # noqa: T201
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c) if threading.current_thread() is threading.main_thread() else None
     try:
         with progress_display(interval=args.progress_interval) as progress:
-            for event in run_contract(options):
+            for event in run_contract(options, cancel):
                 summary.add(event)
                 progress.add(event)
                 if isinstance(event, SpecStarted):
@@ -102,8 +113,13 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"flowmock contract: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     except KeyboardInterrupt:
-        print("flowmock contract: interrupted; reporting what ran", file=sys.stderr)  # noqa: T201
         interrupted = True
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted or cancel.is_set():
+        print("flowmock contract: interrupted; reporting what ran", file=sys.stderr)  # noqa: T201
+        summary.interrupted = interrupted = True
     print(render_text(summary))  # noqa: T201
     try:
         if args.junit:

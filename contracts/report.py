@@ -36,7 +36,7 @@ def _rows(spec: SpecSummary) -> list[tuple[str, str, str, str]]:
 def verdict(summary: ContractSummary) -> str:
     """One line: passed or failed, with the counts (uncovered success statuses included)."""
     kinds, errors = len(summary.failure_kinds), len(summary.errors)
-    word = "PASSED" if summary.passed else "FAILED"
+    word = "INTERRUPTED" if summary.interrupted else "PASSED" if summary.passed else "FAILED"
     extra = f", cut by the time limit: {', '.join(summary.time_limited)}" if summary.time_limited else ""
     uncovered = len(summary.uncovered_success)
     if uncovered:

@@ -104,15 +104,21 @@ def documented_operations(spec: Spec) -> tuple[DocumentedOperation, ...]:
     return tuple(out)
 
 
-def run_contract(options: ContractOptions) -> Iterator[ContractEvent]:
-    """Run the contract of every spec in `options`, one after the other, yielding events as they happen."""
+def run_contract(options: ContractOptions, cancel: threading.Event | None = None) -> Iterator[ContractEvent]:
+    """Run the contract of every spec in `options`, one after the other, yielding events as they happen.
+
+    Setting `cancel` (e.g. on Ctrl+C) ends the run after the step in progress, with stop reason `interrupted`.
+    """
+    cancel = cancel or threading.Event()
     options = options.with_seed()
     deadline = None if options.max_time is None else time.monotonic() + options.max_time
     for path in options.specs:
-        yield from _run_spec(path, options, deadline)
+        if cancel.is_set():
+            return
+        yield from _run_spec(path, options, deadline, cancel)
 
 
-def _run_spec(path: Path, options: ContractOptions, deadline: float | None) -> Iterator[ContractEvent]:
+def _run_spec(path: Path, options: ContractOptions, deadline: float | None, cancel: threading.Event) -> Iterator[ContractEvent]:
     started = time.monotonic()
     try:
         spec = load_spec(Path(path))
@@ -147,7 +153,7 @@ def _run_spec(path: Path, options: ContractOptions, deadline: float | None) -> I
         return
     soft_deletes = frozenset(f"DELETE {op.path}" for op in spec.operations
                              if op.method == "delete" and not deletes(op.definition))
-    yield from _execute(spec.name, schema, options, remaining, started, soft_deletes)
+    yield from _execute(spec.name, schema, options, remaining, started, soft_deletes, cancel)
 
 
 def _load_schema(spec: Spec, options: ContractOptions, base_url: str, remaining: float | None) -> Any:
@@ -173,7 +179,7 @@ def _load_schema(spec: Spec, options: ContractOptions, base_url: str, remaining:
 
 
 def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: float | None,
-             started: float, soft_deletes: frozenset[str]) -> Iterator[ContractEvent]:
+             started: float, soft_deletes: frozenset[str], cancel: threading.Event) -> Iterator[ContractEvent]:
     from schemathesis.engine import events as st
     from schemathesis.engine import from_schema
 
@@ -198,6 +204,9 @@ def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: f
     skipped: dict[str, int] = {}
     try:
         for event in stream:
+            if cancel.is_set() and stop_reason != "interrupted":
+                stop_reason = "interrupted"
+                stream.stop()
             if isinstance(event, (st.ScenarioFinished, st.FuzzScenarioFinished)):
                 phase = str(getattr(event, "phase", "fuzzing"))
                 if getattr(event, "skip_reason", None) == "Time limit reached":

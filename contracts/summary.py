@@ -83,6 +83,7 @@ class ContractSummary:
 
     specs: dict[str, SpecSummary] = field(default_factory=dict)
     require_success_coverage: bool = False  # --fail-on-uncovered: a documented success status never seen fails the run
+    interrupted: bool = False  # stopped by Ctrl+C: what ran is reported, but the run did not pass
 
     @classmethod
     def from_events(cls, events: Iterable[ContractEvent]) -> ContractSummary:
@@ -128,7 +129,7 @@ class ContractSummary:
     def passed(self) -> bool:
         """Every spec passed (and, with require_success_coverage, every documented success status was seen)."""
         covered = not (self.require_success_coverage and self.uncovered_success)
-        return covered and all(spec.passed for spec in self.specs.values())
+        return covered and not self.interrupted and all(spec.passed for spec in self.specs.values())
 
     @property
     def uncovered_success(self) -> list[tuple[str, str, str]]:

@@ -7,10 +7,14 @@
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -73,8 +77,8 @@ def _json(status: int, payload: object) -> Response:
     return Response(json.dumps(payload), status_code=status, media_type="application/json")
 
 
-def create_echo_app(token: str) -> Starlette:
-    """The app; `token` is the one valid credential."""
+def create_echo_app(token: str, delay: float = 0.0) -> Starlette:
+    """The app; `token` is the one valid credential; every answer waits `delay` seconds."""
 
     async def list_notes(request: Request) -> Response:
         authorization = request.headers.get("authorization", "")
@@ -93,5 +97,10 @@ def create_echo_app(token: str) -> Starlette:
     async def get_health(request: Request) -> Response:
         return _json(200, {"ok": True})
 
-    return Starlette(routes=[Route("/notes", list_notes), Route("/notes/{id:int}", get_note), Route("/open", get_open),
+    async def slow(request: Request, call_next: Any) -> Response:
+        await asyncio.sleep(delay)
+        answer: Response = await call_next(request)
+        return answer
+
+    return Starlette(middleware=[Middleware(BaseHTTPMiddleware, dispatch=slow)] if delay else [], routes=[Route("/notes", list_notes), Route("/notes/{id:int}", get_note), Route("/open", get_open),
                              Route("/health", get_health)])

@@ -6,6 +6,7 @@ import pty
 import re
 import select
 import shutil
+import signal
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -186,3 +187,21 @@ def test_html_grid_in_headless_chromium(full_run):
                              (directory / "report.html").as_uri()], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert_grid(read_grid(result.stdout))
+
+
+def test_ctrl_c_reports_what_ran_and_exits_130(tmp_path):
+    spec = write_spec(tmp_path)
+    with BackgroundServer(create_echo_app(TOKEN, delay=0.2)) as slow:
+        proc = subprocess.Popen([FLOWMOCK, "contract", "--spec", str(spec), "--base-url", slow.url, "--token", TOKEN,
+                                 "--seed", "1", "--max-examples", "3", "--progress-interval", "0.2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if " coverage " in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    assert "flowmock contract: interrupted; reporting what ran" in err and "Traceback" not in out + err
+    assert any(line.startswith("contract INTERRUPTED: ") for line in out.splitlines()), out
+    assert re.search(r"contract echo: \d+ request\(s\), \d+ failure\(s\), [\d.]+s, interrupted", out), out
