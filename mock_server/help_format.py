@@ -17,6 +17,17 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
             return text
         return f"{text} (default: %(default)s)"
 
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        # prose paragraphs are wrapped; a paragraph with indented lines (an example) is kept as written
+        paragraphs = []
+        for paragraph in text.split("\n\n"):
+            if any(line.startswith(" ") for line in paragraph.splitlines()):
+                paragraphs.append("\n".join(indent + line for line in paragraph.splitlines()))
+            else:
+                paragraphs.append(textwrap.fill(" ".join(paragraph.split()), width, initial_indent=indent, subsequent_indent=indent,
+                                                break_long_words=False, break_on_hyphens=False))
+        return "\n\n".join(paragraphs)
+
     def _split_lines(self, text: str, width: int) -> list[str]:
         # argparse's own wrapper splits a long word (a comma-separated list) anywhere; wrap at spaces only
         return textwrap.wrap(" ".join(text.split()), width, break_long_words=False, break_on_hyphens=False)
