@@ -5,6 +5,7 @@ import subprocess
 import sys
 import zipfile
 
+import httpx
 import pytest
 from pathlib import Path
 
@@ -54,9 +55,15 @@ def test_make_serve_prints_the_banner_and_nothing_else():
             lines.append(line.rstrip("\n"))
             if "inspector:" in line:
                 break
+        url = lines[-1].split("inspector:", 1)[1].split()[0]
+        assert httpx.get(url.removesuffix("__flowmock/"), timeout=60).status_code == 200  # serving, not still starting
     finally:
         os.killpg(proc.pid, signal.SIGINT)
-        rest = proc.communicate(timeout=30)[0]
+        try:
+            rest = proc.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
     assert lines[0].startswith("flowmock serving 4 API(s) on http://127.0.0.1:"), lines
     assert lines[-1].strip().startswith("inspector: http://127.0.0.1:")
     assert "Traceback" not in rest and "make:" not in rest, rest
