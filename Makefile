@@ -8,16 +8,19 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: serve test install bench clean
 
+# Installation is silent (pip's output goes to $(VENV)/install.log, shown only when it fails), so the
+# output of `make serve` is the banner and nothing else; on a terminal one line says what is going on.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ -t 1 ]; then echo "installing flowmock into $(VENV) (first run: about 2 minutes) ..."; fi
+	@{ $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet -e '.[test]'; } \
+		> $(VENV)/install.log 2>&1 || { tail -n 40 $(VENV)/install.log; echo "pip install failed: see $(VENV)/install.log"; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/flowmock serve --host 127.0.0.1 --port $(PORT)
+	@$(BIN)/flowmock serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q

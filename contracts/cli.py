@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 from contracts.checks import DEFAULT_CHECKS, KNOWN_CHECKS, PHASES, select_checks, select_phases
 from contracts.errors import ContractConfigError
 from contracts.events import SpecFinished, SpecStarted
+from contracts.progress import progress_display
 from contracts.report import render_text, write_junit, write_report
-from contracts.runner import TOKEN_PLACEHOLDER, ContractOptions, run_contract
+from contracts.runner import ContractOptions, run_contract
+from contracts.secrets import TOKEN_PLACEHOLDER
 from contracts.summary import ContractSummary
 
 TOKEN_ENV = TOKEN_PLACEHOLDER.lstrip("$")
@@ -23,7 +27,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "contract", help="run the specs' contract (Schemathesis) against a base URL",
         description="Fuzz an implementation of the specs and check every response against them. "
-                    "Exit status: 0 when every check passed, 1 when a check failed or the run hit an error, 2 on bad options.")
+                    "Exit status: 0 when every check passed, 1 when a check failed or the run hit an error (or, with "
+                    "--fail-on-uncovered, a documented success status was never seen), 2 on bad options, 130 when interrupted.")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--spec", action="append", type=Path, default=[], help="an OpenAPI file (repeatable)")
     which.add_argument("--all", action="store_true", help="every bundled spec")
@@ -38,13 +43,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, help="make the run repeatable (printed when drawn at random)")
     p.add_argument("--junit", type=Path, help="write a JUnit XML report here")
     p.add_argument("--report", type=Path, help="write a human report here (.md or .html)")
-    p.add_argument("--phases", default=",".join(PHASES), help=f"comma-separated subset of {','.join(PHASES)}")
-    p.add_argument("--checks", help=f"comma-separated checks, or 'all' (default: {','.join(DEFAULT_CHECKS)}); "
-                                    f"known: {','.join(KNOWN_CHECKS)}")
-    p.add_argument("--exclude-checks", default="", help="comma-separated checks to leave out")
+    p.add_argument("--phases", default=",".join(PHASES), help=f"comma-separated subset of {', '.join(PHASES)}")
+    p.add_argument("--checks", help=f"comma-separated checks, or 'all' (default: {', '.join(DEFAULT_CHECKS)}); "
+                                    f"known: {', '.join(KNOWN_CHECKS)}")
+    p.add_argument("--exclude-checks", default="", help="comma-separated checks to leave out (default: none)")
     p.add_argument("--operation", action="append", default=[], metavar="OPERATION_ID",
                    help="test only this operationId (repeatable)")
     p.add_argument("--request-timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    p.add_argument("--fail-on-uncovered", action="store_true",
+                   help="fail the run when a documented success status (2xx) was never seen")
+    p.add_argument("--progress-interval", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds between progress lines when the output is not a terminal (on a terminal: a live bar)")
     p.set_defaults(func=run_command)
 
 
@@ -77,22 +86,40 @@ def run_command(args: argparse.Namespace) -> int:
     except ContractConfigError as exc:
         print(f"flowmock contract: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    summary = ContractSummary()
+    summary = ContractSummary(require_success_coverage=args.fail_on_uncovered)
+    interrupted = False
+    cancel = threading.Event()
+
+    def on_ctrl_c(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("flowmock contract: stopping after the current step (Ctrl+C again to quit at once)", file=sys.stderr)  # noqa: T201
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c) if threading.current_thread() is threading.main_thread() else None
     try:
-        for event in run_contract(options):
-            summary.add(event)
-            if isinstance(event, SpecStarted):
-                print(f"contract {event.spec}: {len(event.operations)} operation(s) against {event.base_url} "  # noqa: T201
-                      f"(seed {event.seed}) ...", flush=True)
-            elif isinstance(event, SpecFinished):
-                spec = summary.specs[event.spec]
-                print(f"contract {event.spec}: {spec.requests} request(s), {len(spec.failures)} failure(s), "  # noqa: T201
-                      f"{event.elapsed:.1f}s, {event.stop_reason}", flush=True)
+        with progress_display(interval=args.progress_interval) as progress:
+            for event in run_contract(options, cancel):
+                summary.add(event)
+                progress.add(event)
+                if isinstance(event, SpecStarted):
+                    print(f"contract {event.spec}: {len(event.operations)} operation(s) against {event.base_url} "  # noqa: T201
+                          f"(seed {event.seed}) ...", flush=True)
+                elif isinstance(event, SpecFinished):
+                    spec = summary.specs[event.spec]
+                    print(f"contract {event.spec}: {spec.requests} request(s), {len(spec.failures)} failure(s), "  # noqa: T201
+                          f"{event.elapsed:.1f}s, {event.stop_reason}", flush=True)
     except ContractConfigError as exc:
         print(f"flowmock contract: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted or cancel.is_set():
         print("flowmock contract: interrupted; reporting what ran", file=sys.stderr)  # noqa: T201
+        summary.interrupted = interrupted = True
     print(render_text(summary))  # noqa: T201
     try:
         if args.junit:
@@ -104,4 +131,6 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     if not summary.passed:
         print(f"re-run the same cases with --seed {options.seed}")  # noqa: T201
+    if interrupted:
+        return 130
     return 0 if summary.passed else 1

@@ -38,6 +38,11 @@ class OperationCoverage:
     undocumented: tuple[int, ...]  # statuses seen that no key documents
 
     @property
+    def missed_success(self) -> tuple[str, ...]:
+        """Documented success keys (`201`, `2XX`) no response fell under."""
+        return tuple(key for key in self.missed if key.startswith("2"))
+
+    @property
     def was_exercised(self) -> bool:
         """At least one request reached the operation and got an answer."""
         return bool(self.exercised or self.undocumented)
@@ -63,6 +68,11 @@ class SpecCoverage:
     def statuses_exercised(self) -> int:
         """Documented (operation, response key) pairs some response fell under."""
         return sum(len(op.exercised) for op in self.operations)
+
+    @property
+    def uncovered_success(self) -> tuple[tuple[str, str], ...]:
+        """(operation label, status key) of every documented success status no response reached."""
+        return tuple((op.operation.label, key) for op in self.operations for key in op.missed_success)
 
     @property
     def never_exercised(self) -> tuple[OperationCoverage, ...]:

@@ -28,6 +28,7 @@ class SpecStarted:
     operations: tuple[DocumentedOperation, ...]
     checks: tuple[str, ...]
     phases: tuple[str, ...]
+    started_at: str = ""  # ISO 8601 instant, UTC
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,25 @@ class Exchange:
     method: str
     url: str
     status: int | None
+    elapsed: float = 0.0  # seconds the response took
+
+
+@dataclass(frozen=True)
+class PhaseBegan:
+    """A spec's contract enters a phase (examples, coverage, fuzzing, stateful)."""
+
+    spec: str
+    phase: str
+
+
+@dataclass(frozen=True)
+class ScenarioDone:
+    """One operation (or, in the stateful phase, a sequence of them) is done with a phase."""
+
+    spec: str
+    phase: str
+    operation: str
+    elapsed: float  # seconds spent generating, sending and checking
 
 
 @dataclass(frozen=True)
@@ -84,4 +104,4 @@ class SpecFinished:
     notes: tuple[str, ...] = field(default=())  # e.g. a phase whose time share ran out
 
 
-ContractEvent = Union[SpecStarted, Exchange, CheckFailed, RunError, SpecFinished]
+ContractEvent = Union[SpecStarted, PhaseBegan, Exchange, ScenarioDone, CheckFailed, RunError, SpecFinished]

@@ -2,24 +2,29 @@
 
 Fixtures:
     flowmock_config   the ServerConfig of `flowmock_server`; override it in a conftest.py, or put
-                      `@pytest.mark.flowmock(seed=3, strict_responses=True, ...)` on a test (ServerConfig fields).
+                      `@pytest.mark.flowmock(seed=3, strict_responses=True, ...)` on a test: the fields are the
+                      options of `flowmock serve` with `_` for `-` (spec, fixtures, empty, no_auth, accept_tokens, ...).
     flowmock_server   an in-process flowmock on a free 127.0.0.1 port, one per distinct config per session,
                       reset (store and journal) before every test. `.url`, `.api_url(spec)`, `.journal(...)`,
-                      `.reset()`, `.app`.
+                      `.reset()`, `.app`. When a test that used it fails, its report shows the requests the
+                      mock received during the test and what it answered.
 
 Options:
     --contract-url URL    add one test per documented operation that fails when the contract run against URL
                           finds a failure on it (plus one test per spec for run errors), marked `contract`
                           (`pytest --contract-url URL -m contract` runs only them). `--contract-spec PATH`
                           (repeatable; default every bundled spec), `--contract-token`, `--contract-max-examples`,
-                          `--contract-max-time`, `--contract-seed`, `--contract-phases`, `--contract-exclude-checks`.
+                          `--contract-max-time`, `--contract-seed`, `--contract-phases`, `--contract-exclude-checks`,
+                          `--contract-fail-on-uncovered` (an operation's test fails when a documented 2xx was never seen).
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +34,8 @@ import pytest
 from contracts.checks import select_checks, select_phases
 from contracts.errors import ContractFailed
 from contracts.report import failure_lines, format_statuses
-from contracts.runner import TOKEN_PLACEHOLDER, ContractOptions, documented_operations, run_contract
+from contracts.runner import ContractOptions, documented_operations, run_contract
+from contracts.secrets import TOKEN_PLACEHOLDER
 from contracts.summary import ContractSummary, SpecSummary
 from mock_server.config import ServerConfig
 
@@ -116,22 +122,79 @@ def flowmock_server(request: pytest.FixtureRequest, flowmock_config: ServerConfi
     return server
 
 
+# ServerConfig names people reach for, and the option name the marker takes instead
+_RENAMED = {"specs": "spec", "fixtures_dir": "fixtures", "auth": "no_auth", "cors_origins": "cors_origin",
+            "latency_ms": "latency"}
+
+
 def _marker_fields(marker: pytest.Mark) -> dict[str, Any]:
+    """The ServerConfig fields a `@pytest.mark.flowmock(...)` changes; its keywords are `flowmock serve` option names."""
+    from mock_server.cli import config_from_args, serve_parser
+    from mock_server.errors import MockServerError
+
     if marker.args:
-        raise pytest.UsageError("@pytest.mark.flowmock takes keyword arguments only (ServerConfig fields)")
-    names = {f.name for f in dataclasses.fields(ServerConfig)}
-    unknown = sorted(set(marker.kwargs) - names)
+        raise pytest.UsageError("@pytest.mark.flowmock takes keyword arguments only (the options of `flowmock serve`)")
+    parser = serve_parser()
+    actions = {a.dest: a for a in parser._actions if a.option_strings and a.dest not in ("help", "log_level", "quiet", "host", "port")}
+    unknown = sorted(set(marker.kwargs) - set(actions))
     if unknown:
-        raise pytest.UsageError(f"@pytest.mark.flowmock: unknown ServerConfig field(s) {', '.join(unknown)}")
-    fields = dict(marker.kwargs)
-    for key in ("specs", "replay"):
-        if key in fields:
-            fields[key] = tuple(Path(p) for p in fields[key])
-    if fields.get("accept_tokens") is not None:
-        fields["accept_tokens"] = frozenset(fields["accept_tokens"])
-    if fields.get("fixtures_dir") is not None:
-        fields["fixtures_dir"] = Path(fields["fixtures_dir"])
-    return fields
+        hints = "".join(f"; {name} is {_RENAMED[name]}=" for name in unknown if name in _RENAMED)
+        raise pytest.UsageError(f"@pytest.mark.flowmock: unknown option(s) {', '.join(unknown)}{hints}; "
+                                f"known: {', '.join(sorted(actions))}")
+    defaults = parser.parse_args([])
+    marked = argparse.Namespace(**vars(defaults))
+    for name, value in marker.kwargs.items():
+        setattr(marked, name, _as_option_value(actions[name], value))
+    try:
+        before, after = config_from_args(defaults), config_from_args(marked)
+    except MockServerError as exc:
+        raise pytest.UsageError(f"@pytest.mark.flowmock: {exc}") from None
+    return {f.name: getattr(after, f.name) for f in dataclasses.fields(ServerConfig)
+            if getattr(after, f.name) != getattr(before, f.name)}
+
+
+def _as_option_value(action: argparse.Action, value: Any) -> Any:
+    """A Python value as the parsed option would hold it: lists for repeatable options, strings joined, types applied."""
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    if isinstance(action, argparse._AppendAction):
+        values = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+        return [action.type(v) if action.type and isinstance(v, str) else v for v in values]  # type: ignore[operator]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        value = ",".join(str(v) for v in value)  # e.g. accept_tokens=["a", "b"]
+    if action.type is not None and isinstance(value, str):
+        return action.type(value)  # type: ignore[operator]
+    return value
+
+
+def _journal_text(server: FlowmockServer, limit: int = 50) -> str:
+    """The requests the mock received during a test and what it answered, oldest first (from the journal)."""
+    from mock_server.traffic import error_lines, request_line
+
+    entries = server.app.journal.query()
+    if not entries:
+        return "the mock received no request during this test"
+    lines = [] if len(entries) <= limit else [f"... {len(entries) - limit} earlier request(s) left out"]
+    for entry in entries[-limit:]:
+        lines.append(request_line(entry))
+        lines += error_lines(entry)
+        for key, value in entry.as_dict().items():
+            if "body" in key and value:  # request and response bodies, where the journal keeps them
+                text = value if isinstance(value, str) else repr(value)
+                lines.append(f"    {key}: {text[:500]}{' …' if len(text) > 500 else ''}")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """On a failed test that used `flowmock_server`, add what the mock received and answered to its report."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when != "call" or not report.failed:
+        return
+    server = getattr(item, "funcargs", {}).get("flowmock_server")
+    if isinstance(server, FlowmockServer):
+        report.sections.append(("flowmock: requests the mock received", _journal_text(server)))
 
 
 # ---- options and the contract tests ----
@@ -147,9 +210,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--contract-seed", type=int, default=None, help="seed for a repeatable contract run")
     group.addoption("--contract-phases", default="examples,coverage,fuzzing,stateful", help="phases to run")
     group.addoption("--contract-exclude-checks", default="", help="comma-separated checks to leave out")
+    group.addoption("--contract-fail-on-uncovered", action="store_true",
+                    help="fail an operation's contract test when one of its documented success statuses was never seen")
+
+
+# Import-time deprecation warnings of libraries flowmock runs on, which a user's project can do nothing about
+THIRD_PARTY_WARNINGS = (
+    "ignore::DeprecationWarning:connexion",
+    "ignore:Using `httpx` with `starlette.testclient` is deprecated:UserWarning",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for line in THIRD_PARTY_WARNINGS:
+        config.addinivalue_line("filterwarnings", line)
     config.addinivalue_line("markers", f"{MARKER}(**fields): ServerConfig fields for the flowmock_server fixture")
     config.addinivalue_line("markers", f"{CONTRACT_MARKER}: a test added by --contract-url (select them with -m contract)")
 
@@ -157,8 +231,9 @@ def pytest_configure(config: pytest.Config) -> None:
 class _ContractRun:
     """Runs each spec's contract once, on first use, and keeps its summary for the tests of that spec."""
 
-    def __init__(self, options: ContractOptions) -> None:
+    def __init__(self, options: ContractOptions, fail_on_uncovered: bool = False) -> None:
         self.options = options.with_seed()
+        self.fail_on_uncovered = fail_on_uncovered
         self.deadline = None if options.max_time is None else time.monotonic() + options.max_time
         self._summaries: dict[Path, SpecSummary] = {}
 
@@ -195,6 +270,10 @@ class ContractItem(pytest.Item):
                 lines += [""] + failure_lines(group)
             raise ContractFailed("\n".join(lines))
         stats = spec.operations.get(self.label)
+        missed = [key for label, key in spec.coverage.uncovered_success if label == self.label]
+        if self.run.fail_on_uncovered and missed:
+            raise ContractFailed(f"documented success status(es) never seen: {', '.join(missed)} "
+                                 f"(statuses seen: {format_statuses(stats) if stats else '-'}; seed {self.run.options.seed})")
         if stats is None or not stats.statuses:
             pytest.skip("never exercised: no request to this operation got an answer")
         self.user_properties.append(("statuses", format_statuses(stats)))
@@ -222,7 +301,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         seed=config.getoption("contract_seed"), phases=select_phases(config.getoption("contract_phases").split(",")),
         checks=select_checks(None, config.getoption("contract_exclude_checks").split(",")),
     )
-    run = _ContractRun(options)
+    run = _ContractRun(options, config.getoption("contract_fail_on_uncovered"))
     for path in paths:
         spec = load_spec(path)
         items.append(ContractItem.from_parent(session, name=f"contract[{spec.name}::run]", run=run, spec_path=path,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from contracts.checks import DESCRIPTIONS
 from contracts.errors import ContractConfigError
-from contracts.runner import TOKEN_PLACEHOLDER
+from contracts.secrets import TOKEN_PLACEHOLDER
 from contracts.summary import ContractSummary, FailureGroup, OperationStats, SpecSummary
 
 MESSAGE_LIMIT = 1500
@@ -34,12 +34,29 @@ def _rows(spec: SpecSummary) -> list[tuple[str, str, str, str]]:
 
 
 def verdict(summary: ContractSummary) -> str:
-    """One line: passed or failed, with the counts."""
+    """One line: passed or failed, with the counts (uncovered success statuses included)."""
     kinds, errors = len(summary.failure_kinds), len(summary.errors)
-    word = "PASSED" if summary.passed else "FAILED"
+    word = "INTERRUPTED" if summary.interrupted else "PASSED" if summary.passed else "FAILED"
     extra = f", cut by the time limit: {', '.join(summary.time_limited)}" if summary.time_limited else ""
+    uncovered = len(summary.uncovered_success)
+    if uncovered:
+        extra += f"; {uncovered} documented success status(es) never seen"
+        if not summary.require_success_coverage:
+            extra += " (--fail-on-uncovered makes that a failure)"
     return (f"contract {word}: {kinds} failure(s), {errors} error(s), {summary.requests} request(s) "
             f"in {summary.elapsed:.1f}s{extra}")
+
+
+def uncovered_lines(summary: ContractSummary) -> list[str]:
+    """The documented success statuses no response reached, one operation a line; empty when there are none."""
+    missing: dict[tuple[str, str], list[str]] = {}
+    for spec, label, key in summary.uncovered_success:
+        missing.setdefault((spec, label), []).append(key)
+    if not missing:
+        return []
+    lines = [f"documented success statuses never seen ({len(summary.uncovered_success)}):"]
+    lines += [f"  {label} ({spec}): never saw {', '.join(keys)}" for (spec, label), keys in missing.items()]
+    return lines
 
 
 def _spec_header(spec: SpecSummary) -> str:
@@ -61,6 +78,8 @@ def _coverage_lines(spec: SpecSummary) -> list[str]:
     cov = spec.coverage
     lines = [f"coverage: {cov.operations_exercised}/{len(cov.operations)} documented operations exercised, "
              f"{cov.statuses_exercised}/{cov.statuses_documented} documented status codes exercised"]
+    if cov.uncovered_success:
+        lines.append("  success statuses never seen: " + "; ".join(f"{label} {key}" for label, key in cov.uncovered_success))
     never = cov.never_exercised
     if never:
         lines.append("  never exercised: " + ", ".join(op.operation.label for op in never))
@@ -107,12 +126,13 @@ def render_text(summary: ContractSummary) -> str:
         out += [f"note: {note}" for note in _notes(spec)]
         for error in spec.errors:
             out += ["", f"ERROR {error.label}:"] + ["  " + line for line in _trim(error.message).splitlines()]
-        for group in spec.failures.values():
+        for group in spec.failures_by_severity:
             out += [""] + failure_lines(group)
         out += [""] + _coverage_lines(spec)
     if any(TOKEN_PLACEHOLDER in g.first.curl for g in summary.failures):
         out += ["", f"(curl commands read the token from {TOKEN_PLACEHOLDER}: export it before pasting them)"]
-    out += ["", verdict(summary)]
+    uncovered = uncovered_lines(summary)
+    out += ([""] + uncovered if uncovered else []) + ["", verdict(summary)]
     return "\n".join(out)
 
 
@@ -120,6 +140,9 @@ def render_text(summary: ContractSummary) -> str:
 def render_markdown(summary: ContractSummary) -> str:
     """A Markdown report a person reads in a CI artifact or a pull request."""
     out = ["# Contract report", "", f"**{verdict(summary)}**", ""]
+    uncovered = uncovered_lines(summary)
+    if uncovered:
+        out += [uncovered[0][0].upper() + uncovered[0][1:], ""] + [f"- `{_md(line.strip())}`" for line in uncovered[1:]] + [""]
     for spec in summary.specs.values():
         out += [f"## {_md(_spec_header(spec))}", ""]
         if spec.started is not None:
@@ -135,7 +158,7 @@ def render_markdown(summary: ContractSummary) -> str:
                 out += [f"**{_md(error.label)}**", "", "```", _trim(error.message), "```", ""]
         if spec.failures:
             out += ["### Failures", ""]
-            for i, group in enumerate(spec.failures.values(), 1):
+            for i, group in enumerate(spec.failures_by_severity, 1):
                 f = group.first
                 out += [f"#### {i}. `{_md(f.operation)}` — `{f.check}`: {_md(f.title)}", "",
                         f"Seen {group.count}×; status {', '.join(map(str, sorted(group.statuses))) or '-'}; "
@@ -156,22 +179,106 @@ def _md(text: str) -> str:
 
 
 # ---- HTML ----
-_CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;padding:0 1em}
+_CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:80em;color:#222;padding:0 1em}
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;width:100%;margin:.6em 0}th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}td.n{text-align:right}tr.bad td{background:#fff3f3}code,pre{font-family:ui-monospace,monospace;font-size:12.5px}
 pre{background:#f7f7f7;border:1px solid #e4e4e4;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
-.pass{color:#1a7f37}.fail{color:#cf222e}details{margin:.6em 0}summary{cursor:pointer;font-weight:600}.muted{color:#666}"""
+.pass{color:#1a7f37}.fail{color:#cf222e}details{margin:.6em 0}summary{cursor:pointer;font-weight:600}.muted{color:#666}
+table.grid td{text-align:center;white-space:nowrap}table.grid th{white-space:nowrap}
+.seen{background:#dafbe1;color:#1a7f37}.missed{background:#fff8c5;color:#7d4e00}.failed{background:#ffebe9;color:#cf222e}
+td.failed a{color:#cf222e;font-weight:700}td.na{background:#fafafa}td.extra{color:#666}
+.legend span{display:inline-block;padding:0 .5em;margin-right:.5em;border:1px solid #ddd}
+details:target{outline:2px solid #cf222e;outline-offset:4px}"""
+
+def _anchor(spec: SpecSummary, index: int) -> str:
+    return "f-" + "".join(c if c.isalnum() else "-" for c in spec.name) + f"-{index}"
+
+
+def _status_columns(spec: SpecSummary) -> list[str]:
+    """Every documented response key of the spec: 2xx first, then 3xx, 4xx, 5xx, ranges after codes, `default` last."""
+    keys = {key for op in (spec.started.operations if spec.started else ()) for key in op.statuses}
+    return sorted(keys, key=lambda k: (k == "default", k[:1], not k[1:].isdigit(), k))
+
+
+def grid_cells(spec: SpecSummary) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+    """Per documented operation, per status column: (key, state, text, link).
+
+    state: seen, missed (documented, never seen), failed (a finding on a response with that status; the link
+    goes to it), na (not documented for this operation), extra (undocumented statuses seen, no finding).
+    """
+    from contracts.coverage import documented_key
+
+    anchors = {(g.first.operation, g.first.check): _anchor(spec, i) for i, g in enumerate(spec.failures_by_severity, 1)}
+    columns = _status_columns(spec)
+    rows = []
+    for cov in spec.coverage.operations:
+        op = cov.operation
+        stats = spec.operations.get(op.label)
+        counts: dict[str, int] = {}
+        for status, n in (stats.statuses.items() if stats else ()):
+            key = documented_key(op.statuses, status) or "undocumented"
+            counts[key] = counts.get(key, 0) + n
+        failed: dict[str, str] = {}
+        for (label, check), group in spec.failures.items():
+            if label != op.label:
+                continue
+            for status in sorted(group.statuses):
+                failed.setdefault(documented_key(op.statuses, status) or "undocumented", anchors[(label, check)])
+        cells = []
+        for key in [*columns, "undocumented"]:
+            if key in failed:
+                cells.append((key, "failed", f"failed ({counts.get(key, 0)})", failed[key]))
+            elif key == "undocumented":
+                seen = ", ".join(map(str, cov.undocumented))
+                cells.append((key, "extra" if seen else "na", seen, ""))
+            elif key not in op.statuses:
+                cells.append((key, "na", "", ""))
+            elif key in cov.exercised:
+                cells.append((key, "seen", f"seen ({counts.get(key, 0)})", ""))
+            else:
+                cells.append((key, "missed", "not seen", ""))
+        rows.append((op.label, cells))
+    return rows
+
+
+def _grid_html(spec: SpecSummary) -> list[str]:
+    e = html.escape
+    anchors = {g.first.operation: _anchor(spec, i) for i, g in reversed(list(enumerate(spec.failures_by_severity, 1)))}
+    out = [f"<table class=grid data-spec=\"{e(spec.name)}\"><tr><th>operation</th>"
+           + "".join(f"<th>{e(key)}</th>" for key in [*_status_columns(spec), "undocumented"]) + "</tr>"]
+    for label, cells in grid_cells(spec):
+        name = f"<code>{e(label)}</code>"
+        if label in anchors:
+            name = f"<a href=\"#{anchors[label]}\">{name}</a>"
+        row = [f"<tr data-op=\"{e(label)}\"><th>{name}</th>"]
+        for key, state, text, link in cells:
+            body = f"<a href=\"#{link}\">{e(text)}</a>" if link else e(text)
+            row.append(f"<td class={state} data-status=\"{e(key)}\" data-state={state}>{body}</td>")
+        out.append("".join(row) + "</tr>")
+    out.append("</table>")
+    return out
 
 
 def render_html(summary: ContractSummary) -> str:
-    """A self-contained HTML report (inline CSS, no scripts)."""
+    """A self-contained HTML report (inline CSS, no scripts) that opens with a coverage grid per spec."""
     e = html.escape
     cls = "pass" if summary.passed else "fail"
     out = ["<!doctype html><html lang=en><head><meta charset=utf-8><title>Contract report</title>",
-           f"<style>{_CSS}</style></head><body>", "<h1>Contract report</h1>", f"<p class={cls}><b>{e(verdict(summary))}</b></p>"]
+           f"<style>{_CSS}</style></head><body>", "<h1>Contract report</h1>", f"<p class={cls}><b>{e(verdict(summary))}</b></p>",
+           "<p class=legend>Each operation against its documented statuses: <span class=seen>seen</span>"
+           "<span class=missed>not seen</span><span class=failed>failed (links to the failure)</span>; "
+           "the last column lists statuses the spec does not document</p>"]
     for spec in summary.specs.values():
         out.append(f"<h2>{e(_spec_header(spec))}</h2>")
+        if spec.started is not None:
+            out += _grid_html(spec)
+    uncovered = uncovered_lines(summary)
+    if uncovered:
+        out.append(f"<p class=fail>{e(uncovered[0])}</p><ul>" + "".join(f"<li><code>{e(line.strip())}</code></li>" for line in uncovered[1:])
+                   + "</ul>")
+    for spec in summary.specs.values():
+        out.append(f"<h2>Details: {e(spec.name)}</h2>")
         if spec.started is not None:
             out.append(f"<p class=muted>Checks: {e(', '.join(spec.started.checks))}. Phases: {e(', '.join(spec.started.phases))}.</p>")
         out.append("<table><tr><th>operation</th><th>requests</th><th>statuses seen</th><th>failures</th></tr>")
@@ -182,10 +289,11 @@ def render_html(summary: ContractSummary) -> str:
         out += [f"<p class=muted>Note: {e(note)}</p>" for note in _notes(spec)]
         for error in spec.errors:
             out.append(f"<details open><summary class=fail>Error: {e(error.label)}</summary><pre>{e(_trim(error.message))}</pre></details>")
-        for group in spec.failures.values():
+        for i, group in enumerate(spec.failures_by_severity, 1):
             f = group.first
             statuses = ", ".join(map(str, sorted(group.statuses))) or "-"
-            out.append(f"<details open><summary class=fail><code>{e(f.operation)}</code> — {e(f.check)}: {e(f.title)}</summary>")
+            out.append(f"<details open id={_anchor(spec, i)}><summary class=fail>[{e(f.severity)}] <code>{e(f.operation)}</code> — "
+                       f"{e(f.check)}: {e(f.title)}</summary>")
             out.append(f"<p class=muted>Seen {group.count}×; status {e(statuses)}; phase {e(f.phase)}; severity {e(f.severity)}. "
                        f"The check asserts that {e(DESCRIPTIONS.get(f.check, f.check))}.</p>")
             if f.message:
@@ -193,7 +301,7 @@ def render_html(summary: ContractSummary) -> str:
             if f.response:
                 out.append(f"<p>Response body:</p><pre>{e(_trim(f.response, 600))}</pre>")
             commands = list(f.steps[:-1] if len(f.steps) > 1 else ()) + [f.curl or "# no request: the failure is about the whole run"]
-            out.append(f"<p>Reproduce:</p><pre>{e(chr(10).join(commands))}</pre></details>")
+            out.append(f"<p>Reproduce:</p><pre class=curl>{e(chr(10).join(commands))}</pre></details>")
         lines = _coverage_lines(spec)
         if lines:
             out.append(f"<h3>Coverage</h3><p>{e(lines[0])}</p><ul>")
@@ -205,43 +313,66 @@ def render_html(summary: ContractSummary) -> str:
 
 # ---- JUnit XML ----
 def render_junit(summary: ContractSummary) -> str:
-    """JUnit XML for CI: one testsuite per spec, one testcase per operation, a failure per failed check."""
-    root = ET.Element("testsuites", name="flowmock contract", tests="0", failures="0", errors="0",
-                      time=f"{summary.elapsed:.3f}")
-    totals = [0, 0, 0]
+    """JUnit XML: per spec a testsuite, per operation and check a testcase (at most one failure each); counts add up.
+
+    A check's time is its share of the time its operation's scenarios took (they share the same requests).
+    """
+    root = ET.Element("testsuites", name="flowmock contract")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    total_time = 0.0
     for spec in summary.specs.values():
-        suite = ET.SubElement(root, "testsuite", name=spec.name, timestamp="", hostname="")
-        counts = [0, 0, 0, 0]  # tests, failures, errors, skipped
+        suite = ET.SubElement(root, "testsuite", name=spec.name)
+        if spec.started is not None and spec.started.started_at:
+            suite.set("timestamp", spec.started.started_at.replace("+00:00", ""))
+        counts = dict.fromkeys(totals, 0)
+        checks = spec.started.checks if spec.started else ()
         exercised = {op.operation.label for op in spec.coverage.operations if op.was_exercised}
+        covered: set[tuple[str, str]] = set()
         for stats in spec.operations.values():
-            counts[0] += 1
-            case = ET.SubElement(suite, "testcase", classname=f"contract.{spec.name}", name=stats.label, time="0")
-            groups = [g for (label, _), g in spec.failures.items() if label == stats.label]
-            for group in groups:
-                counts[1] += 1
-                f = group.first
-                failure = ET.SubElement(case, "failure", type=f.check, message=f"{f.check}: {f.title}")
-                failure.text = "\n".join(failure_lines(group))
-            if not groups and stats.documented and stats.label not in exercised:
-                counts[3] += 1
-                ET.SubElement(case, "skipped", message="never exercised: no request got an answer")
-            ET.SubElement(case, "system-out").text = f"requests: {stats.requests}; statuses: {format_statuses(stats)}"
+            if not stats.documented:
+                continue
+            share = stats.seconds / len(checks) if checks else 0.0
+            for check in checks:
+                covered.add((stats.label, check))
+                case = _testcase(suite, spec, stats.label, check, share, counts)
+                group = spec.failures.get((stats.label, check))
+                if group is not None:
+                    _add_failure(case, group, counts)
+                elif stats.label not in exercised:
+                    counts["skipped"] += 1
+                    ET.SubElement(case, "skipped", message="never exercised: no request to this operation got an answer")
+                else:
+                    ET.SubElement(case, "system-out").text = f"requests: {stats.requests}; statuses: {format_statuses(stats)}"
+        for (label, check), group in spec.failures.items():
+            if (label, check) not in covered:  # undocumented operations, whole-run checks
+                _add_failure(_testcase(suite, spec, label, check, 0.0, counts), group, counts)
         for error in spec.errors:
-            counts[0] += 1
-            counts[2] += 1
-            case = ET.SubElement(suite, "testcase", classname=f"contract.{spec.name}", name=f"run error: {error.label}", time="0")
+            case = _testcase(suite, spec, "(run)", f"run error: {error.label}", 0.0, counts)
+            counts["errors"] += 1
             ET.SubElement(case, "error", type="RunError", message=error.label).text = error.message
-        suite.set("tests", str(counts[0]))
-        suite.set("failures", str(counts[1]))
-        suite.set("errors", str(counts[2]))
-        suite.set("skipped", str(counts[3]))
-        suite.set("time", f"{spec.finished.elapsed:.3f}" if spec.finished else "0")
-        totals = [totals[0] + counts[0], totals[1] + counts[1], totals[2] + counts[2]]
-    root.set("tests", str(totals[0]))
-    root.set("failures", str(totals[1]))
-    root.set("errors", str(totals[2]))
+        elapsed = spec.finished.elapsed if spec.finished else sum(float(c.get("time", "0")) for c in suite.iter("testcase"))
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("time", f"{elapsed:.3f}")
+        total_time += elapsed
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", f"{total_time:.3f}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _testcase(suite: ET.Element, spec: SpecSummary, label: str, check: str, seconds: float, counts: dict[str, int]) -> ET.Element:
+    counts["tests"] += 1
+    return ET.SubElement(suite, "testcase", classname=f"{spec.name}.{label}", name=check, time=f"{seconds:.3f}")
+
+
+def _add_failure(case: ET.Element, group: FailureGroup, counts: dict[str, int]) -> None:
+    counts["failures"] += 1
+    f = group.first
+    failure = ET.SubElement(case, "failure", type=f.check, message=f"{f.title} (severity {f.severity}, seen {group.count}×)")
+    failure.text = "\n".join(failure_lines(group))
 
 
 # ---- files ----

@@ -17,14 +17,26 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from contracts.checks import DEFAULT_CHECKS, PHASES, deletes, register_custom_checks, select_checks, select_phases
 from contracts.errors import ContractConfigError
-from contracts.events import CheckFailed, ContractEvent, DocumentedOperation, Exchange, RunError, SpecFinished, SpecStarted
+from contracts.events import (
+    CheckFailed,
+    ContractEvent,
+    DocumentedOperation,
+    Exchange,
+    PhaseBegan,
+    RunError,
+    ScenarioDone,
+    SpecFinished,
+    SpecStarted,
+)
+from contracts.secrets import curl_of, mask
 from mock_server.errors import SpecLoadError
 from mock_server.spec import Spec, load_spec
 
@@ -33,7 +45,6 @@ logger = logging.getLogger(__name__)
 SPEC_PLACEHOLDER = "{spec}"
 ROUND_PHASES = ("fuzzing", "stateful")  # the phases Schemathesis repeats while budget is left
 HARD_STOP_GRACE = 30.0
-TOKEN_PLACEHOLDER = "$CONTRACT_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,13 @@ class ContractOptions:
             return self
         return ContractOptions(**{**self.__dict__, "seed": random.SystemRandom().randrange(1, 2**31)})
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values of credential headers given with -H (masked like the token)."""
+        from mock_server.cassette import DEFAULT_REDACT_HEADERS
+
+        return tuple(value for name, value in self.headers if name.lower() in DEFAULT_REDACT_HEADERS and value)
+
     def base_url_for(self, spec_name: str) -> str:
         """The base URL requests of one spec go to."""
         return self.base_url.replace(SPEC_PLACEHOLDER, spec_name).rstrip("/")
@@ -86,15 +104,21 @@ def documented_operations(spec: Spec) -> tuple[DocumentedOperation, ...]:
     return tuple(out)
 
 
-def run_contract(options: ContractOptions) -> Iterator[ContractEvent]:
-    """Run the contract of every spec in `options`, one after the other, yielding events as they happen."""
+def run_contract(options: ContractOptions, cancel: threading.Event | None = None) -> Iterator[ContractEvent]:
+    """Run the contract of every spec in `options`, one after the other, yielding events as they happen.
+
+    Setting `cancel` (e.g. on Ctrl+C) ends the run after the step in progress, with stop reason `interrupted`.
+    """
+    cancel = cancel or threading.Event()
     options = options.with_seed()
     deadline = None if options.max_time is None else time.monotonic() + options.max_time
     for path in options.specs:
-        yield from _run_spec(path, options, deadline)
+        if cancel.is_set():
+            return
+        yield from _run_spec(path, options, deadline, cancel)
 
 
-def _run_spec(path: Path, options: ContractOptions, deadline: float | None) -> Iterator[ContractEvent]:
+def _run_spec(path: Path, options: ContractOptions, deadline: float | None, cancel: threading.Event) -> Iterator[ContractEvent]:
     started = time.monotonic()
     try:
         spec = load_spec(Path(path))
@@ -115,7 +139,8 @@ def _run_spec(path: Path, options: ContractOptions, deadline: float | None) -> I
     base_url = options.base_url_for(spec.name)
     if options.seed is None:
         raise ContractConfigError("a contract run needs a seed: call ContractOptions.with_seed() first")
-    yield SpecStarted(spec.name, spec.title, str(path), base_url, options.seed, operations, options.checks, options.phases)
+    yield SpecStarted(spec.name, spec.title, str(path), base_url, options.seed, operations, options.checks, options.phases,
+                      datetime.now(timezone.utc).isoformat(timespec="seconds"))
     remaining = None if deadline is None else deadline - time.monotonic()
     if remaining is not None and remaining <= 0:
         yield SpecFinished(spec.name, 0.0, "time-limit")
@@ -128,7 +153,7 @@ def _run_spec(path: Path, options: ContractOptions, deadline: float | None) -> I
         return
     soft_deletes = frozenset(f"DELETE {op.path}" for op in spec.operations
                              if op.method == "delete" and not deletes(op.definition))
-    yield from _execute(spec.name, schema, options, remaining, started, soft_deletes)
+    yield from _execute(spec.name, schema, options, remaining, started, soft_deletes, cancel)
 
 
 def _load_schema(spec: Spec, options: ContractOptions, base_url: str, remaining: float | None) -> Any:
@@ -154,11 +179,14 @@ def _load_schema(spec: Spec, options: ContractOptions, base_url: str, remaining:
 
 
 def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: float | None,
-             started: float, soft_deletes: frozenset[str]) -> Iterator[ContractEvent]:
+             started: float, soft_deletes: frozenset[str], cancel: threading.Event) -> Iterator[ContractEvent]:
     from schemathesis.engine import events as st
     from schemathesis.engine import from_schema
 
     stream = from_schema(schema).execute()
+
+    def hide(text: str) -> str:
+        return mask(text, options.token, options.secrets)
     cut, round_done = threading.Event(), threading.Event()
     last_round_phase = next((p for p in reversed(options.phases) if p in ROUND_PHASES), None)
 
@@ -176,11 +204,18 @@ def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: f
     skipped: dict[str, int] = {}
     try:
         for event in stream:
+            if cancel.is_set() and stop_reason != "interrupted":
+                stop_reason = "interrupted"
+                stream.stop()
             if isinstance(event, (st.ScenarioFinished, st.FuzzScenarioFinished)):
                 phase = str(getattr(event, "phase", "fuzzing"))
                 if getattr(event, "skip_reason", None) == "Time limit reached":
                     skipped[phase] = skipped.get(phase, 0) + 1
-                yield from _from_recorder(spec_name, phase, event.recorder, options.token, soft_deletes)
+                yield from _from_recorder(spec_name, phase, event.recorder, hide, soft_deletes)
+                yield ScenarioDone(spec_name, phase, str(event.recorder.label), float(event.elapsed_time))
+            elif isinstance(event, st.PhaseStarted):
+                if event.phase.name.value in PHASES:
+                    yield PhaseBegan(spec_name, event.phase.name.value)
             elif isinstance(event, st.PhaseFinished):
                 name = event.phase.name.value
                 if event.status.value != "skip" and name in PHASES and name not in phases_run:
@@ -189,9 +224,9 @@ def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: f
                     round_done.set()  # one round of fuzzing and stateful testing, not as many as the budget allows
                     stream.stop()
             elif isinstance(event, st.NonFatalError):
-                yield RunError(spec_name, event.label, _mask(event.info.format(base_url_is_set=True), options.token))
+                yield RunError(spec_name, event.label, hide(event.info.format(base_url_is_set=True)))
             elif isinstance(event, st.FatalError):
-                yield RunError(spec_name, "engine", f"Schemathesis stopped: {event.exception!r}")
+                yield RunError(spec_name, "engine", hide(f"Schemathesis stopped: {event.exception!r}"))
                 stop_reason = "error"
             elif isinstance(event, st.Interrupted) and not round_done.is_set():
                 stop_reason = "interrupted"
@@ -200,7 +235,7 @@ def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: f
                     stop_reason = "time-limit"
                 for failure in event.failures:
                     yield CheckFailed(spec_name, failure.operation or "(run)", "after_run", failure.title,
-                                      failure.message, failure.severity.value, "run", None, "")
+                                      hide(failure.message), failure.severity.value, "run", None, "")
     finally:
         if timer is not None:
             timer.cancel()
@@ -212,7 +247,7 @@ def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: f
     yield SpecFinished(spec_name, time.monotonic() - started, stop_reason, tuple(phases_run), notes)
 
 
-def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None,
+def _from_recorder(spec_name: str, phase: str, recorder: Any, hide: Callable[[str], str],
                    soft_deletes: frozenset[str] = frozenset()) -> Iterator[ContractEvent]:
     """Exchanges and failures of one finished Schemathesis scenario."""
     for case_id, interaction in recorder.interactions.items():
@@ -220,7 +255,8 @@ def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None,
         label = node.value.operation.label if node is not None else recorder.label
         response = interaction.response
         yield Exchange(spec_name, label, phase, interaction.request.method.upper(), interaction.request.uri,
-                       response.status_code if response is not None else None)
+                       response.status_code if response is not None else None,
+                       float(response.elapsed) if response is not None else 0.0)
     for case_id, checks in recorder.checks.items():
         for check in checks:
             if check.status.value != "failure" or check.failure_info is None:
@@ -237,10 +273,16 @@ def _from_recorder(spec_name: str, phase: str, recorder: Any, token: str | None,
             label = failure.operation or (node.value.operation.label if node is not None else recorder.label)
             interaction = recorder.interactions.get(failing_id)
             response = interaction.response if interaction is not None else None
-            steps = tuple(_mask(step.curl, token) for step in check.failure_info.steps)
-            yield CheckFailed(spec_name, label, check.name, failure.title, _mask(failure.message, token),
+            steps = tuple(hide(step.curl) for step in check.failure_info.steps)
+            curl = check.failure_info.code_sample
+            if check.name == "ignored_auth" and interaction is not None:
+                # Schemathesis prints the run's credentials here; the probe sent none or an invalid one
+                sent = interaction.request
+                curl = curl_of(sent.method, sent.uri, sent.headers, sent.body)
+                steps = steps[:-1] + (hide(curl),) if steps else ()
+            yield CheckFailed(spec_name, label, check.name, failure.title, hide(failure.message),
                               failure.severity.value, phase, response.status_code if response is not None else None,
-                              _mask(check.failure_info.code_sample, token), steps, _excerpt(response))
+                              hide(curl), steps, hide(_excerpt(response)))
 
 
 def _deleted_under_another_path(recorder: Any, case_id: str) -> bool:
@@ -275,12 +317,3 @@ def _excerpt(response: Any, limit: int = 1000) -> str:
         return ""
     text: str = response.content[:limit].decode("utf-8", errors="replace")
     return text + ("…" if len(response.content) > limit else "")
-
-
-def _mask(text: str, token: str | None) -> str:
-    """Never print the token; point at an environment variable instead."""
-    if token:
-        text = text.replace(token, TOKEN_PLACEHOLDER)
-        text = text.replace("'Authorization: [Filtered]'", f'"Authorization: Bearer {TOKEN_PLACEHOLDER}"')
-        text = text.replace(f"'Authorization: Bearer {TOKEN_PLACEHOLDER}'", f'"Authorization: Bearer {TOKEN_PLACEHOLDER}"')
-    return text

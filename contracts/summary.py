@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from contracts.coverage import SpecCoverage, compute_coverage
-from contracts.events import CheckFailed, ContractEvent, Exchange, RunError, SpecFinished, SpecStarted
+from contracts.events import CheckFailed, ContractEvent, Exchange, RunError, ScenarioDone, SpecFinished, SpecStarted
+
+SEVERITY_ORDER = ("critical", "high", "medium", "low")
 
 
 @dataclass
@@ -29,6 +31,7 @@ class OperationStats:
     no_response: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)  # check name -> occurrences
+    seconds: float = 0.0  # time spent on this operation's scenarios (generating, sending, checking)
 
 
 @dataclass
@@ -59,6 +62,14 @@ class SpecSummary:
         seen = {label: dict(op.statuses) for label, op in self.operations.items()}
         return compute_coverage(documented, seen, {label: op.requests for label, op in self.operations.items()})
 
+    @property
+    def failures_by_severity(self) -> list[FailureGroup]:
+        """Findings, most severe first (critical, high, medium, low), then in the order found."""
+        def rank(group: FailureGroup) -> int:
+            severity = group.first.severity.lower()
+            return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+        return sorted(self.failures.values(), key=rank)
+
     def operation(self, label: str) -> OperationStats:
         """The stats of an operation, created for labels the spec does not document."""
         if label not in self.operations:
@@ -71,6 +82,8 @@ class ContractSummary:
     """All results of a contract run."""
 
     specs: dict[str, SpecSummary] = field(default_factory=dict)
+    require_success_coverage: bool = False  # --fail-on-uncovered: a documented success status never seen fails the run
+    interrupted: bool = False  # stopped by Ctrl+C: what ran is reported, but the run did not pass
 
     @classmethod
     def from_events(cls, events: Iterable[ContractEvent]) -> ContractSummary:
@@ -94,6 +107,9 @@ class ContractSummary:
                 stats.no_response += 1
             else:
                 stats.statuses[event.status] += 1
+        elif isinstance(event, ScenarioDone):
+            if event.operation in spec.operations:
+                spec.operations[event.operation].seconds += event.elapsed
         elif isinstance(event, CheckFailed):
             spec.operation(event.operation).failures[event.check] += 1
             key = (event.operation, event.check)
@@ -111,8 +127,15 @@ class ContractSummary:
 
     @property
     def passed(self) -> bool:
-        """Every spec passed."""
-        return all(spec.passed for spec in self.specs.values())
+        """Every spec passed (and, with require_success_coverage, every documented success status was seen)."""
+        covered = not (self.require_success_coverage and self.uncovered_success)
+        return covered and not self.interrupted and all(spec.passed for spec in self.specs.values())
+
+    @property
+    def uncovered_success(self) -> list[tuple[str, str, str]]:
+        """(spec, operation, status key) of every documented success status no response reached."""
+        return [(name, label, key) for name, spec in self.specs.items() if spec.started is not None
+                for label, key in spec.coverage.uncovered_success]
 
     @property
     def failure_kinds(self) -> set[tuple[str, str, str]]:

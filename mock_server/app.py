@@ -39,6 +39,7 @@ from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.store import Store
+from mock_server.traffic import log_request
 from mock_server.validate import RequestData
 
 logger = logging.getLogger(__name__)
@@ -182,13 +183,15 @@ class _JournalMiddleware:
             await self.app(scope, receive, noting)
         finally:
             note = scope.get(JOURNAL_NOTE) or {}
-            self.journal.add(JournalEntry(
+            entry = JournalEntry(
                 seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                 method=scope["method"], path=scope["path"], query=redact_query(scope.get("query_string", b"").decode("latin-1")),
                 operation_id=note.get("operation_id"), api=note.get("api"), status=status[0],
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
                 errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
-            ))
+            )
+            self.journal.add(entry)
+            log_request(entry, scope["headers"])
 
 
 def _routing_path(match: Match) -> str:

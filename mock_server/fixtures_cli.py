@@ -34,13 +34,14 @@ def _redaction(args: argparse.Namespace) -> Redaction:
 def _record_command(sub: Any) -> None:
     p = sub.add_parser("record", help="run a recording proxy: forward to --upstream and append every exchange to --out")
     p.add_argument("--upstream", required=True, help="the real API's base URL, e.g. https://api.example.com")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=4010)
+    p.add_argument("--host", default="127.0.0.1", help="address the proxy listens on")
+    p.add_argument("--port", type=int, default=4010, help="port the proxy listens on")
     p.add_argument("--out", type=Path, required=True, help="the cassette to write, e.g. fixtures/cassettes/NAME.yaml")
     p.add_argument("--mode", default="append", choices=["append", "overwrite"],
                    help="append to an existing cassette (default) or start it afresh")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the upstream (default 30)")
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="how much the proxy logs")
     _redaction_options(p)
     p.set_defaults(func=_record)
 
@@ -50,13 +51,21 @@ def _record(args: argparse.Namespace) -> int:
 
     from mock_server.record import RecordingProxy, RecordMode, banner, open_cassette
 
+    from mock_server.listen import bind
+
     redaction = _redaction(args)
+    sock = bind(args.host, args.port)  # a busy port is one message, before the banner
     writer = open_cassette(args.out, args.upstream, redaction, RecordMode.parse(args.mode))
     proxy = RecordingProxy(args.upstream, writer, timeout=args.timeout)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    print(banner(args.host, args.port, proxy.upstream, args.out, len(writer.cassette.interactions)), flush=True)  # noqa: T201
-    uvicorn.run(proxy, host=args.host, port=args.port, log_level=args.log_level.lower(), access_log=False,
-                lifespan="on", server_header=False, date_header=False)
+    port = sock.getsockname()[1]
+    print(banner(args.host, port, proxy.upstream, args.out, len(writer.cassette.interactions)), flush=True)  # noqa: T201
+    server = uvicorn.Server(uvicorn.Config(proxy, log_level=args.log_level.lower(), access_log=False, lifespan="on",
+                                           server_header=False, date_header=False))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stopped cleanly, then re-raised the Ctrl+C
+        pass
     print(f"recorded {len(writer.cassette.interactions)} exchange(s) in {args.out}", flush=True)  # noqa: T201
     return 0
 
@@ -92,7 +101,7 @@ def _import_har(args: argparse.Namespace) -> int:
 def _to_state_command(group: Any) -> None:
     p = group.add_parser("to-state", help="turn recorded read/create responses into a fixtures directory")
     p.add_argument("cassettes", type=Path, nargs="+", metavar="CASSETTE")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the fixtures directory to write")
     p.add_argument("--spec", action="append", type=Path, default=[], help="OpenAPI file (repeatable); default: bundled specs")
     p.set_defaults(func=_to_state)
 
@@ -118,7 +127,7 @@ def _verify_command(group: Any) -> None:
     p.add_argument("cassettes", type=Path, nargs="+", metavar="CASSETTE")
     p.add_argument("--spec", action="append", type=Path, default=[], help="OpenAPI file (repeatable); default: bundled specs")
     p.add_argument("--allow-unknown", action="store_true", help="do not fail on requests no operation serves")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="report as text or as JSON")
     p.set_defaults(func=_verify)
 
 
@@ -139,9 +148,9 @@ def _verify(args: argparse.Namespace) -> int:
 def _generate_command(group: Any) -> None:
     p = group.add_parser("generate", help="write a consistent, realistic Faker-made data set (one YAML file per resource)")
     p.add_argument("--seed", type=int, required=True, help="same seed, locale and size give the same files")
-    p.add_argument("--size", choices=["small", "medium", "large"], default="small")
+    p.add_argument("--size", choices=["small", "medium", "large"], default="small", help="how many objects to generate")
     p.add_argument("--locale", default="en_US", help="Faker locale, e.g. de_DE")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the fixtures directory to write")
     p.add_argument("--spec", action="append", type=Path, default=[], help="OpenAPI file (repeatable); default: bundled specs")
     p.set_defaults(func=_generate)
 

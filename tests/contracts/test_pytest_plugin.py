@@ -119,7 +119,7 @@ def test_config_override_in_a_conftest_and_bad_marker_fields(tmp_path):
             """,
     })
     assert inner.outcomes == {"passed": 1, "errors": 1}, inner.output
-    assert inner.has_line("*unknown ServerConfig field(s) colour*"), inner.output
+    assert inner.has_line("*unknown option(s) colour*known: accept_tokens, *clock, cors_origin*"), inner.output
 
 
 @pytest.fixture
@@ -148,3 +148,101 @@ def test_contract_url_fails_the_broken_operations(tmp_path):
     assert inner.has_line("FAILED*contract?workspace-workflows::GET /api/v2/w/{workspace_uuid}/workflows/{workflow_id}?*"), \
         inner.output
     assert "updatedAt" in inner.output and "curl -X GET" in inner.output
+
+
+MARKER_TESTS = f'''
+import datetime
+import pytest
+from pathlib import Path
+
+SPEC = {str(SPEC_PATH)!r}
+
+
+@pytest.mark.flowmock(spec=[SPEC], no_auth=True, latency="0-1", clock="2025-01-01T00:00:00Z", seed=3, cors_origin="http://app")
+def test_cli_names(flowmock_server):
+    c = flowmock_server.config
+    assert c.specs == (Path(SPEC),) and c.fixtures_dir is None and not c.auth and c.latency_ms == (0, 1)
+    assert c.clock == datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc) and c.seed == 3
+    assert c.cors_origins == ("http://app",)
+
+
+@pytest.mark.flowmock(empty=True, accept_tokens="a,b")
+def test_empty_and_tokens(flowmock_server):
+    assert flowmock_server.config.fixtures_dir is None and flowmock_server.config.accept_tokens == frozenset({{"a", "b"}})
+
+
+@pytest.mark.flowmock(fixtures_dir="x")
+def test_old_name(flowmock_server):
+    pass
+
+
+@pytest.mark.flowmock(latency="soon")
+def test_bad_value(flowmock_server):
+    pass
+'''
+
+
+def test_marker_fields_are_the_cli_option_names(tmp_path):
+    inner = run_pytest(tmp_path, {"test_markers.py": MARKER_TESTS})
+    assert inner.outcomes == {"passed": 2, "errors": 2}, inner.output
+    assert inner.has_line("*unknown option(s) fixtures_dir; fixtures_dir is fixtures=*"), inner.output
+    assert inner.has_line("*--latency must look like 50-200*"), inner.output
+
+
+FAILING_TEST = '''
+import httpx
+
+def test_fails_after_two_calls(flowmock_server):
+    auth = {"Authorization": "Bearer secret-token-42"}
+    base = flowmock_server.url + "/workspace-workflows/api/v2/w/ws1/workflows"
+    assert httpx.post(base, json={"name": "a"}, headers=auth).status_code == 201
+    httpx.post(base, json={"name": 7}, headers=auth)
+    assert httpx.get(base + "?api_key=k3y", headers=auth).json() == "something else"
+
+
+def test_passes(flowmock_server):
+    assert httpx.get(flowmock_server.url + "/no/such/path").status_code == 404
+'''
+
+
+def test_a_failing_test_shows_what_the_mock_received_and_answered(tmp_path):
+    inner = run_pytest(tmp_path, {"test_failing.py": FAILING_TEST})
+    assert inner.outcomes == {"passed": 1, "failed": 1}, inner.output
+    section = inner.output.split("flowmock: requests the mock received", 1)[1]
+    lines = [line for line in section.splitlines() if "→" in line or "✗" in line]
+    assert re.match(r"POST /workspace-workflows/api/v2/w/ws1/workflows → 201 createWorkflow", lines[0]), lines
+    assert re.match(r"POST /workspace-workflows/api/v2/w/ws1/workflows → 400 createWorkflow", lines[1]), lines
+    assert lines[2].strip().startswith("✗ body name:"), lines
+    assert re.match(r"GET /workspace-workflows/api/v2/w/ws1/workflows\?api_key=REDACTED → 200 listWorkflows", lines[3]), lines
+    assert "secret-token-42" not in section.split("Captured", 1)[0] and "k3y" not in section.split("Captured", 1)[0]
+    assert inner.output.count("flowmock: requests the mock received") == 1  # not for the passing test
+
+
+def test_a_users_test_run_shows_no_library_warnings(tmp_path):
+    inner = run_pytest(tmp_path, {"test_fixture.py": FIXTURE_TESTS})
+    assert inner.outcomes == {"passed": 5}, inner.output
+    assert "Warning" not in inner.output and "warnings summary" not in inner.output, inner.output
+
+
+def test_contract_fail_on_uncovered_fails_the_operation_that_never_saw_a_success_status(tmp_path):
+    from mock_server.server import BackgroundServer
+    from tests.contracts.echo_app import create_echo_app, write_spec
+
+    spec = write_spec(tmp_path)
+    with BackgroundServer(create_echo_app("echo-token")) as backend:
+        args = ["--contract-url", backend.url, "--contract-spec", str(spec), "--contract-token", "echo-token",
+                "--contract-phases", "examples,coverage", "--contract-max-examples", "2", "--contract-seed", "3", "-m", "contract"]
+        plain = run_pytest(tmp_path, {}, *args)
+        strict = run_pytest(tmp_path, {}, *args, "--contract-fail-on-uncovered")
+    assert not plain.has_line("FAILED*contract?echo::GET /health?*"), plain.output
+    assert strict.has_line("FAILED*contract?echo::GET /health?*"), strict.output
+    assert "documented success status(es) never seen: 202" in strict.output
+
+
+def test_the_readme_lists_every_marker_field():
+    from mock_server.cli import serve_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("The marker takes the options of `flowmock serve`", 1)[1].split("\n\n", 1)[0]
+    names = {a.dest for a in serve_parser()._actions if a.option_strings} - {"help", "log_level", "quiet", "host", "port"}
+    assert {name for name in names if f"`{name}`" not in section} == set()

@@ -8,7 +8,7 @@ import pytest
 from contracts.errors import ContractConfigError
 from contracts.report import render_html, render_junit, render_markdown, render_text, verdict, write_junit, write_report
 from contracts.summary import ContractSummary
-from tests.contracts.samples import CURL, DELETE, GET, POST, clean_events, events
+from tests.contracts.samples import CURL, DELETE, GET, POST, clean_events, events, failure
 
 
 @pytest.fixture
@@ -56,14 +56,29 @@ def test_html_is_self_contained_and_escaped(summary):
 
 def test_junit(summary):
     root = ET.fromstring(render_junit(summary))
-    assert root.tag == "testsuites" and root.get("tests") == "5" and root.get("failures") == "2" and root.get("errors") == "1"
+    # 3 documented operations x 2 checks, the undocumented PATCH has no failure, plus one run error
+    assert root.tag == "testsuites" and root.get("tests") == "7" and root.get("failures") == "2" and root.get("errors") == "1"
     suite = root.find("testsuite")
-    assert suite.get("name") == "things" and suite.get("skipped") == "1"
-    cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert cases[GET.label].find("failure").get("type") == "response_schema_conformance"
-    assert CURL in cases[GET.label].find("failure").text
-    assert cases[DELETE.label].find("skipped") is not None
-    assert cases["run error: Stateful tests"].find("error") is not None
+    assert suite.get("name") == "things" and suite.get("skipped") == "2"
+    cases = {(c.get("classname"), c.get("name")): c for c in suite.findall("testcase")}
+    failing = cases[("things." + GET.label, "response_schema_conformance")]
+    assert [f.get("type") for f in failing.findall("failure")] == ["response_schema_conformance"]
+    assert CURL in failing.find("failure").text
+    assert cases[("things." + GET.label, "not_a_server_error")].find("failure") is None
+    assert cases[("things." + DELETE.label, "not_a_server_error")].find("skipped") is not None
+    assert cases[("things.(run)", "run error: Stateful tests")].find("error") is not None
+
+
+def test_failures_are_listed_most_severe_first():
+    low = failure(POST.label, "status_code_conformance", 500)
+    critical = failure(POST.label, "ignored_auth", 201)
+    critical = type(critical)(**{**critical.__dict__, "severity": "critical"})
+    low = type(low)(**{**low.__dict__, "severity": "low"})
+    summary = ContractSummary.from_events([*events()[:-1], low, critical, events()[-1]])
+    text = render_text(summary)
+    order = [text.index(f"{POST.label} — ignored_auth"), text.index(f"{GET.label} — response_schema_conformance"),
+             text.index(f"{POST.label} — status_code_conformance")]
+    assert order == sorted(order)
 
 
 def test_write_report_picks_the_format_from_the_suffix(summary, tmp_path):

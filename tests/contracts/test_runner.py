@@ -7,7 +7,8 @@ import pytest
 
 from contracts.errors import ContractConfigError
 from contracts.events import CheckFailed, Exchange, RunError, SpecFinished, SpecStarted
-from contracts.runner import ContractOptions, _mask, documented_operations, run_contract
+from contracts.runner import ContractOptions, documented_operations, run_contract
+from contracts.secrets import mask
 from mock_server.config import ServerConfig
 from mock_server.spec import load_spec
 
@@ -57,7 +58,7 @@ def test_documented_operations_use_schemathesis_labels():
 
 def test_mask_never_prints_the_token():
     curl = "curl -H 'Authorization: [Filtered]' http://x -d '{\"t\": \"sekret\"}'"
-    masked = _mask(curl, "sekret")
+    masked = mask(curl, "sekret")
     assert "sekret" not in masked and '"Authorization: Bearer $CONTRACT_TOKEN"' in masked
 
 
@@ -113,3 +114,10 @@ def test_operation_filter_skips_specs_without_those_operations(flowmock_server):
     opts = options(flowmock_server, specs=(SPECS / "workflow-executions.yaml", WORKSPACE), operations=("listWorkflows",))
     started = [e.spec for e in run_contract(opts) if isinstance(e, SpecStarted)]
     assert started == ["workspace-workflows"]
+
+
+def test_mask_replaces_only_whole_values():
+    text = "the t of contract; Bearer t; doesn't; 't'; t-shirt; {\"auth\": \"Bearer t\"}"
+    assert mask(text, "t") == ("the t of contract; Bearer $CONTRACT_TOKEN; doesn't; '$CONTRACT_TOKEN'; t-shirt; "
+                               "{\"auth\": \"Bearer $CONTRACT_TOKEN\"}").replace("the t of", "the $CONTRACT_TOKEN of")
+    assert mask("X-Api-Key: k1 and k10", None, ["k1"]) == "X-Api-Key: [MASKED] and k10"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 import sys
 import time
 from collections.abc import Iterator
@@ -20,21 +21,25 @@ class CliServer:
     """`flowmock serve` in a subprocess on a free port, with what it printed at start-up."""
 
     def __init__(self, *args: str) -> None:
+        self.errors = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen([sys.executable, "-m", "mock_server.cli", "serve", "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.startup: list[str] = []
+                                     stdout=subprocess.PIPE, stderr=self.errors, text=True)
         deadline = time.monotonic() + 60
-        assert self.proc.stderr is not None
+        assert self.proc.stdout is not None
         while time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
+            line = self.proc.stdout.readline()  # the banner's first line names the real URL
             if not line:
-                raise AssertionError("flowmock exited during start-up:\n" + "".join(self.startup))
-            found = re.search(r"Uvicorn running on (http://\S+)", line)
+                raise AssertionError("flowmock exited during start-up:\n" + "\n".join(self._stderr()))
+            found = re.search(r"serving .* on (http://\S+)", line)
             if found:
                 self.url = found.group(1)
+                self.startup = self._stderr()  # warnings are printed before the banner
                 return
-            self.startup.append(line.rstrip("\n"))
         raise AssertionError("flowmock did not start in 60 s")
+
+    def _stderr(self) -> list[str]:
+        self.errors.seek(0)
+        return self.errors.read().splitlines()
 
     def stop(self) -> None:
         """Stop the subprocess (it is ours)."""

@@ -130,9 +130,11 @@ def test_append_mode_keeps_earlier_exchanges_and_overwrite_starts_afresh(serve, 
 
 
 def _wait_for_port(url: str, deadline: float) -> None:
+    # `record` listens before it prints its banner: a request sent while it starts waits for it (one probe
+    # only, so the cassette holds exactly one), a refused connection means it is not listening yet
     while time.monotonic() < deadline:
         try:
-            httpx.get(url + "/__ping", timeout=1)
+            httpx.get(url + "/__ping", timeout=max(deadline - time.monotonic(), 0.1))
             return
         except httpx.TransportError:
             time.sleep(0.05)
