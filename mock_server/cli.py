@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -33,6 +34,16 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--empty", action="store_true", help="start with an empty store (no fixtures)")
     p.add_argument("--replay", action="append", type=Path, default=[], help="a cassette to replay (repeatable)")
     p.add_argument("--replay-strict", action="store_true", help="a request no cassette matches gets 404 instead of the mock")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests whose Host is NAME (repeatable; .example.com: the domain and its subdomains; "
+                        "* any); default: loopback names and the --host address only")
+    p.add_argument("--admin-token", help="every admin API call must send this in X-Flowmock-Admin-Token "
+                   "(default: $FLOWMOCK_ADMIN_TOKEN, which keeps it out of the process list)")
+    p.add_argument("--state-file", type=Path, metavar="PATH", help="load the whole state from PATH at start and keep it written there")
+    p.add_argument("--state-interval", type=float, default=1.0, metavar="SECONDS",
+                   help="write the state file at most once per this many seconds after changes (default 1)")
+    p.add_argument("--shutdown-grace", type=int, default=5, metavar="SECONDS",
+                   help="on SIGTERM/SIGINT, let in-flight requests finish for at most this long (default 5)")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=_serve)
 
@@ -48,7 +59,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         isolate_by=args.isolate_by, cors_origins=tuple(args.cors_origin) or ("*",),
         latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
         locale=args.locale, fixtures_dir=fixtures, validate_fixtures=args.fixtures is not None,
-        replay=tuple(args.replay), replay_strict=args.replay_strict,
+        replay=tuple(args.replay), replay_strict=args.replay_strict, allowed_hosts=tuple(args.allowed_host),
+        admin_token=args.admin_token if args.admin_token is not None else os.environ.get("FLOWMOCK_ADMIN_TOKEN") or None,
+        state_file=args.state_file, state_interval=args.state_interval, shutdown_grace=args.shutdown_grace,
     )
 
 
@@ -81,7 +94,16 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("connexion").setLevel(max(logging.WARNING, logging.getLogger().level))
     print(app.banner(f"http://{config.host}:{config.port}"), flush=True)  # noqa: T201
-    uvicorn.run(app.asgi, host=config.host, port=config.port, log_level=args.log_level.lower(), access_log=False, lifespan="off")
+    if config.admin_disabled:
+        print(f"flowmock: warning: listening on {config.host}, reachable from other machines, without --admin-token: "  # noqa: T201
+              "the admin API is disabled. Set --admin-token (or FLOWMOCK_ADMIN_TOKEN) to use it, and add --allowed-host "
+              "for each name clients use to reach this server.", file=sys.stderr, flush=True)
+    try:
+        uvicorn.run(app.asgi, host=config.host, port=config.port, log_level=args.log_level.lower(), access_log=False,
+                    lifespan="on", timeout_graceful_shutdown=config.shutdown_grace)
+    finally:
+        if app.state_writer is not None:
+            app.state_writer.flush()
     return 0
 
 

@@ -1,7 +1,8 @@
 """All server options in one frozen dataclass, with their defaults."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +32,11 @@ class ServerConfig:
     replay: tuple[Path, ...] = ()
     replay_strict: bool = False
     journal_size: int = 1000
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback and the bound address; "*" accepts any
+    admin_token: str | None = field(default=None, repr=False)  # never printed
+    state_file: Path | None = None
+    state_interval: float = 1.0  # seconds between two writes of the state file, at most
+    shutdown_grace: int = 5  # seconds in-flight requests get to finish on SIGTERM/SIGINT
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fail_rate <= 1.0:
@@ -39,6 +45,33 @@ class ServerConfig:
             raise ConfigError(f"--latency must be MIN-MAX milliseconds with MIN <= MAX, got {self.latency_ms}")
         if self.isolate_by not in (None, "token") and not (self.isolate_by or "").startswith("header:"):
             raise ConfigError(f"--isolate-by must be 'token' or 'header:NAME', got {self.isolate_by!r}")
+        if self.admin_token is not None and not self.admin_token.strip():
+            raise ConfigError("--admin-token must not be empty")
+        if not 0.0 < self.state_interval <= 3600:
+            raise ConfigError(f"--state-interval must be between 0 and 3600 seconds, got {self.state_interval}")
+        if not 0 <= self.shutdown_grace <= 3600:
+            raise ConfigError(f"--shutdown-grace must be between 0 and 3600 seconds, got {self.shutdown_grace}")
+
+    @property
+    def loopback_only(self) -> bool:
+        """Whether the server listens on loopback addresses only (so only this machine can reach it)."""
+        return is_loopback(self.host)
+
+    @property
+    def admin_disabled(self) -> bool:
+        """The admin API is off when the server is reachable from other machines and no --admin-token protects it."""
+        return not self.loopback_only and self.admin_token is None
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost`, `*.localhost`, 127.0.0.0/8 or ::1 (brackets and a trailing dot allowed)."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_latency(text: str) -> tuple[int, int]:

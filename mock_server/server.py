@@ -20,11 +20,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 class BackgroundServer:
     """`with BackgroundServer(app) as server: httpx.get(server.url + ...)` — uvicorn in a daemon thread."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, lifespan: str = "off") -> None:
         self.host = host
         self.port = port  # 0: the OS picks a free port when uvicorn binds (no race with other tests)
         self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                                     lifespan="off", access_log=False))
+                                                     lifespan=lifespan, access_log=False))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property
@@ -45,7 +45,7 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
-        """Ask uvicorn to exit and wait for the thread."""
+        """Ask uvicorn to exit (its lifespan shutdown runs) and wait for the thread."""
         self._server.should_exit = True
         self._thread.join(5)
 
