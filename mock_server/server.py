@@ -5,6 +5,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -20,7 +21,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 class BackgroundServer:
     """`with BackgroundServer(app) as server: httpx.get(server.url + ...)` — uvicorn in a daemon thread."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, lifespan: str = "off") -> None:
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0,
+                 lifespan: Literal["auto", "on", "off"] = "off") -> None:
         self.host = host
         self.port = port  # 0: the OS picks a free port when uvicorn binds (no race with other tests)
         self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
