@@ -122,6 +122,8 @@ def test_admin_token_is_needed_for_every_admin_call(serve):
     assert names(running) == []
     docs = httpx.get(running.url + "/__flowmock/ui/")
     assert docs.status_code == 200, "the admin docs page loads without the token (its Authorize button takes it)"
+    document = httpx.get(running.url + "/__flowmock/openapi.json").json()
+    assert document["components"]["securitySchemes"]["adminToken"]["name"] == "X-Flowmock-Admin-Token"
 
 
 def test_accepted_api_tokens_never_open_the_admin_api(serve):

@@ -32,7 +32,28 @@ def run(page, script: str):
     return page.evaluate(f"(async () => {{ {ATTEMPT} {script} }})()")
 
 
-def test_a_page_on_another_origin_uses_the_apis_but_not_the_admin_api(serve, chromium):
+class Seen:
+    """Wraps an ASGI app and notes every admin request it answered: (method, path, status, Origin)."""
+
+    def __init__(self, app) -> None:
+        self.app, self.admin = app, []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/__flowmock"):
+            return await self.app(scope, receive, send)
+        origin = dict(scope["headers"]).get(b"origin", b"").decode()
+
+        async def noting(message):
+            if message["type"] == "http.response.start":
+                self.admin.append((scope["method"], scope["path"], message["status"], origin))
+            await send(message)
+
+        await self.app(scope, receive, noting)
+
+
+def test_a_page_on_another_origin_uses_the_apis_but_not_the_admin_api(serve, chromium, monkeypatch):
+    seen: list[Seen] = []
+    monkeypatch.setattr("tests.conftest.BackgroundServer", lambda app, **kw: BackgroundServer(seen.append(Seen(app)) or seen[-1], **kw))
     running = serve(seed=1)
     mock = running.url
     api = json.dumps(mock + WS)
@@ -65,12 +86,24 @@ def test_a_page_on_another_origin_uses_the_apis_but_not_the_admin_api(serve, chr
             resetNoCorsCredentials: await attempt(admin + "/reset", {{method: "POST", mode: "no-cors", credentials: "include"}}),
             clearJournal: await attempt(admin + "/journal", {{method: "DELETE"}}),
             beacon: navigator.sendBeacon(admin + "/reset", "x"),
+            form: await new Promise(done => {{
+              const sink = document.createElement("iframe"), form = document.createElement("form");
+              sink.name = "sink"; form.method = "POST"; form.action = admin + "/reset"; form.target = "sink";
+              sink.onload = () => done("submitted");
+              document.body.append(sink, form); form.submit();
+            }}),
           }};""")
         for name in ("state", "stateWithCredentials", "journal", "put", "putPlain", "clearJournal"):
             assert "blocked" in tried[name], (name, tried[name])
         assert tried["resetNoCors"] == {"opaque": True} and tried["resetNoCorsCredentials"] == {"opaque": True}
+        assert tried["beacon"] is True and tried["form"] == "submitted"
 
         page.goto(f"http://frontend.test:{frontend.port}/?after")  # lets the beacon go out before we look
+        frontend_origin = f"http://frontend.test:{frontend.port}"
+        resets = [(status, origin) for method, path, status, origin in seen[0].admin if path == "/__flowmock/reset"]
+        assert resets == [(403, frontend_origin)] * 4, "both no-cors POSTs, the beacon and the form reached the server, refused"
+        from_page = [(method, path, status) for method, path, status, origin in seen[0].admin if origin == frontend_origin]
+        assert len(from_page) >= 10 and {status for _, _, status in from_page} == {403}, from_page
         assert httpx.get(mock + "/__flowmock/state").json() == before_state, "no reset or import went through"
         assert names(running) == ["from the browser"]
         assert httpx.get(mock + "/__flowmock/journal").json()[: len(before_journal)] == before_journal
