@@ -20,6 +20,7 @@ from mock_server.store import Store
 
 logger = logging.getLogger(__name__)
 _READ_ONLY = ("GET", "HEAD", "OPTIONS")
+_LOOP_SHARE = 10  # the pause between writes is at least this many times the time serializing took
 
 
 def read_state_file(path: Path, specs: list[Spec]) -> dict[str, Any] | None:
@@ -117,13 +118,17 @@ class StateWriter:
             await self._wake.wait()
             self._wake.clear()
             started = loop.time()
+            pause = self.interval
             try:
-                await asyncio.to_thread(self._save, *self._snapshot())
+                snapshot = self._snapshot()
+                # serializing holds the event loop: a large store is written less often, so it never takes over 10% of it
+                pause = max(self.interval, _LOOP_SHARE * (loop.time() - started))
+                await asyncio.to_thread(self._save, *snapshot)
                 logger.debug("state file %s written in %.3f s", self.path, loop.time() - started)
             except Exception as exc:  # a full disk or a lost directory must not stop the server
                 logger.error("cannot write the state file %s: %s (will try again)", self.path, exc)
                 self._wake.set()
-            await asyncio.sleep(max(0.0, started + self.interval - loop.time()))  # at most one write per interval
+            await asyncio.sleep(max(0.0, started + pause - loop.time()))  # at most one write per interval
 
     def _snapshot(self) -> tuple[int, bytes | None]:
         """The change count and, when the file is behind, the store's bytes (taken on the loop, so consistent)."""

@@ -261,3 +261,29 @@ def test_a_write_that_fails_is_retried_and_the_server_keeps_answering(tmp_path):
             assert time.monotonic() < deadline, "the write was not retried"
             time.sleep(0.05)
     assert stored_names(state_file) == ["later"]
+
+
+def test_a_store_that_is_slow_to_serialize_is_written_less_often(tmp_path):
+    """Serializing holds the event loop, so a large store is written at most once per 10x its serializing time."""
+    import asyncio
+
+    from mock_server.persistence import StateWriter
+
+    class SlowStore:
+        exports = 0
+
+        def export(self):
+            SlowStore.exports += 1
+            time.sleep(0.05)  # as long as serializing a few thousand objects
+            return {"version": 1, "tenants": {}}
+
+    async def burst() -> None:
+        writer = StateWriter(tmp_path / "state.json", SlowStore(), interval=0.05)  # type: ignore[arg-type]
+        await writer.start()
+        for _ in range(100):  # 2 s of changes
+            writer.changed()
+            await asyncio.sleep(0.02)
+        await writer.stop()
+
+    asyncio.run(burst())
+    assert 2 <= SlowStore.exports <= 2.0 / 0.5 + 2, SlowStore.exports  # not one per 0.05 s interval (about 40)
