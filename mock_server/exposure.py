@@ -11,14 +11,18 @@ from mock_server.config import ServerConfig, is_loopback
 
 ADMIN_PREFIX = "/__flowmock"
 ADMIN_TOKEN_HEADER = "X-Flowmock-Admin-Token"
-# The admin API's own documentation page and document need no token (its Authorize button takes it).
-_ADMIN_DOCS = (ADMIN_PREFIX + "/ui", ADMIN_PREFIX + "/openapi.json")
 _WILDCARD_BINDS = ("0.0.0.0", "::", "")
 
 
 def is_admin_path(path: str) -> bool:
     """Whether a request path belongs to the admin API."""
     return path.startswith(ADMIN_PREFIX)
+
+
+def is_admin_docs(path: str) -> bool:
+    """The admin API's own documentation page and document, which need no token (its Authorize button takes it)."""
+    ui = ADMIN_PREFIX + "/ui"
+    return path in (ui, ADMIN_PREFIX + "/openapi.json") or (path.startswith(ui + "/") and ".." not in path)
 
 
 def host_name(host_header: str) -> str:
@@ -98,7 +102,7 @@ class ExposureGuard:
                     "without --admin-token. Restart it with --admin-token (or FLOWMOCK_ADMIN_TOKEN) to use the admin API.",
                     "admin-disabled", {})
         token = self.config.admin_token
-        if token is None or scope["path"].startswith(_ADMIN_DOCS):
+        if token is None or is_admin_docs(scope["path"]):
             return None
         sent = header(scope, ADMIN_TOKEN_HEADER.lower().encode()) or ""
         if hmac.compare_digest(sent.encode("latin-1"), token.encode("utf-8")):

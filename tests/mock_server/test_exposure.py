@@ -224,3 +224,17 @@ def test_api_cors_with_listed_origins_lets_others_neither_read_nor_write(serve):
     own = running.client.post(WS, json={"name": "from its own docs page"}, headers={"Origin": running.url})
     assert own.status_code == 201, "the server's own origin (its Swagger UI) may always write"
     assert names(running) == ["from its own docs page"]
+
+
+@pytest.mark.parametrize("path", ["/%5F%5Fflowmock/state", "/__flowmock//state", "/__flowmock/ui/../state", "//__flowmock/state",
+                                  "/__flowmock/openapi.json/../state", "/v1/../__flowmock/state"])
+def test_spelling_an_admin_path_differently_does_not_get_past_the_token(serve, path):
+    import http.client
+
+    running = serve(seed=1, admin_token="t0k")
+    connection = http.client.HTTPConnection("127.0.0.1", running.server.port, timeout=10)
+    connection.request("POST" if "reset" in path else "GET", path)  # sent as written, not normalized
+    answer = connection.getresponse()
+    body = answer.read()
+    assert answer.status in (401, 404), (answer.status, body[:200])
+    assert b"tenants" not in body
