@@ -4,11 +4,12 @@ from __future__ import annotations
 import base64
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from mock_server.embedded import Embedding, EmbeddedItems
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.generate import merge_all_of
 from mock_server.models import ResourceModel, build_models, effective_schema
@@ -18,6 +19,7 @@ from mock_server.spec import Operation, Spec
 from mock_server.store import TenantState, bucket_key
 
 Generate = Callable[[Any, str], Any]  # (schema, mode) -> value
+Perform = Callable[[str, str, dict[str, str], Any], "Outcome"]  # (spec, operationId, path params, body) -> outcome
 _PAGE_SIZE = ("size", "limit", "per_page", "perpage", "pagesize", "page_size", "max_results", "maxresults", "count")
 _OFFSET = ("from", "offset", "skip", "start")
 _PAGE = ("page", "page_number", "pagenumber")
@@ -25,6 +27,7 @@ _CURSOR = ("cursor", "next_token", "nexttoken", "page_token", "pagetoken", "cont
 _ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "values", "list")
 _COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
 _NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken", "next_page_token")
+_PARAM = re.compile(r"\{([^}/]+)\}")
 _CREATED = re.compile(r"(created|creation|inserted)_?(at|time|date|on)?$", re.I)
 _UPDATED = re.compile(r"(updated|modified|last_?updated?|changed)_?(at|time|date|on)?$", re.I)
 
@@ -44,6 +47,8 @@ class Call:
     generate: Generate
     mount_path: str = ""  # what precedes the spec's paths in the request URL (prefix and server base)
     served: frozenset[str] = frozenset()  # names of every spec this server serves
+    caller: str = "anonymous"  # a stable pseudonym of the caller's credential, never the credential itself
+    perform: Perform | None = None  # run another operation of a served spec on the same state, without HTTP
 
 
 @dataclass
@@ -80,14 +85,35 @@ class Crud:
             model = self.models.get("/" + "/".join(segments[:index]))
             param = segment[1:-1]
             if model is not None and param in call.path_params:
-                if call.state.find(self.spec.name, model.key, str(call.path_params[param])) is None:
+                if str(call.path_params[param]) not in self.bucket(call, model):
                     raise _not_found(model, param, call.path_params[param])
 
     # ---- helpers ----
-    def bucket(self, call: Call, model: ResourceModel) -> dict[str, Any]:
-        """The collection this call works on (partitioned by parent ids)."""
-        parents = tuple(str(call.path_params.get(p, "")) for p in call.action.parent_params)
+    def bucket(self, call: Call, model: ResourceModel) -> MutableMapping[str, Any]:
+        """The collection this call works on: a store bucket partitioned by parent ids, or a parent's embedded array."""
+        if model.embedding is not None:
+            return EmbeddedItems(self._parent(call, model.embedding), model.embedding, model.id_field)
+        parents = tuple(str(call.path_params.get(p, "")) for p in _PARAM.findall(model.key))
         return call.state.bucket(bucket_key(self.spec.name, model.key, parents))
+
+    def _parent(self, call: Call, embedding: Embedding) -> dict[str, Any]:
+        """The stored parent object whose array holds an embedded collection (404 naming it when missing)."""
+        parent_model = self.models[embedding.parent]
+        ident = str(call.path_params.get(embedding.parent_param, ""))
+        parent = self.bucket(call, parent_model).get(ident)
+        if not isinstance(parent, dict):
+            raise _not_found(parent_model, embedding.parent_param, ident)
+        return parent
+
+    def _touch_parent(self, call: Call, model: ResourceModel) -> None:
+        """A change to an embedded item is a change to its parent: its update timestamps follow."""
+        if model.embedding is None:
+            return
+        parent = self._parent(call, model.embedding)
+        props = self.models[model.embedding.parent].schema.get("properties") or {}
+        for name in props:
+            if _UPDATED.search(name) and self.spec.resolve(props[name]).get("type", "string") == "string":
+                parent[name] = call.now_iso
 
     def _item(self, call: Call, model: ResourceModel) -> tuple[str, Any]:
         param = call.action.item_param or ""
@@ -162,7 +188,12 @@ class Crud:
         ident = supplied if supplied is not None else self._new_id(call, model)
         obj[model.id_field] = ident
         obj.update(call.action.set_fields)
-        bucket[str(ident)] = obj
+        if isinstance(bucket, EmbeddedItems):
+            embedding = bucket.embedding
+            bucket.insert(obj, body.get(embedding.index_field or ""), body.get(embedding.group_field or ""))
+            self._touch_parent(call, model)
+        else:
+            bucket[str(ident)] = obj
         call.state.tick()
         status = success_status(call.op)
         headers = {"Location": self._location(call, model, ident)}
@@ -190,11 +221,18 @@ class Crud:
         key, obj = self._item(call, model)
         patch = call.body if isinstance(call.body, dict) else {}
         patch = {k: v for k, v in patch.items() if k != model.id_field}
+        bucket = self.bucket(call, model)
+        move = patch.get(model.embedding.move_field or "") if model.embedding else None
+        if isinstance(move, dict) and isinstance(bucket, EmbeddedItems):
+            bucket.container(move.get(bucket.embedding.group_field or ""))  # an unknown target: 404 before any change
         merged = _merge(copy.deepcopy(obj), patch)
         merged.update(call.action.set_fields)
         call.state.tick()
         updated = self._fill(call, model, merged, creating=False)
-        self.bucket(call, model)[key] = updated
+        bucket[key] = updated
+        if isinstance(move, dict) and isinstance(bucket, EmbeddedItems):
+            bucket.move(key, move.get("index"), move.get(bucket.embedding.group_field or ""))
+        self._touch_parent(call, model)
         status = success_status(call.op)
         return Outcome(status, self._present(call, model, updated, status))
 
@@ -209,12 +247,14 @@ class Crud:
         call.state.tick()
         replaced = self._fill(call, model, replaced, creating=False)
         self.bucket(call, model)[key] = replaced
+        self._touch_parent(call, model)
         status = success_status(call.op)
         return Outcome(status, self._present(call, model, replaced, status))
 
     def _delete(self, call: Call, model: ResourceModel) -> Outcome:
         key, obj = self._item(call, model)
         del self.bucket(call, model)[key]
+        self._touch_parent(call, model)
         call.state.tick()
         status = success_status(call.op)
         return Outcome(status, self._present(call, model, obj, status))
@@ -232,13 +272,16 @@ class Crud:
             if _CREATED.search(name) or _UPDATED.search(name):
                 copy_[name] = call.now_iso
         self.bucket(call, model)[str(ident)] = copy_
+        self._touch_parent(call, model)
         call.state.tick()
         status = success_status(call.op)
         return Outcome(status, self._present(call, model, copy_, status), {"Location": self._location(call, model, ident)})
 
     def _list(self, call: Call, model: ResourceModel) -> Outcome:
         items = list(self.bucket(call, model).values())
-        items = self._filter(items, model, dict(call.query), self._query_defaults(call))
+        criteria = dict(call.query)
+        items = _declared_filters(call, items, criteria)
+        items = self._filter(items, model, criteria, self._query_defaults(call))
         return self._page(call, model, items, dict(call.query))
 
     def _search(self, call: Call, model: ResourceModel) -> Outcome:
@@ -250,6 +293,7 @@ class Crud:
             else:
                 criteria[key] = value
         items = list(call.state.objects(self.spec.name, model.key)) if not call.action.parent_params else list(self.bucket(call, model).values())
+        items = _declared_filters(call, items, criteria)
         items = self._filter(items, model, criteria, {})
         paging = {**dict(call.query), **{k: v for k, v in body.items() if not isinstance(v, (dict, list))}}
         return self._page(call, model, items, paging)
@@ -330,6 +374,33 @@ class Crud:
                 generated = generated if generated is not None else call.generate(schema, "response")
                 body[name] = generated.get(name) if isinstance(generated, dict) else None
         return body
+
+
+def _declared_filters(call: Call, items: list[Any], criteria: dict[str, Any]) -> list[Any]:
+    """Apply `x-flowmock-filter: {param: PATH | {path: PATH, match: equals|icontains}}` and take those params out.
+
+    PATH is dotted, `[]` meaning any element of an array: `contexts[].entity_id`.
+    """
+    declared = call.op.extension("filter") or {}
+    for param, rule in declared.items():
+        value = criteria.pop(param, None)
+        if value is None or isinstance(value, (dict, list)):
+            continue
+        path, match = (rule, "equals") if isinstance(rule, str) else (str(rule.get("path", param)), str(rule.get("match", "equals")))
+        wanted = _text(value).lower() if match == "icontains" else _text(value)
+        items = [i for i in items if any(
+            (wanted in _text(v).lower()) if match == "icontains" else _text(v) == wanted for v in _values_at(i, path))]
+    return items
+
+
+def _values_at(obj: Any, path: str) -> list[Any]:
+    """The values a dotted path (`[]` = every element) reaches in `obj`."""
+    current = [obj]
+    for part in path.split("."):
+        name, each = (part[:-2], True) if part.endswith("[]") else (part, False)
+        found = [c.get(name) for c in current if isinstance(c, dict) and c.get(name) is not None]
+        current = [e for f in found if isinstance(f, list) for e in f] if each else found
+    return current
 
 
 def _not_found(model: ResourceModel, param: str, value: Any) -> HttpProblem:

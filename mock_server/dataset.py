@@ -89,6 +89,8 @@ def _targets(app: FlowmockApp) -> list[_Target]:
             action = app.engine.action(spec, op)
             if action.kind == "create" and (spec.name, action.resource) not in targets:
                 targets[(spec.name, action.resource)] = _Target(spec, action.resource, op, _refs_in(spec, _request_schema(spec, op) or {}))
+    for key in [k for k in targets if app.engine.apis[k[0]].crud.models[k[1]].embedding is not None]:
+        del targets[key]  # embedded items are made by their parents
     for (name, resource), target in targets.items():
         segments = resource.strip("/").split("/")
         for i, seg in enumerate(segments):

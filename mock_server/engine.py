@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import random
@@ -162,16 +163,29 @@ class Engine:
 
     def _answer(self, match: Match, req: RequestData, prefs: Preferences, tenant: str) -> Outcome:
         spec, op = match.spec, match.operation
-        runtime = self.apis[spec.name]
-        action = runtime.actions[op.operation_id]
         state = self.store.tenant(tenant)
         dynamic = self.config.dynamic if prefs.dynamic is None else prefs.dynamic
         if prefs.code is not None and prefs.code != success_status(op):
             return self._canned(spec, op, prefs.code, prefs, dynamic, state)
         body = json.loads(req.body) if req.body and "json" in (req.content_type or "application/json") else None
         mount = req.public_path[: len(req.public_path) - len(req.spec_path)] if req.public_path.endswith(req.spec_path) else ""
-        call = Call(spec, op, action, match.path_params, req.query, body, state,
-                    Clock.iso(self.clock.now(state)), self._generator(op, state, dynamic), mount, frozenset(self.apis))
+        return self._run(spec, op, match.path_params, req.query, body, state, prefs, dynamic, mount, _caller(req.headers))
+
+    def _run(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
+             state: TenantState, prefs: Preferences, dynamic: bool, mount: str, caller: str) -> Outcome:
+        """Run an operation's behaviour (else the generic one) on a tenant's state."""
+        runtime = self.apis[spec.name]
+
+        def perform(spec_name: str, operation_id: str, params: dict[str, str], payload: Any) -> Outcome:
+            other = self.apis.get(spec_name)
+            if other is None or operation_id not in other.spec.by_id:
+                raise LookupError(f"{spec_name}:{operation_id} is not served")
+            return self._run(other.spec, other.spec.by_id[operation_id], params, [], payload, state, Preferences(),
+                             dynamic, "", caller)
+
+        call = Call(spec, op, runtime.actions[op.operation_id], path_params, query, body, state,
+                    Clock.iso(self.clock.now(state)), self._generator(op, state, dynamic), mount, frozenset(self.apis),
+                    caller, perform)
         behaviour = runtime.behaviours.get(op.operation_id)
         if behaviour is not None:
             return behaviour(call, lambda c: self._default(c, prefs, dynamic))
@@ -288,6 +302,14 @@ def _bearer(headers: dict[str, str]) -> str | None:
     value = headers.get("authorization", "")
     scheme, _, token = value.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _caller(headers: dict[str, str]) -> str:
+    """Who is calling, as behaviours record it (`completed_by`): a stable pseudonym of the credential."""
+    credential = headers.get("authorization") or headers.get("x-api-key")
+    if not credential:
+        return "anonymous"
+    return "user-" + hashlib.sha256(credential.encode()).hexdigest()[:12]
 
 
 def _seeded_epoch(seed: int) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.embedded import Embedding
 from mock_server.generate import merge_all_of
 from mock_server.negotiate import success_schema
 from mock_server.resources import Action, id_field
@@ -18,6 +19,7 @@ class ResourceModel:
     schema: dict[str, Any]
     id_field: str
     id_schema: dict[str, Any]
+    embedding: Embedding | None = None  # set when the items live inside their parent object
 
     @property
     def label(self) -> str:
@@ -54,6 +56,7 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
         action = actions[op.operation_id]
         if action.kind in rank:
             candidates.setdefault(action.resource, []).append((rank[action.kind], op, action))
+    embeddings = _embeddings(spec, actions)
     models: dict[str, ResourceModel] = {}
     for resource in {a.resource for a in actions.values() if a.stateful}:
         schema: dict[str, Any] | None = None
@@ -67,5 +70,18 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
             schema = {"type": "object"}
         ident = id_field(spec, schema, item_param)
         id_schema = spec.resolve((schema.get("properties") or {}).get(ident) or {"type": "string"})
-        models[resource] = ResourceModel(resource, schema, ident, id_schema)
+        models[resource] = ResourceModel(resource, schema, ident, id_schema, embeddings.get(resource))
     return models
+
+
+def _embeddings(spec: Spec, actions: dict[str, Action]) -> dict[str, Embedding]:
+    """`x-flowmock-embedded` declarations by resource, merged from its operations and their path items."""
+    declared: dict[str, dict[str, Any]] = {}
+    for op in spec.operations:
+        action = actions[op.operation_id]
+        for found in (op.extension("embedded"), (spec.doc.get("paths") or {}).get(op.path, {}).get("x-flowmock-embedded")):
+            if isinstance(found, dict) and action.stateful:
+                declared.setdefault(action.resource, {}).update(found)
+            elif found is not None:
+                raise ValueError(f"{spec.name}:{op.operation_id}: x-flowmock-embedded must be a mapping such as {{in: items}}")
+    return {resource: Embedding.declared(resource, value) for resource, value in declared.items()}

@@ -79,3 +79,30 @@ def first_allowed(call: Call, schema_name: str, prop: str, *preferred: str) -> A
     prop_schema = call.spec.resolve(property_schema(call, schema_name, prop))
     enum = merge_all_of(prop_schema, call.spec.resolve).get("enum") or []
     return next((p for p in preferred if p in enum), enum[0] if enum else preferred[0])
+
+
+def new_id(call: Call) -> str:
+    """A fresh uuid from the call's (seeded) generator."""
+    return str(call.generate({"type": "string", "format": "uuid"}, "id"))
+
+
+def stored_or_404(call: Call, resource: str, param: str) -> dict[str, Any]:
+    """The stored object of the call's spec that a path parameter names; a 404 naming it when missing."""
+    ident = str(call.path_params.get(param, ""))
+    found = call.state.find(call.spec.name, resource, ident)
+    if not isinstance(found, dict):
+        label = resource.rstrip("/").split("/")[-1].rstrip("s") or resource
+        raise HttpProblem(404, "Not Found", f"No {label} with id '{ident}' exists", [FieldError("path", param, f"unknown {label} id")],
+                          type="https://flowmock.dev/problems/unknown-resource")
+    return found
+
+
+def bad_request(detail: str, field: str, message: str, location: str = "body") -> HttpProblem:
+    """A 400 naming the field at fault."""
+    return HttpProblem(400, "Bad Request", detail, [FieldError(location, field, message)])
+
+
+def conflict(detail: str, field: str, message: str, location: str = "body") -> HttpProblem:
+    """A 409: the request is valid, but the resource's current state does not allow it; names the rule."""
+    return HttpProblem(409, "Conflict", detail, [FieldError(location, field, message)],
+                       type="https://flowmock.dev/problems/state-conflict")

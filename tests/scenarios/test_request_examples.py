@@ -48,9 +48,12 @@ def test_request_example_is_accepted(server, spec_name, operation_id, example):
     action = app.engine.action(spec, op)
     resources = resource_ops(app, spec)
     params = {}
+    embedding = app.engine.apis[spec.name].crud.models[action.resource].embedding if action.stateful else None
     if action.stateful:
         params = parent_values(client, app, spec, resources, action.resource)
-        if action.item_param:
+        if embedding is not None:
+            body = _with_real_siblings(client, spec, resources, embedding, action, params, body)
+        elif action.item_param:
             params[action.item_param] = _create(client, app, spec, resources, action.resource, params)
     segments = op.path.strip("/").split("/")
     for index, segment in enumerate(segments):
@@ -66,6 +69,33 @@ def test_request_example_is_accepted(server, spec_name, operation_id, example):
     body = _point_references_at_real_objects(client, app, spec, op, body)
     response = client.request(op.method.upper(), spec.server_base + fill_path(op.path, params), json=body)
     assert 200 <= response.status_code < 300, f"{operation_id}[{example}]: {response.status_code} {response.text[:800]}"
+
+
+def _with_real_siblings(client, spec, resources, embedding, action, params, body):
+    """An embedded item's example names its siblings (section, previous and next task) by placeholder ids: use real
+    ones from the parent (built from its definition or template), and a real item that is ready to work on."""
+    read_op, read_action = resources[embedding.parent].ops["read"]
+    parent = client.get(spec.server_base + fill_path(read_op.path, {**params, read_action.item_param: params[embedding.parent_param]})).json()
+    top = parent.get(embedding.array) or []
+    groups = [e for e in top if embedding.groups and isinstance(e.get(embedding.groups), list)]
+    items = [i for e in top for i in (e[embedding.groups] if e in groups else [e])]
+    ready = [i for i in items if i.get("status") in ("PENDING", "UNASSIGNED", "OPEN", None)] or items
+    assert ready, f"the parent has no {embedding.array} to work on"
+    if action.item_param:
+        params[action.item_param] = ready[0]["id"]
+    if not isinstance(body, dict):
+        return body
+    body = dict(body)
+    group_id = groups[0]["id"] if groups else None
+    for holder in (body, body.get(embedding.move_field or "") if isinstance(body.get(embedding.move_field or ""), dict) else None):
+        if holder is not None and embedding.group_field in holder:
+            holder[embedding.group_field] = group_id
+            if group_id is None:
+                del holder[embedding.group_field]
+    siblings = iter([i["id"] for i in items[:2]])
+    for key in [k for k in body if k.endswith("_task_id")]:
+        body[key] = next(siblings, items[0]["id"])
+    return body
 
 
 def _point_references_at_real_objects(client, app, spec, op, example):

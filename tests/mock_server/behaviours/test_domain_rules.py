@@ -42,31 +42,6 @@ def test_execution_of_an_unknown_definition_is_refused_naming_it(server):
     assert "no-such-definition" in refused.json()["detail"] and refused.json()["errors"][0]["field"] == "workflowId"
 
 
-def test_flow_execution_copies_its_template_and_its_tasks_can_be_patched(server):
-    c = server.client
-    template = c.post("/v2/flows/templates", json=example("workflow-definitions", "createFlowTemplate")).json()
-    started = c.post("/v2/flows/executions", json={"flow_template_id": template["id"], "contexts": []})
-    assert started.status_code == 201, started.text
-    execution = started.json()
-    assert execution["name"] == template["name"]
-    assert [t["name"] for t in execution["tasks"]] == [t["name"] for t in template["tasks"]]
-    assert all(t["status"] == "PENDING" for t in execution["tasks"])
-    assert [t["template_id"] for t in execution["tasks"]] == [t["id"] for t in template["tasks"]]
-    task_ids = {t["id"] for t in execution["tasks"]}
-    assert all(e["from_id"] in task_ids and e["to_id"] in task_ids for e in execution.get("edges", [])
-               if e["from_id"] in {t["template_id"] for t in execution["tasks"]} or e["from_id"] in task_ids)
-    other = c.post("/v2/flows/executions", json={"flow_template_id": template["id"], "contexts": []}).json()
-    task_id = execution["tasks"][0]["id"]
-    patched = c.patch(f"/v2/flows/executions/{execution['id']}/tasks/{task_id}", json={"status": "COMPLETED"})
-    assert patched.status_code == 200, patched.text
-    assert patched.json()["status"] == "COMPLETED"
-    again = c.get(f"/v2/flows/executions/{execution['id']}").json()
-    assert [t["id"] for t in again["tasks"]] == [t["id"] for t in execution["tasks"]], "patching keeps the order"
-    assert {t["id"]: t["status"] for t in again["tasks"]}[task_id] == "COMPLETED"
-    untouched = c.get(f"/v2/flows/executions/{other['id']}").json()
-    assert all(t["status"] == "PENDING" for t in untouched["tasks"]), "another execution of the template is unaffected"
-
-
 def test_automation_execution_runs_an_existing_flow(server):
     c = server.client
     flow = c.post("/v1/automation/flows", json=example("automation", "createFlow")).json()
