@@ -287,3 +287,22 @@ def test_a_store_that_is_slow_to_serialize_is_written_less_often(tmp_path):
 
     asyncio.run(burst())
     assert 2 <= SlowStore.exports <= 2.0 / 0.5 + 2, SlowStore.exports  # not one per 0.05 s interval (about 40)
+
+
+def test_whatever_the_apis_store_is_accepted_back_as_a_state_file(serve, tmp_path):
+    """Every resource of every bundled API walked (create, update, delete, with their parents): the file reloads."""
+    from tests.scenarios.walk import parent_values, resource_ops, walk
+
+    state_file = tmp_path / "state.json"
+    running = serve(seed=3, state_file=state_file, state_interval=0.1)
+    for spec in running.app.specs:
+        resources = resource_ops(running.app, spec)
+        models = running.app.engine.apis[spec.name].crud.models
+        for resource, ops in sorted(resources.items()):
+            if "create" in ops.ops and models[resource].embedding is None:
+                walk(running.client, running.app, spec, ops, parent_values(running.client, running.app, spec, resources, resource))
+    exported = httpx.get(running.url + "/__flowmock/state").json()
+    check_export(exported, running.app.specs)
+    running.server.stop()
+    reloaded = create_app(ServerConfig(seed=3, state_file=state_file))
+    assert reloaded.store.export() == exported
