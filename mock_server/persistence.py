@@ -35,14 +35,18 @@ def read_state_file(path: Path, specs: list[Spec]) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError, RecursionError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(refuse + f"cannot be read: {exc}" + keep) from None
+    except RecursionError:
+        raise ConfigError(refuse + "not JSON this server can read: values are nested too deeply" + keep) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(refuse + f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})" + keep) from None
     try:
         check_export(data, specs)
     except StateError as exc:
         raise ConfigError(refuse + f"not a flowmock state: {exc}" + keep) from None
+    except RecursionError:
+        raise ConfigError(refuse + "not a flowmock state: values are nested too deeply" + keep) from None
     if not os.access(path, os.W_OK):
         raise ConfigError(refuse + "is not writable")
     return dict(data)

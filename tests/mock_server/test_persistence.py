@@ -1,6 +1,7 @@
 """--state-file over real HTTP and real processes: restarts, SIGKILL in a burst, SIGTERM/SIGINT, refused files."""
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import subprocess
@@ -23,10 +24,16 @@ WS = f"/api/v2/w/{WORKSPACE}/workflows"
 AUTH = {"Authorization": "Bearer t"}
 
 
+@functools.cache
+def bundled_specs() -> list:
+    """The bundled specs, loaded once for this module."""
+    return load_specs(ServerConfig())
+
+
 def stored_names(path: Path) -> list[str]:
     """The workspace workflow names a state file holds (after checking it against the specs)."""
     data = json.loads(path.read_bytes())
-    check_export(data, load_specs(ServerConfig()))
+    check_export(data, bundled_specs())
     names = []
     for state in data["tenants"].values():
         for key, items in state["buckets"].items():
@@ -192,11 +199,13 @@ def test_shutdown_waits_no_longer_than_the_grace_period(tmp_path):
     assert outcome and outcome[0] != 200
 
 
-def _valid_export(tmp_path: Path) -> dict:
-    config = ServerConfig(seed=1, state_file=tmp_path / "seed.json", state_interval=0.1)
-    with BackgroundServer(create_app(config).asgi, lifespan="on") as server:
+@pytest.fixture(scope="module")
+def valid_export(tmp_path_factory) -> str:
+    """A state file's text as the server wrote it."""
+    state_file = tmp_path_factory.mktemp("valid") / "seed.json"
+    with BackgroundServer(create_app(ServerConfig(seed=1, state_file=state_file)).asgi, lifespan="on") as server:
         httpx.post(server.url + WS, json={"name": "valid"}, headers=AUTH)
-    return json.loads((tmp_path / "seed.json").read_text())
+    return state_file.read_text()
 
 
 @pytest.mark.parametrize(("breakage", "message"), [
@@ -208,13 +217,16 @@ def _valid_export(tmp_path: Path) -> dict:
     (lambda d: json.dumps(_with_item(d, lambda item: item.update(id="other"))), "whose 'id' is its key"),
     (lambda d: json.dumps(_with_tenant(d, counters={"x": "1"})), "\"counters\" must map names to integers"),
     (lambda d: "\ufeff" + json.dumps(d)[:-1], "not JSON"),
-], ids=["truncated", "version", "tenants-not-object", "unknown-resource", "invalid-field", "id-mismatch", "counters", "bom"])
-def test_a_bad_state_file_is_refused_with_a_clear_message_and_left_untouched(tmp_path, breakage, message):
+    (lambda d: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (lambda d: "\xff\xfe", "not JSON"),
+], ids=["truncated", "version", "tenants-not-object", "unknown-resource", "invalid-field", "id-mismatch", "counters", "bom",
+        "deep", "not-utf8"])
+def test_a_bad_state_file_is_refused_with_a_clear_message_and_left_untouched(tmp_path, valid_export, breakage, message):
     state_file = tmp_path / "state.json"
-    state_file.write_text(breakage(_valid_export(tmp_path)), encoding="utf-8")
+    state_file.write_text(breakage(json.loads(valid_export)), encoding="utf-8")
     before = state_file.read_bytes()
     with pytest.raises(ConfigError) as refused:
-        create_app(ServerConfig(seed=1, state_file=state_file))
+        create_app(ServerConfig(seed=1, state_file=state_file), specs=bundled_specs())
     assert message in str(refused.value) and str(state_file) in str(refused.value) and "left untouched" in str(refused.value)
     assert state_file.read_bytes() == before
 
