@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import yaml
 from connexion.resolver import Resolution, Resolver
+
+from mock_server.config import parse_duration
 
 if TYPE_CHECKING:
     from mock_server.app import FlowmockApp
@@ -60,6 +63,25 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
                 {"Content-Type": "application/problem+json"}
         return {"tenants": len(body.get("tenants", {}))}, 200, {"Content-Type": "application/json"}
 
+    async def getClock() -> Any:  # noqa: N802
+        clock = get_app().engine.clock
+        return {"now": clock.iso(clock.base()), "scale": clock.scale}
+
+    async def moveClock(body: dict[str, Any]) -> Any:  # noqa: N802
+        engine = get_app().engine
+        try:
+            by = parse_duration(body["advance"]) if "advance" in body else None
+            if "to" in body:
+                target = datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00"))
+                by = target - engine.clock.base()
+            if by is None:
+                raise ValueError("send {\"advance\": \"90s\"} or {\"to\": \"2030-01-01T00:00:00Z\"}")
+            now, ran = engine.advance_clock(by)
+        except (ValueError, TypeError) as exc:
+            return {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": f"Cannot move the clock: {exc}"}, 400, \
+                {"Content-Type": "application/problem+json"}
+        return {"now": now, "scale": engine.clock.scale, "ran": ran}, 200, {"Content-Type": "application/json"}
+
     async def getJournal(operation: str | None = None, status: int | None = None, limit: int | None = None) -> Any:  # noqa: N802
         return [e.as_dict() for e in get_app().journal.query(operation, status, limit)]
 
@@ -67,7 +89,8 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
         get_app().journal.clear()
         return None, 204
 
-    return {f.__name__: f for f in (health, listApis, reset, exportState, importState, getJournal, clearJournal)}
+    return {f.__name__: f for f in (health, listApis, reset, exportState, importState, getClock, moveClock, getJournal,
+                                             clearJournal)}
 
 
 class AdminResolver(Resolver):

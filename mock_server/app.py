@@ -28,6 +28,7 @@ from mock_server.asgi import Hook, Lifespan, read_body, receive_again
 from mock_server.config import ServerConfig
 from mock_server.cors import ApiCors
 from mock_server.engine import Engine, EngineResponse
+from mock_server.errors import ConfigError
 from mock_server.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
 from mock_server.fixtures import load_fixture_dir
 from mock_server.journal import Journal, JournalEntry
@@ -273,14 +274,26 @@ def load_specs(config: ServerConfig) -> list[Spec]:
             spec = Spec(name, spec.doc, spec.source)
         names.add(name)
         specs.append(spec)
+    _apply_capacities(specs, config.capacities)
     return specs
+
+
+def _apply_capacities(specs: list[Spec], capacities: tuple[tuple[str, int], ...]) -> None:
+    """`--capacity OPERATION_ID=N` overrides that operation's `x-flowmock-capacity` in the loaded spec."""
+    for operation_id, limit in capacities:
+        ops = [s.by_id[operation_id] for s in specs if operation_id in s.by_id]
+        if not ops:
+            raise ConfigError(f"--capacity {operation_id}={limit}: no served operation has the operationId '{operation_id}'")
+        for op in ops:
+            op.definition["x-flowmock-capacity"] = limit
 
 
 def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Store | None = None) -> FlowmockApp:
     """Build the whole server for a config (specs are loaded unless given)."""
     specs = specs if specs is not None else load_specs(config)
     if store is None:
-        store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None)
+        store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None,
+                      config.max_tenants)
     saved = read_state_file(config.state_file, specs) if config.state_file else None
     if saved is not None:
         store.import_(saved)

@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mock_server.config import ServerConfig, parse_clock, parse_latency
+from mock_server.config import ServerConfig, parse_capacity, parse_clock, parse_latency
 from mock_server.errors import ConfigError, MockServerError, SpecLoadError
 
 
@@ -20,11 +20,15 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--port", type=int, default=4010)
     p.add_argument("--seed", type=int, help="make ids, timestamps and generated data deterministic")
     p.add_argument("--clock", help="start the logical clock at this instant (ISO 8601), e.g. 2025-01-01T00:00:00Z")
+    p.add_argument("--time-scale", type=float, help="simulated seconds per wall second (0 = frozen; default 1, "
+                   "or 0 with --seed/--clock); POST /__flowmock/clock moves time on")
     p.add_argument("--dynamic", action="store_true", help="generate responses instead of using spec examples")
     p.add_argument("--strict-responses", action="store_true", help="answer 500 when a mock response breaks the spec")
     p.add_argument("--no-auth", action="store_true", help="do not require bearer tokens")
     p.add_argument("--accept-tokens", help="comma-separated tokens accepted; others get 401")
     p.add_argument("--isolate-by", help="'token' or 'header:NAME': a separate store per token or header value")
+    p.add_argument("--max-tenants", type=int, default=1000, help="tenants (--isolate-by) with a state of their own; the "
+                   "least recently used one is dropped beyond it (default 1000)")
     p.add_argument("--cors-origin", action="append", default=[], help="allowed CORS origin (repeatable); default any")
     p.add_argument("--latency", help="added latency per request, MIN-MAX milliseconds, e.g. 50-200")
     p.add_argument("--fail-rate", type=float, default=0.0, help="fraction of requests answered with an injected 500")
@@ -34,6 +38,9 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--empty", action="store_true", help="start with an empty store (no fixtures)")
     p.add_argument("--replay", action="append", type=Path, default=[], help="a cassette to replay (repeatable)")
     p.add_argument("--replay-strict", action="store_true", help="a request no cassette matches gets 404 instead of the mock")
+    p.add_argument("--capacity", action="append", default=[], metavar="OPERATION_ID=N",
+                   help="at most N items in the collection that create operation adds to (repeatable); "
+                        "overrides the spec's x-flowmock-capacity")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="also answer requests whose Host is NAME (repeatable; .example.com: the domain and its subdomains; "
                         "* any); default: loopback names and the --host address only")
@@ -53,13 +60,14 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     fixtures = _fixtures_dir(args)
     return ServerConfig(
         specs=tuple(args.spec), host=args.host, port=args.port, seed=args.seed,
-        clock=parse_clock(args.clock) if args.clock else None, dynamic=args.dynamic,
+        clock=parse_clock(args.clock) if args.clock else None, time_scale=args.time_scale, dynamic=args.dynamic,
         strict_responses=args.strict_responses, auth=not args.no_auth,
         accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
-        isolate_by=args.isolate_by, cors_origins=tuple(args.cors_origin) or ("*",),
+        isolate_by=args.isolate_by, max_tenants=args.max_tenants, cors_origins=tuple(args.cors_origin) or ("*",),
         latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
         locale=args.locale, fixtures_dir=fixtures, validate_fixtures=args.fixtures is not None,
-        replay=tuple(args.replay), replay_strict=args.replay_strict, allowed_hosts=tuple(args.allowed_host),
+        replay=tuple(args.replay), replay_strict=args.replay_strict,
+        capacities=tuple(parse_capacity(c) for c in args.capacity), allowed_hosts=tuple(args.allowed_host),
         admin_token=args.admin_token if args.admin_token is not None else os.environ.get("FLOWMOCK_ADMIN_TOKEN") or None,
         state_file=args.state_file, state_interval=args.state_interval, shutdown_grace=args.shutdown_grace,
     )

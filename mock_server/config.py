@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from mock_server.errors import ConfigError
 
@@ -18,6 +20,7 @@ class ServerConfig:
     port: int = 4010
     seed: int | None = None
     clock: datetime | None = None
+    time_scale: float | None = None  # simulated seconds per wall second; default 1, or 0 (frozen) with --seed/--clock
     dynamic: bool = False
     strict_responses: bool = False
     auth: bool = True
@@ -32,6 +35,8 @@ class ServerConfig:
     replay: tuple[Path, ...] = ()
     replay_strict: bool = False
     journal_size: int = 1000
+    max_tenants: int = 1000  # tenants with a state of their own (--isolate-by); the least recently used is dropped
+    capacities: tuple[tuple[str, int], ...] = ()  # (create operationId, most items its collection holds)
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback and the bound address; "*" accepts any
     admin_token: str | None = field(default=None, repr=False)  # never printed
     state_file: Path | None = None
@@ -39,10 +44,14 @@ class ServerConfig:
     shutdown_grace: int = 5  # seconds in-flight requests get to finish on SIGTERM/SIGINT
 
     def __post_init__(self) -> None:
+        if self.time_scale is not None and not 0.0 <= self.time_scale <= 1_000_000:
+            raise ConfigError(f"--time-scale must be between 0 (frozen) and 1000000, got {self.time_scale}")
         if not 0.0 <= self.fail_rate <= 1.0:
             raise ConfigError(f"--fail-rate must be between 0 and 1, got {self.fail_rate}")
         if self.latency_ms and (self.latency_ms[0] < 0 or self.latency_ms[1] < self.latency_ms[0]):
             raise ConfigError(f"--latency must be MIN-MAX milliseconds with MIN <= MAX, got {self.latency_ms}")
+        if self.max_tenants < 1:
+            raise ConfigError(f"--max-tenants must be at least 1, got {self.max_tenants}")
         if self.isolate_by not in (None, "token") and not (self.isolate_by or "").startswith("header:"):
             raise ConfigError(f"--isolate-by must be 'token' or 'header:NAME', got {self.isolate_by!r}")
         if self.admin_token is not None and not self.admin_token.strip():
@@ -83,6 +92,14 @@ def parse_latency(text: str) -> tuple[int, int]:
         raise ConfigError(f"--latency must look like 50-200 (milliseconds), got {text!r}") from None
 
 
+def parse_capacity(text: str) -> tuple[str, int]:
+    """`createDefinition=5` → ("createDefinition", 5): a create operation and how many items its collection may hold."""
+    operation_id, sep, number = text.partition("=")
+    if not sep or not operation_id.strip() or not number.strip().isdigit():
+        raise ConfigError(f"--capacity must look like OPERATION_ID=N (a create operation, a whole number), got {text!r}")
+    return operation_id.strip(), int(number)
+
+
 def parse_clock(text: str) -> datetime:
     """An ISO 8601 instant such as 2025-01-01T00:00:00Z."""
     try:
@@ -92,3 +109,21 @@ def parse_clock(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ConfigError("--clock needs a time zone, e.g. a trailing Z")
     return moment
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: Any) -> timedelta:
+    """`90s`, `5m`, `2h`, `1d`, `1500ms`, a number of seconds, or ISO 8601 `PT1H30M` / `P1D`."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return timedelta(seconds=float(text))
+    value = str(text).strip()
+    simple = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", value)
+    if simple:
+        return timedelta(seconds=float(simple.group(1)) * _UNITS[simple.group(2)])
+    iso = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", value)
+    if iso and any(iso.groups()) and not value.endswith("T"):
+        days, hours, minutes, seconds = (float(g) if g else 0.0 for g in iso.groups())
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    raise ValueError(f"{value!r} is not a duration; use 90s, 5m, 2h, 1d, 1500ms or ISO 8601 like PT2S")

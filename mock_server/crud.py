@@ -20,6 +20,7 @@ from mock_server.store import TenantState, bucket_key
 
 Generate = Callable[[Any, str], Any]  # (schema, mode) -> value
 Perform = Callable[[str, str, dict[str, str], Any], "Outcome"]  # (spec, operationId, path params, body) -> outcome
+Schedule = Callable[[float, str, dict[str, Any]], None]  # (seconds from now, job kind, args)
 _PAGE_SIZE = ("size", "limit", "per_page", "perpage", "pagesize", "page_size", "max_results", "maxresults", "count")
 _OFFSET = ("from", "offset", "skip", "start")
 _PAGE = ("page", "page_number", "pagenumber")
@@ -49,6 +50,8 @@ class Call:
     served: frozenset[str] = frozenset()  # names of every spec this server serves
     caller: str = "anonymous"  # a stable pseudonym of the caller's credential, never the credential itself
     perform: Perform | None = None  # run another operation of a served spec on the same state, without HTTP
+    schedule: Schedule | None = None  # run a registered job of this spec once the clock has moved on
+    prefer: dict[str, str] = field(default_factory=dict)  # `Prefer` values the engine does not use itself
 
 
 @dataclass

@@ -151,7 +151,7 @@ class EmbeddedItems(MutableMapping[str, Any]):
     def _group_items(self, group: Any, where: str) -> list[Any]:
         for element in self.groups():
             if str(element.get(self.id_field)) == str(group):
-                return element[self.embedding.groups or ""]  # type: ignore[no-any-return]
+                return element[self.embedding.groups or ""]
         field = self.embedding.group_field or "group"
         raise HttpProblem(404, "Not Found", f"No group with {self.id_field} '{group}' in this {self.embedding.array}",
                           [FieldError(where, field, "unknown group")], type="https://flowmock.dev/problems/unknown-reference")

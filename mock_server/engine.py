@@ -7,12 +7,14 @@ import json
 import logging
 import random
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
 from faker import Faker
 
-from mock_server.behaviours import Behaviour, behaviours_for
+from mock_server.behaviours import Behaviour, Job, behaviours_for, jobs_for
+from mock_server.capacity import capacity, check_capacity
 from mock_server.config import ServerConfig
 from mock_server.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
@@ -60,6 +62,7 @@ class _ApiRuntime:
     actions: dict[str, Action]
     crud: Crud
     behaviours: dict[str, Behaviour]
+    jobs: dict[str, Job]
 
 
 class Engine:
@@ -68,7 +71,7 @@ class Engine:
     def __init__(self, config: ServerConfig, specs: list[Spec], store: Store) -> None:
         self.config = config
         self.store = store
-        self.clock = Clock(config.clock or (_seeded_epoch(config.seed) if config.seed is not None else None))
+        self.clock = Clock(config.clock or (_seeded_epoch(config.seed) if config.seed is not None else None), config.time_scale)
         self.fake = Faker(config.locale)
         self.seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
         self.chaos = random.Random(f"chaos|{self.seed}")
@@ -77,7 +80,7 @@ class Engine:
         self.apis: dict[str, _ApiRuntime] = {}
         for spec in specs:
             actions = infer_actions(spec)
-            self.apis[spec.name] = _ApiRuntime(spec, actions, Crud(spec, actions), behaviours_for(spec.name))
+            self.apis[spec.name] = _ApiRuntime(spec, actions, Crud(spec, actions), behaviours_for(spec.name), jobs_for(spec.name))
 
     def action(self, spec: Spec, op: Operation) -> Action:
         """The inferred action of an operation."""
@@ -163,41 +166,88 @@ class Engine:
 
     def _answer(self, match: Match, req: RequestData, prefs: Preferences, tenant: str) -> Outcome:
         spec, op = match.spec, match.operation
-        state = self.store.tenant(tenant)
+        state = self.store.tenant(tenant, write=req.method.lower() not in ("get", "head"))
         dynamic = self.config.dynamic if prefs.dynamic is None else prefs.dynamic
         if prefs.code is not None and prefs.code != success_status(op):
             return self._canned(spec, op, prefs.code, prefs, dynamic, state)
         body = json.loads(req.body) if req.body and "json" in (req.content_type or "application/json") else None
         mount = req.public_path[: len(req.public_path) - len(req.spec_path)] if req.public_path.endswith(req.spec_path) else ""
+        self.run_due(state)
         return self._run(spec, op, match.path_params, req.query, body, state, prefs, dynamic, mount, _caller(req.headers))
 
     def _run(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
-             state: TenantState, prefs: Preferences, dynamic: bool, mount: str, caller: str) -> Outcome:
+             state: TenantState, prefs: Preferences, dynamic: bool, mount: str, caller: str, now: str | None = None) -> Outcome:
         """Run an operation's behaviour (else the generic one) on a tenant's state."""
         runtime = self.apis[spec.name]
+        call = self._call(spec, op, path_params, query, body, state, dynamic, mount, caller, now)
+        call.prefer = dict(prefs.others)
+        behaviour = runtime.behaviours.get(op.operation_id)
+        if behaviour is not None:
+            return behaviour(call, lambda c: self._default(c, prefs, dynamic))
+        return self._default(call, prefs, dynamic)
+
+    def _call(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
+              state: TenantState, dynamic: bool, mount: str, caller: str, now: str | None) -> Call:
+        """What a behaviour sees of one operation run: the request, the state, the time and what it may start."""
+        moment = now or Clock.iso(self.clock.now(state))
 
         def perform(spec_name: str, operation_id: str, params: dict[str, str], payload: Any) -> Outcome:
             other = self.apis.get(spec_name)
             if other is None or operation_id not in other.spec.by_id:
                 raise LookupError(f"{spec_name}:{operation_id} is not served")
             return self._run(other.spec, other.spec.by_id[operation_id], params, [], payload, state, Preferences(),
-                             dynamic, "", caller)
+                             dynamic, "", caller, now)
 
-        call = Call(spec, op, runtime.actions[op.operation_id], path_params, query, body, state,
-                    Clock.iso(self.clock.now(state)), self._generator(op, state, dynamic), mount, frozenset(self.apis),
-                    caller, perform)
-        behaviour = runtime.behaviours.get(op.operation_id)
-        if behaviour is not None:
-            return behaviour(call, lambda c: self._default(c, prefs, dynamic))
-        return self._default(call, prefs, dynamic)
+        def schedule(seconds: float, kind: str, args: dict[str, Any]) -> None:
+            due = Clock.iso(datetime.fromisoformat(moment.replace("Z", "+00:00")) + timedelta(seconds=seconds))
+            state.schedule(due, {"spec": spec.name, "op": op.operation_id, "kind": kind, "args": args, "caller": caller})
+
+        return Call(spec, op, self.apis[spec.name].actions[op.operation_id], path_params, query, body, state, moment,
+                    self._generator(op, state, dynamic), mount, frozenset(self.apis), caller, perform, schedule)
+
+    def run_due(self, state: TenantState) -> int:
+        """Run the scheduled work that the clock has reached, each at its own due time; returns how many ran."""
+        ran = 0
+        while ran < 10_000:
+            job = state.pop_due(Clock.iso(self.clock.now(state)))
+            if job is None:
+                break
+            runtime = self.apis.get(job.get("spec", ""))
+            handler = runtime.jobs.get(job.get("kind", "")) if runtime else None
+            op = runtime.spec.by_id.get(job.get("op", "")) if runtime else None
+            if runtime is None or handler is None or op is None:
+                logger.warning("dropping a scheduled job nothing handles: %s", job.get("kind"))
+                continue
+            call = self._call(runtime.spec, op, {}, [], None, state, self.config.dynamic, "", str(job.get("caller", "")),
+                              str(job["due"]))
+            ticks = state.ticks
+            handler(call, dict(job.get("args") or {}))
+            state.ticks = ticks  # a job happens at its due time: its writes do not move a logical clock on
+            ran += 1
+        return ran
+
+    def advance_clock(self, by: timedelta) -> tuple[str, int]:
+        """Move the clock forward and run, in every tenant, everything that became due: the new time and the jobs run."""
+        self.clock.advance(by)
+        ran = sum(self.run_due(self.store.tenant(name)) for name in self.store.tenants())
+        return Clock.iso(self.clock.base()), ran
 
     def _default(self, call: Call, prefs: Preferences, dynamic: bool) -> Outcome:
         if call.action.stateful:
             example = self._named_example(call, prefs.example) if prefs.example else None
+            self._check_capacity(call)
             outcome = self.apis[call.spec.name].crud.execute(call)
             return Outcome(outcome.status, example[0], outcome.headers) if example else outcome
         self.apis[call.spec.name].crud.ensure_path_items(call)
         return self._canned(call.spec, call.op, success_status(call.op), prefs, dynamic, call.state)
+
+    def _check_capacity(self, call: Call) -> None:
+        """Creating or duplicating into a full collection (`x-flowmock-capacity`) is a 409."""
+        if call.action.kind not in ("create", "duplicate"):
+            return
+        runtime = self.apis[call.spec.name]
+        model = runtime.crud.models[call.action.resource]
+        check_capacity(capacity(call.spec, runtime.actions, model.key), len(runtime.crud.bucket(call, model)), model.label)
 
     def _named_example(self, call: Call, name: str) -> tuple[Any]:
         """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""

@@ -19,6 +19,7 @@ class Preferences:
     example: str | None = None
     dynamic: bool | None = None
     delay_ms: int | None = None
+    others: tuple[tuple[str, str], ...] = ()  # the rest (e.g. `fail-at=2`), for behaviours
 
     @classmethod
     def parse(cls, header: str | None) -> Preferences:
@@ -33,7 +34,8 @@ class Preferences:
         code = int(values["code"]) if values.get("code", "").isdigit() else None
         delay = int(values["delay"]) if values.get("delay", "").isdigit() else None
         dynamic = values["dynamic"].lower() == "true" if "dynamic" in values else None
-        return cls(code, values.get("example"), dynamic, delay)
+        known = ("code", "example", "dynamic", "delay")
+        return cls(code, values.get("example"), dynamic, delay, tuple((k, v) for k, v in values.items() if k not in known))
 
 
 def success_status(op: Operation) -> int:

@@ -32,6 +32,9 @@ def check_export(data: Any, specs: list[Spec]) -> None:
             raise StateError(f"{where}: \"counters\" must map names to integers")
         if not isinstance(ticks, int) or isinstance(ticks, bool) or ticks < 0:
             raise StateError(f"{where}: \"ticks\" must be a non-negative integer")
+        jobs = state.get("jobs", [])
+        if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
+            raise StateError(f"{where}: \"jobs\" must be a list of objects")
         for key, items in state.get("buckets", {}).items():
             spec_name, _, rest = str(key).partition("|")
             resource, *parents = rest.split("|")

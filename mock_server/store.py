@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -22,9 +24,25 @@ class TenantState:
     buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     ticks: int = 0
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # work scheduled on the clock, earliest first
+    shared: bool = False  # the baseline as every tenant sees it before its first write: never written to
+
+    def schedule(self, due: str, job: dict[str, Any]) -> None:
+        """Keep `job` until the clock reaches `due` (RFC 3339, compared as text), in due order."""
+        entry = {**job, "due": due, "seq": self.next_count("|job")}
+        self.jobs.append(entry)
+        self.jobs.sort(key=lambda j: (j["due"], j["seq"]))
+
+    def pop_due(self, now: str) -> dict[str, Any] | None:
+        """The earliest job due at `now`, removed; None when nothing is due."""
+        if self.jobs and self.jobs[0]["due"] <= now:
+            return self.jobs.pop(0)
+        return None
 
     def bucket(self, key: str) -> dict[str, Any]:
-        """The id → object map of a collection (created empty on first use)."""
+        """The id → object map of a collection (created empty on first use; never created in the shared baseline)."""
+        if self.shared:
+            return self.buckets.get(key, {})
         return self.buckets.setdefault(key, {})
 
     def next_count(self, name: str) -> int:
@@ -54,17 +72,32 @@ class TenantState:
 
 
 class Store:
-    """Tenant-partitioned state, reset to a baseline (the loaded fixtures) on demand."""
+    """Tenant-partitioned state, reset to a baseline (the loaded fixtures) on demand.
 
-    def __init__(self, baseline: dict[str, dict[str, Any]] | None = None) -> None:
+    A tenant costs nothing until its first write: reads see the shared baseline. At most `max_tenants` tenants
+    keep a state of their own; beyond that the least recently used one is dropped (it starts from the baseline again).
+    """
+
+    def __init__(self, baseline: dict[str, dict[str, Any]] | None = None, max_tenants: int = 1000) -> None:
         self._baseline: dict[str, dict[str, Any]] = copy.deepcopy(baseline or {})
-        self._tenants: dict[str, TenantState] = {}
+        self._shared = TenantState(buckets=self._baseline, shared=True)
+        self._tenants: OrderedDict[str, TenantState] = OrderedDict()
+        self.max_tenants = max_tenants
+        self.evicted = 0
 
-    def tenant(self, name: str = DEFAULT_TENANT) -> TenantState:
-        """The state of one tenant, seeded from the baseline on first use."""
+    def tenant(self, name: str = DEFAULT_TENANT, write: bool = True) -> TenantState:
+        """The state of one tenant: its own (copied from the baseline on its first write), else the shared baseline."""
         state = self._tenants.get(name)
-        if state is None:
-            state = self._tenants[name] = TenantState(buckets=copy.deepcopy(self._baseline))
+        if state is not None:
+            self._tenants.move_to_end(name)
+            return state
+        if not write:
+            return self._shared
+        state = self._tenants[name] = TenantState(buckets=copy.deepcopy(self._baseline))
+        while len(self._tenants) > max(1, self.max_tenants):
+            oldest = next(iter(self._tenants))
+            del self._tenants[oldest]
+            self.evicted += 1
         return state
 
     def tenants(self) -> list[str]:
@@ -83,7 +116,7 @@ class Store:
         return {
             "version": 1,
             "tenants": {
-                name: {"buckets": state.buckets, "counters": state.counters, "ticks": state.ticks}
+                name: {"buckets": state.buckets, "counters": state.counters, "ticks": state.ticks, "jobs": state.jobs}
                 for name, state in sorted(self._tenants.items())
             },
         }
@@ -92,23 +125,41 @@ class Store:
         """Replace the whole state with an export."""
         if data.get("version") != 1 or not isinstance(data.get("tenants"), dict):
             raise ValueError("expected an export with version 1 and a tenants object")
-        self._tenants = {
-            name: TenantState(copy.deepcopy(t.get("buckets", {})), dict(t.get("counters", {})), int(t.get("ticks", 0)))
+        self._tenants = OrderedDict(
+            (name, TenantState(copy.deepcopy(t.get("buckets", {})), dict(t.get("counters", {})), int(t.get("ticks", 0)),
+                               copy.deepcopy(list(t.get("jobs", [])))))
             for name, t in data["tenants"].items()
-        }
+        )
 
 
 class Clock:
-    """Wall time, or a logical clock that starts at a fixed instant and ticks once per write."""
+    """The server's one clock: a start instant, then wall time scaled by `scale`, plus explicit advances.
 
-    def __init__(self, start: datetime | None) -> None:
-        self.start = start
+    In logical mode (a seed or a start instant was given) each write of a tenant also adds one second for that
+    tenant, and time stands still between writes unless a scale is set, so the same requests give the same bytes.
+    """
+
+    def __init__(self, start: datetime | None, scale: float | None = None) -> None:
+        self.logical = start is not None
+        self.start = start if start is not None else datetime.now(timezone.utc)
+        self.scale = (0.0 if self.logical else 1.0) if scale is None else scale
+        self._wall_origin = time.monotonic()
+        self.offset = timedelta(0)
+
+    def base(self) -> datetime:
+        """The time every tenant shares (before a logical tenant's per-write seconds)."""
+        elapsed = (time.monotonic() - self._wall_origin) * self.scale
+        return self.start + timedelta(seconds=elapsed) + self.offset
 
     def now(self, state: TenantState) -> datetime:
         """The current time for a tenant."""
-        if self.start is None:
-            return datetime.now(timezone.utc)
-        return self.start + timedelta(seconds=state.ticks)
+        return self.base() + timedelta(seconds=state.ticks) if self.logical else self.base()
+
+    def advance(self, by: timedelta) -> None:
+        """Move the clock forward (never back)."""
+        if by < timedelta(0):
+            raise ValueError("the clock only moves forward")
+        self.offset += by
 
     @staticmethod
     def iso(moment: datetime) -> str:

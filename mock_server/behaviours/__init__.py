@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
+from typing import Any
 
 from mock_server.crud import Call, Outcome
 
 Default = Callable[[Call], Outcome]
 Behaviour = Callable[[Call, Default], Outcome]
+Job = Callable[[Call, dict[str, Any]], None]  # work a behaviour scheduled on the clock: (call at its due time, args)
 
 # spec name -> module (in this package) that defines BEHAVIOURS: dict[operationId, Behaviour]
 _MODULES = {
@@ -25,11 +27,19 @@ _MODULES = {
 
 def behaviours_for(spec_name: str) -> dict[str, Behaviour]:
     """The behaviours registered for a spec (empty for specs we know nothing about)."""
+    return dict(getattr(_module(spec_name), "BEHAVIOURS", {}))
+
+
+def jobs_for(spec_name: str) -> dict[str, Job]:
+    """The scheduled-work handlers a spec's behaviours registered, by kind (JOBS in its module)."""
+    return dict(getattr(_module(spec_name), "JOBS", {}))
+
+
+def _module(spec_name: str) -> object:
     module_name = _MODULES.get(spec_name)
     if module_name is None:
-        return {}
+        return None
     try:
-        module = import_module(f"{__name__}.{module_name}")
+        return import_module(f"{__name__}.{module_name}")
     except ModuleNotFoundError:
-        return {}
-    return dict(getattr(module, "BEHAVIOURS", {}))
+        return None

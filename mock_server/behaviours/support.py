@@ -24,12 +24,12 @@ def referenced(call: Call, spec_name: str, resource: str, ident: Any, field: str
 
 
 def create_from(call: Call, default: Callable[[Call], Outcome], resource: str, source: dict[str, Any] | None,
-                build: Callable[[dict[str, Any], dict[str, Any]], None]) -> Outcome:
+                build: Callable[[dict[str, Any], dict[str, Any]], None], id_field: str = "id") -> Outcome:
     """Create as usual, then let `build(created, source)` fill the stored object from what it was made from."""
     outcome = default(call)
     if source is None:
         return outcome
-    created = stored(call, resource, outcome)
+    created = stored(call, resource, outcome, id_field)
     build(created, source)
     outcome.body = copy.deepcopy(created)
     return outcome
@@ -106,3 +106,13 @@ def conflict(detail: str, field: str, message: str, location: str = "body") -> H
     """A 409: the request is valid, but the resource's current state does not allow it; names the rule."""
     return HttpProblem(409, "Conflict", detail, [FieldError(location, field, message)],
                        type="https://flowmock.dev/problems/state-conflict")
+
+
+def require(call: Call, resource: str, ident: Any, param: str, label: str) -> dict[str, Any]:
+    """The stored object of the call's spec named by a path parameter; a 404 naming it when it does not exist."""
+    found = call.state.find(call.spec.name, resource, str(ident))
+    if not isinstance(found, dict):
+        raise HttpProblem(404, "Not Found", f"No {label} with id '{ident}' exists",
+                          [FieldError("path", param, f"unknown {label} id")], type="https://flowmock.dev/problems/unknown-resource")
+    return found
+

@@ -149,17 +149,48 @@ def test_isolate_by_header(serve):
     assert running.client.get(WS, headers={"X-Team": "b"}).json() == []
 
 
-def test_prefer_selects_status_example_and_dynamic_data(serve):
-    running = serve(seed=1)
-    c = running.client
-    limits = c.get("/v1/workflows/limits/max-allowed")
-    assert limits.status_code == 200
-    example = limits.json()
-    assert c.get("/v1/workflows/limits/max-allowed").json() == example, "examples are stable"
-    assert c.get("/v1/workflows/limits/max-allowed", headers={"Prefer": "dynamic=true"}).json() != example
-    not_found = c.get("/v1/workflows/limits/max-allowed", headers={"Prefer": "code=401"})
+STATUS_SPEC = """
+openapi: 3.0.3
+info: {title: Status, version: '1'}
+security: [{bearer: []}]
+paths:
+  /status:
+    get:
+      operationId: getStatus
+      responses:
+        '200':
+          description: The service's status (stateless).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [load, region]
+                properties: {load: {type: integer}, region: {type: string}}
+              example: {load: 0, region: example}
+        '401':
+          description: No token.
+          content:
+            application/problem+json:
+              schema: {type: object}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+"""
+
+
+def test_prefer_selects_status_example_and_dynamic_data(serve, tmp_path):
+    spec = tmp_path / "status.yaml"
+    spec.write_text(STATUS_SPEC)
+    c = serve(seed=1, specs=(spec,)).client
+    status = c.get("/status")
+    assert status.status_code == 200
+    example = status.json()
+    assert example == {"load": 0, "region": "example"}
+    assert c.get("/status").json() == example, "examples are stable"
+    assert c.get("/status", headers={"Prefer": "dynamic=true"}).json() != example
+    not_found = c.get("/status", headers={"Prefer": "code=401"})
     assert not_found.status_code == 401 and "Simulated 401" in not_found.json()["detail"]
-    undocumented = c.get("/v1/workflows/limits/max-allowed", headers={"Prefer": "code=418"})
+    undocumented = c.get("/status", headers={"Prefer": "code=418"})
     assert undocumented.status_code == 400 and "not documented" in undocumented.json()["detail"]
 
 
@@ -288,3 +319,15 @@ def test_spec_with_default_responses_server_variables_and_no_operation_ids(serve
     assert c.get("/odd/base/items/2").status_code == 404
     ops = {o["operationId"]: o["action"] for a in httpx.get(running.url + "/__flowmock/apis").json() for o in a["operations"]}
     assert ops == {"getItems": "list", "postItems": "create", "getItemsKey": "read", "getPing": "generate"}
+
+
+def test_capacity_caps_a_collection_of_any_spec(serve):
+    c = serve(specs=(LIBRARY,), seed=5, capacities=(("createShelf", 1),)).client
+    first = c.post("/api/shelves", json={"name": "Sci-fi", "floor": 2})
+    assert first.status_code == 201
+    refused = c.post("/api/shelves", json={"name": "History", "floor": 3})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/limit-reached") and "1 of at most 1 shelves" in refused.json()["detail"]
+    assert [s["name"] for s in c.get("/api/shelves").json()["results"]] == ["Sci-fi"]
+    assert c.delete(f"/api/shelves/{first.json()['id']}").status_code in (200, 204)
+    assert c.post("/api/shelves", json={"name": "History", "floor": 3}).status_code == 201

@@ -216,10 +216,11 @@ def valid_export(tmp_path_factory) -> str:
     (lambda d: json.dumps(_with_item(d, lambda item: item.update(name=42))), "field 'name': 42 is not of type 'string'"),
     (lambda d: json.dumps(_with_item(d, lambda item: item.update(id="other"))), "whose 'id' is its key"),
     (lambda d: json.dumps(_with_tenant(d, counters={"x": "1"})), "\"counters\" must map names to integers"),
+    (lambda d: json.dumps(_with_tenant(d, jobs={"due": "x"})), "\"jobs\" must be a list of objects"),
     (lambda d: "\ufeff" + json.dumps(d)[:-1], "not JSON"),
     (lambda d: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
     (lambda d: "\xff\xfe", "not JSON"),
-], ids=["truncated", "version", "tenants-not-object", "unknown-resource", "invalid-field", "id-mismatch", "counters", "bom",
+], ids=["truncated", "version", "tenants-not-object", "unknown-resource", "invalid-field", "id-mismatch", "counters", "jobs", "bom",
         "deep", "not-utf8"])
 def test_a_bad_state_file_is_refused_with_a_clear_message_and_left_untouched(tmp_path, valid_export, breakage, message):
     state_file = tmp_path / "state.json"

@@ -60,3 +60,61 @@ def test_a_process_screen_runs_a_flow_execution_with_an_automation_and_a_decisio
     final = c.get(url).json()
     assert final["status"] == "DONE" and final["analytics"]["completed_at"]
     assert [p["status"] for p in final["phases"]] == ["COMPLETED", "COMPLETED"]
+
+
+def test_an_automation_monitor_sees_runs_progress_fail_retry_and_a_bulk_job_finish(serve):
+    from tests.mock_server.behaviours.onboarding import SOURCE
+
+    c = serve(seed=14).client
+    flow = c.post("/v1/automation/flows", json={
+        "flow_name": "Contract cancellation", "triggers": [{"type": "journey_submission", "configuration": {"source_id": SOURCE}}],
+        "actions": [{"type": "trigger-workflow", "name": name, "config": {"target_workflow": "wf-cancel"}}
+                    for name in ("Check notice period", "Send confirmation", "Close contract")]}).json()
+
+    def poll(execution_id: str) -> tuple[str, list[str]]:
+        body = c.get(f"/v1/automation/executions/{execution_id}").json()
+        return body["execution_status"], [a["execution_status"] for a in body["actions"]]
+
+    run = c.post("/v1/automation/executions", json={"flow_id": flow["id"], "entity_id": "contract-1"}).json()
+    seen = [poll(run["id"])]
+    for _ in range(3):
+        c.post("/__flowmock/clock", json={"advance": "2s"})
+        seen.append(poll(run["id"]))
+    assert seen == [("in_progress", ["in_progress", "pending", "pending"]),
+                    ("in_progress", ["success", "in_progress", "pending"]),
+                    ("in_progress", ["success", "success", "in_progress"]),
+                    ("success", ["success", "success", "success"])]
+
+    failing = c.post("/v1/automation/executions", json={"flow_id": flow["id"], "entity_id": "contract-2"},
+                     headers={"Prefer": "fail-at=2"}).json()
+    c.post("/__flowmock/clock", json={"advance": "10s"})
+    assert poll(failing["id"]) == ("failed", ["success", "failed", "pending"])
+    second = c.get(f"/v1/automation/executions/{failing['id']}").json()["actions"][1]["id"]
+    assert c.post(f"/v1/automation/executions/{failing['id']}/{second}/retrigger", json={}).status_code == 204
+    c.post("/__flowmock/clock", json={"advance": "10s"})
+    assert poll(failing["id"]) == ("success", ["success", "success", "success"])
+
+    refs = [{"entity_id": f"contract-{i}", "entity_schema": "contract"} for i in (10, 11, 12)]
+    job = c.post("/v1/automation/executions/bulk-jobs", json={"flow_id": flow["id"], "entities_refs": refs}).json()
+    assert job["status"] == "approval"
+    approved = c.patch(f"/v1/automation/executions/bulk-jobs/{job['job_id']}", json={"action": "APPROVE", "task_token": job["task_token"]})
+    assert approved.status_code == 200, approved.text
+    c.post("/__flowmock/clock", json={"advance": "1m"})
+    finished = c.get(f"/v1/automation/executions/bulk-jobs/{job['job_id']}").json()
+    assert finished["status"] == "finished" and len(finished["execution_summary"]) == 3
+    assert all(poll(item["execution_id"])[0] == "success" for item in finished["execution_summary"])
+
+
+def test_a_flow_execution_runs_to_its_end_with_the_automation_reconciled(serve):
+    c = serve(seed=15).client
+    execution, ids = start_onboarding(c)
+    url = f"/v2/flows/executions/{execution['id']}"
+    c.patch(f"{url}/tasks/{ids['call']}", json={"status": "COMPLETED"})
+    c.post(f"{url}/tasks/{ids['welcome']}/automation:run")
+    c.post("/__flowmock/clock", json={"advance": "1m"})
+    reconciled = c.post(f"{url}/tasks/{ids['welcome']}/reconcile-automation")
+    assert reconciled.status_code == 200, reconciled.text
+    assert statuses(c, execution["id"])["Send welcome"] == "COMPLETED"
+    c.patch(f"{url}/tasks/{ids['approve']}", json={"status": "COMPLETED", "next_condition_id": "c-yes"})
+    c.patch(f"{url}/tasks/{ids['activate']}", json={"status": "COMPLETED"})
+    assert c.get(url).json()["status"] == "DONE"

@@ -6,7 +6,7 @@ import pytest
 from mock_server.app import load_specs
 from mock_server.config import ServerConfig
 from mock_server.spec import Operation, Spec
-from tests.scenarios.walk import body_with_references, fill_path, parent_values, resource_ops
+from tests.scenarios.walk import body_with_references, fill_path, object_properties, parent_values, resource_ops
 
 BUNDLED = load_specs(ServerConfig())
 
@@ -67,6 +67,9 @@ def test_request_example_is_accepted(server, spec_name, operation_id, example):
             schema = spec.resolve(param.get("schema") or {})
             params[param["name"]] = 1 if schema.get("type") == "integer" else "3f9b2a4e-8c1d-4e5f-9a7b-6c5d4e3f2a1b"
     body = _point_references_at_real_objects(client, app, spec, op, body)
+    if operation_id in _PREPARE:
+        body = _PREPARE[operation_id](client, params, body)
+    body = _tokens_of_the_addressed_object(client, spec, resources, action, params, body)
     response = client.request(op.method.upper(), spec.server_base + fill_path(op.path, params), json=body)
     assert 200 <= response.status_code < 300, f"{operation_id}[{example}]: {response.status_code} {response.text[:800]}"
 
@@ -106,9 +109,29 @@ def _point_references_at_real_objects(client, app, spec, op, example):
     media = (spec.resolve(op.definition.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
     from mock_server.generate import merge_all_of
 
-    props = merge_all_of(media.get("schema") or {}, spec.resolve).get("properties") or {}
+    props = object_properties(spec, merge_all_of(media.get("schema") or {}, spec.resolve))
     refs = {n for n, p in props.items() if p.get("x-flowmock-ref") or spec.resolve(p).get("x-flowmock-ref")}
-    return {**example, **{k: resolved[k] for k in refs if k in example and isinstance(resolved, dict) and k in resolved}}
+    example = {**example, **{k: resolved[k] for k in refs if k in example and isinstance(resolved, dict) and k in resolved}}
+    return _point_list_references(client, app, spec, props, example)
+
+
+def _point_list_references(client, app, spec, props, example):
+    """In lists of objects (`reasons: [{id: ...}]`), ids of referenced objects become ids of objects created first."""
+    import copy
+
+    from mock_server.generate import merge_all_of
+
+    example = copy.deepcopy(example)  # the example belongs to the served spec
+    for name, prop in props.items():
+        items = merge_all_of(spec.resolve(prop).get("items") or {}, spec.resolve)
+        item_refs = {k: spec.resolve(s).get("x-flowmock-ref") for k, s in (items.get("properties") or {}).items()}
+        for entry in example.get(name) or [] if isinstance(example.get(name), list) else []:
+            for key, ref in item_refs.items():
+                if ref and isinstance(entry, dict) and key in entry and ":" not in ref:
+                    ops = resource_ops(app, spec).get(ref)
+                    if ops is not None and "create" in ops.ops:
+                        entry[key] = _create(client, app, spec, resource_ops(app, spec), ref, {})
+    return example
 
 
 def _create(client, app, spec, resources, resource, params):
@@ -117,3 +140,36 @@ def _create(client, app, spec, resources, resource, params):
     created = client.post(spec.server_base + fill_path(create_op.path, params), json=body_with_references(client, app, spec, create_op, 5))
     assert created.status_code in (200, 201), created.text
     return created.json()[app.engine.apis[spec.name].crud.models[resource].id_field]
+
+
+def _tokens_of_the_addressed_object(client, spec, resources, action, params, body):
+    """A token the server issued (`task_token`) is a placeholder in the seed: use the addressed object's own."""
+    if not (isinstance(body, dict) and action.stateful and action.item_param and "read" in resources[action.resource].ops):
+        return body
+    read_op, read_action = resources[action.resource].ops["read"]
+    stored = client.get(spec.server_base + fill_path(read_op.path, {**params, read_action.item_param: params[action.item_param]}))
+    if stored.status_code != 200:
+        return body
+    return {k: (stored.json().get(k, v) if k.endswith("_token") else v) for k, v in body.items()}
+
+
+def _failed_action(client, params, body):
+    """retriggerAction's example needs a failed action: run a flow set to fail at its first action."""
+    execution = client.get(f"/v1/automation/executions/{params['execution_id']}").json()
+    failing = client.post("/v1/automation/executions", json={"flow_id": execution["flow_id"], "entity_id": "e-1"},
+                          headers={"Prefer": "fail-at=1"}).json()
+    client.post("/__flowmock/clock", json={"advance": "1h"})
+    params["execution_id"] = failing["id"]
+    params["action_id"] = failing["actions"][0]["id"]
+    return body
+
+
+def _paused_execution(client, params, body):
+    """resumeExecutionWithToken's example needs a paused execution: its token replaces the placeholder."""
+    flow = next(iter(client.get("/v1/automation/flows").json()["results"]))
+    paused = client.post("/v1/automation/executions", json={"flow_id": flow["id"], "entity_id": "e-1"},
+                         headers={"Prefer": "pause-at=1"}).json()
+    return {**body, "resume_token": paused["resume_token"]}
+
+
+_PREPARE = {"retriggerAction": _failed_action, "resumeExecutionWithToken": _paused_execution}

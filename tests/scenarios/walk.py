@@ -60,7 +60,7 @@ def body_with_references(client: httpx.Client, app: FlowmockApp, spec: Spec, op:
     schema = merge_all_of(media.get("schema") or {}, spec.resolve)
     if not isinstance(body, dict) or depth > 3:
         return body
-    for name, prop in (schema.get("properties") or {}).items():
+    for name, prop in object_properties(spec, schema).items():
         ref = prop.get("x-flowmock-ref") or spec.resolve(prop).get("x-flowmock-ref")
         if not ref or name not in body and name not in (schema.get("required") or []):
             continue
@@ -76,6 +76,15 @@ def body_with_references(client: httpx.Client, app: FlowmockApp, spec: Spec, op:
         assert created.status_code in (200, 201), f"referenced {create_op.operation_id}: {created.status_code} {created.text[:300]}"
         body[name] = created.json()[app.engine.apis[target.name].crud.models[resource].id_field]
     return body
+
+
+def object_properties(spec: Spec, schema: Any) -> dict[str, Any]:
+    """The properties an object schema may have: its own (allOf merged) and those of each oneOf/anyOf branch."""
+    merged = merge_all_of(schema, spec.resolve)
+    props = dict(merged.get("properties") or {})
+    for branch in merged.get("oneOf") or merged.get("anyOf") or []:
+        props.update(merge_all_of(branch, spec.resolve).get("properties") or {})
+    return props
 
 
 def fill_path(template: str, params: dict[str, Any]) -> str:
