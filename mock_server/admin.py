@@ -1,6 +1,7 @@
 """The admin API under /__flowmock/: health, reset, state export/import, journal, served APIs."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
@@ -10,6 +11,10 @@ import yaml
 from connexion.resolver import Resolution, Resolver
 
 from mock_server.config import parse_duration
+from mock_server.journal import parse_limit, parse_status_filter
+from mock_server.jsonbody import BadJson, parse_strict
+from mock_server.models import build_models
+from mock_server.state_import import StateChecker
 
 if TYPE_CHECKING:
     from mock_server.app import FlowmockApp
@@ -55,13 +60,24 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
     async def exportState() -> Any:  # noqa: N802
         return get_app().store.export()
 
-    async def importState(body: dict[str, Any]) -> Any:  # noqa: N802
+    async def importState() -> Any:  # noqa: N802
+        from connexion import request
+
+        app = get_app()
+        raw = await request.body()
         try:
-            get_app().store.import_(body)
-        except ValueError as exc:
-            return {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": str(exc)}, 400, \
-                {"Content-Type": "application/problem+json"}
-        return {"tenants": len(body.get("tenants", {}))}, 200, {"Content-Type": "application/json"}
+            data = parse_strict(raw, app.config.max_json_depth)
+        except BadJson as bad:
+            return _bad_request(f"The state is not acceptable JSON: {bad}")
+        models = {name: build_models(api.spec, api.actions) for name, api in app.engine.apis.items()}
+        checker = StateChecker(app.specs, models, app.config.max_errors)
+        # every object is validated (about 1-8 ms each): in a worker thread, so other clients keep being answered
+        problems = await asyncio.to_thread(checker.problems, data)
+        if problems:
+            return _bad_request(f"The state was not imported (nothing changed): {problems[0]}"
+                                + (f" ({len(problems)} problems in all)" if len(problems) > 1 else ""), problems)
+        app.store.import_(data)
+        return {"tenants": len(data["tenants"])}, 200, {"Content-Type": "application/json"}
 
     async def getClock() -> Any:  # noqa: N802
         clock = get_app().engine.clock
@@ -82,8 +98,14 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
                 {"Content-Type": "application/problem+json"}
         return {"now": now, "scale": engine.clock.scale, "ran": ran}, 200, {"Content-Type": "application/json"}
 
-    async def getJournal(operation: str | None = None, status: int | None = None, limit: int | None = None) -> Any:  # noqa: N802
-        return [e.as_dict() for e in get_app().journal.query(operation, status, limit)]
+    async def getJournal(operation: str | None = None, status: str | None = None, limit: str | None = None) -> Any:  # noqa: N802
+        try:
+            statuses = parse_status_filter(status)
+            count = parse_limit(limit)
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        entries = [e.as_dict() for e in get_app().journal.query(operation, statuses, count)]
+        return entries, 200, {"Content-Type": "application/json"}
 
     async def clearJournal() -> Any:  # noqa: N802
         get_app().journal.clear()
@@ -91,6 +113,13 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
 
     return {f.__name__: f for f in (health, listApis, reset, exportState, importState, getClock, moveClock, getJournal,
                                              clearJournal)}
+
+
+def _bad_request(detail: str, problems: list[str] | None = None) -> tuple[dict[str, Any], int, dict[str, str]]:
+    body: dict[str, Any] = {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": detail}
+    if problems:
+        body["problems"] = problems
+    return body, 400, {"Content-Type": "application/problem+json"}
 
 
 class AdminResolver(Resolver):

@@ -5,6 +5,7 @@ import copy
 import functools
 import inspect
 import json
+import keyword
 import logging
 import re
 import time
@@ -25,14 +26,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import AdminResolver, admin_spec
 from mock_server.asgi import Hook, Lifespan, read_body, receive_again
+from mock_server.cassette import redact_query
 from mock_server.config import ServerConfig
 from mock_server.cors import ApiCors
 from mock_server.engine import Engine, EngineResponse
 from mock_server.errors import ConfigError
 from mock_server.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
 from mock_server.fixtures import load_fixture_dir
-from mock_server.journal import Journal, JournalEntry
+from mock_server.guard import Limits, RequestGuard
+from mock_server.journal import Journal, JournalEntry, redacted_errors
 from mock_server.persistence import ChangeNotifier, StateWriter, read_state_file
+from mock_server.protocol import guarded_protocol
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
@@ -55,6 +59,7 @@ class FlowmockApp:
     journal: Journal
     asgi: ASGIApp
     replay: ReplayMiddleware | None = None
+    protocol: Any = "auto"  # the uvicorn `http` protocol to serve with (limits ASGI cannot see)
     state_writer: StateWriter | None = None
 
     def banner(self, base_url: str) -> str:
@@ -97,8 +102,9 @@ class _EngineResolver(Resolver):
             request.scope[_SCOPE_KEY]["result"] = result
             return Response(result.body, status_code=result.status, headers=result.headers)
 
-        # Declare only the path parameters, so Connexion neither parses the body nor the query again.
-        names = [sanitized(n) for n in re.findall(r"\{([^}/]+)\}", operation.path)]
+        # Declare only the path parameters, so Connexion neither parses the body nor the query again
+        # (names Python cannot take, such as `{class}`, are left out: the engine reads them from the match).
+        names = [n for n in (sanitized(n) for n in re.findall(r"\{([^}/]+)\}", operation.path)) if n.isidentifier() and not keyword.iskeyword(n)]
         handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in names])
         return Resolution(handler, operation.operation_id or f"{operation.method}{operation.path}")
@@ -187,10 +193,10 @@ class _JournalMiddleware:
             note = scope.get(JOURNAL_NOTE) or {}
             self.journal.add(JournalEntry(
                 seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                method=scope["method"], path=scope["path"], query=scope.get("query_string", b"").decode("latin-1"),
+                method=scope["method"], path=scope["path"], query=redact_query(scope.get("query_string", b"").decode("latin-1")),
                 operation_id=note.get("operation_id"), api=note.get("api"), status=status[0],
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
-                errors=note.get("errors", []), source=note.get("source", "mock" if note else "router"),
+                errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
             ))
 
 
@@ -266,12 +272,12 @@ def load_specs(config: ServerConfig) -> list[Spec]:
     specs: list[Spec] = []
     names: set[str] = set()
     for path in paths:
-        spec = load_spec(path, validate=bool(config.specs))
+        spec = load_spec(path, validate=bool(config.specs), strict=config.strict_spec)
         name, n = spec.name, 2
         while name in names:
             name, n = f"{spec.name}-{n}", n + 1
         if name != spec.name:
-            spec = Spec(name, spec.doc, spec.source)
+            spec = Spec(name, spec.doc, spec.source, spec.warnings)
         names.add(name)
         specs.append(spec)
     _apply_capacities(specs, config.capacities)
@@ -312,12 +318,15 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     dispatcher = _Dispatcher(router, connexion_app, engine)
     replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict) if config.replay else None
     skip = (*dispatcher.documents, *dispatcher.passthrough)
-    inner: ASGIApp = _JournalMiddleware(replay or dispatcher, journal, skip)
+    limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
+    guarded = RequestGuard(replay or dispatcher, limits)
+    inner: ASGIApp = _JournalMiddleware(guarded, journal, skip)
     if writer is not None:
         inner = ChangeNotifier(inner, writer)
     startup: list[Hook] = [writer.start] if writer else []
     shutdown: list[Hook] = [writer.stop] if writer else []
     asgi = Lifespan(ExposureGuard(admin=inner, api=ApiCors(inner, config.cors_origins), config=config), startup, shutdown)
-    app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay, writer)
+    app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay,
+                      guarded_protocol(config.max_url, config.read_timeout, config.max_headers), writer)
     holder["app"] = app
     return app

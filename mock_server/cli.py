@@ -9,13 +9,14 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from mock_server.config import ServerConfig, parse_capacity, parse_clock, parse_latency
+from mock_server.config import ServerConfig, parse_capacity, parse_clock, parse_latency, parse_size
 from mock_server.errors import ConfigError, MockServerError, SpecLoadError
 
 
 def _serve_parser(sub: Any) -> None:
     p = sub.add_parser("serve", help="serve every bundled spec (or --spec ...) as a stateful mock")
     p.add_argument("--spec", action="append", type=Path, default=[], help="an OpenAPI 3.0/3.1 file (repeatable); default: the bundled specs")
+    p.add_argument("--strict-spec", action="store_true", help="refuse a spec with any problem instead of serving it with warnings")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4010)
     p.add_argument("--seed", type=int, help="make ids, timestamps and generated data deterministic")
@@ -24,8 +25,8 @@ def _serve_parser(sub: Any) -> None:
                    "or 0 with --seed/--clock); POST /__flowmock/clock moves time on")
     p.add_argument("--dynamic", action="store_true", help="generate responses instead of using spec examples")
     p.add_argument("--strict-responses", action="store_true", help="answer 500 when a mock response breaks the spec")
-    p.add_argument("--no-auth", action="store_true", help="do not require bearer tokens")
-    p.add_argument("--accept-tokens", help="comma-separated tokens accepted; others get 401")
+    p.add_argument("--no-auth", action="store_true", help="do not check credentials")
+    p.add_argument("--accept-tokens", help="comma-separated credentials accepted (bearer tokens, API keys, Basic/Digest user:password); others get 401")
     p.add_argument("--isolate-by", help="'token' or 'header:NAME': a separate store per token or header value")
     p.add_argument("--max-tenants", type=int, default=1000, help="tenants (--isolate-by) with a state of their own; the "
                    "least recently used one is dropped beyond it (default 1000)")
@@ -41,6 +42,12 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--capacity", action="append", default=[], metavar="OPERATION_ID=N",
                    help="at most N items in the collection that create operation adds to (repeatable); "
                         "overrides the spec's x-flowmock-capacity")
+    p.add_argument("--max-body", default="10MB", help="largest request body (e.g. 10MB, 512KB); larger gets 413")
+    p.add_argument("--max-json-depth", type=int, default=64, help="deepest JSON nesting accepted; deeper gets 400")
+    p.add_argument("--max-errors", type=int, default=100, help="field errors listed in one problem (the total is always given)")
+    p.add_argument("--max-url", default="8KB", help="longest path and query; longer gets 414")
+    p.add_argument("--max-header-size", default="32KB", help="largest total of request headers; larger gets 431")
+    p.add_argument("--read-timeout", type=float, default=30.0, help="seconds a request may take to arrive; a stalled client gets 408")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="also answer requests whose Host is NAME (repeatable; .example.com: the domain and its subdomains; "
                         "* any); default: loopback names and the --host address only")
@@ -59,7 +66,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     """Turn parsed `serve` arguments into a ServerConfig."""
     fixtures = _fixtures_dir(args)
     return ServerConfig(
-        specs=tuple(args.spec), host=args.host, port=args.port, seed=args.seed,
+        specs=tuple(args.spec), strict_spec=args.strict_spec, host=args.host, port=args.port, seed=args.seed,
         clock=parse_clock(args.clock) if args.clock else None, time_scale=args.time_scale, dynamic=args.dynamic,
         strict_responses=args.strict_responses, auth=not args.no_auth,
         accept_tokens=frozenset(t.strip() for t in args.accept_tokens.split(",") if t.strip()) if args.accept_tokens else None,
@@ -67,7 +74,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         latency_ms=parse_latency(args.latency) if args.latency else None, fail_rate=args.fail_rate,
         locale=args.locale, fixtures_dir=fixtures, validate_fixtures=args.fixtures is not None,
         replay=tuple(args.replay), replay_strict=args.replay_strict,
-        capacities=tuple(parse_capacity(c) for c in args.capacity), allowed_hosts=tuple(args.allowed_host),
+        capacities=tuple(parse_capacity(c) for c in args.capacity),
+        max_body=parse_size(args.max_body), max_json_depth=args.max_json_depth, max_errors=args.max_errors,
+        max_url=parse_size(args.max_url), max_headers=parse_size(args.max_header_size), read_timeout=args.read_timeout,
+        allowed_hosts=tuple(args.allowed_host),
         admin_token=args.admin_token if args.admin_token is not None else os.environ.get("FLOWMOCK_ADMIN_TOKEN") or None,
         state_file=args.state_file, state_interval=args.state_interval, shutdown_grace=args.shutdown_grace,
     )
@@ -96,9 +106,13 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.speclint import warning_lines
 
     config = config_from_args(args)
     app = create_app(config)
+    for spec in app.specs:
+        for line in warning_lines(spec.warnings, spec.source):
+            print(line, file=sys.stderr)  # noqa: T201
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("connexion").setLevel(max(logging.WARNING, logging.getLogger().level))
     print(app.banner(f"http://{config.host}:{config.port}"), flush=True)  # noqa: T201
@@ -108,7 +122,7 @@ def _serve(args: argparse.Namespace) -> int:
               "for each name clients use to reach this server.", file=sys.stderr, flush=True)
     try:
         uvicorn.run(app.asgi, host=config.host, port=config.port, log_level=args.log_level.lower(), access_log=False,
-                    lifespan="on", timeout_graceful_shutdown=config.shutdown_grace)
+                    lifespan="on", http=app.protocol, timeout_graceful_shutdown=config.shutdown_grace)
     finally:
         if app.state_writer is not None:
             app.state_writer.flush()

@@ -16,6 +16,7 @@ class ServerConfig:
     """How one flowmock server behaves. Built by the CLI or by tests, passed explicitly."""
 
     specs: tuple[Path, ...] = ()
+    strict_spec: bool = False  # a spec problem the mock could serve through refuses start-up instead of warning
     host: str = "127.0.0.1"
     port: int = 4010
     seed: int | None = None
@@ -37,6 +38,12 @@ class ServerConfig:
     journal_size: int = 1000
     max_tenants: int = 1000  # tenants with a state of their own (--isolate-by); the least recently used is dropped
     capacities: tuple[tuple[str, int], ...] = ()  # (create operationId, most items its collection holds)
+    max_body: int = 10 * 1024 * 1024  # bytes; larger bodies get 413
+    max_json_depth: int = 64  # nesting levels of a JSON body; deeper is a 400
+    max_errors: int = 100  # field errors listed in one problem (the total is always given)
+    max_url: int = 8192  # bytes of path and query; longer is a 414
+    max_headers: int = 32 * 1024  # bytes of all request headers; more is a 431
+    read_timeout: float = 30.0  # seconds for a request body to arrive; a stalled client gets 408
     allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback and the bound address; "*" accepts any
     admin_token: str | None = field(default=None, repr=False)  # never printed
     state_file: Path | None = None
@@ -52,6 +59,9 @@ class ServerConfig:
             raise ConfigError(f"--latency must be MIN-MAX milliseconds with MIN <= MAX, got {self.latency_ms}")
         if self.max_tenants < 1:
             raise ConfigError(f"--max-tenants must be at least 1, got {self.max_tenants}")
+        for name in ("max_body", "max_json_depth", "max_errors", "max_url", "max_headers", "read_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if self.isolate_by not in (None, "token") and not (self.isolate_by or "").startswith("header:"):
             raise ConfigError(f"--isolate-by must be 'token' or 'header:NAME', got {self.isolate_by!r}")
         if self.admin_token is not None and not self.admin_token.strip():
@@ -98,6 +108,19 @@ def parse_capacity(text: str) -> tuple[str, int]:
     if not sep or not operation_id.strip() or not number.strip().isdigit():
         raise ConfigError(f"--capacity must look like OPERATION_ID=N (a create operation, a whole number), got {text!r}")
     return operation_id.strip(), int(number)
+
+
+def parse_size(text: str) -> int:
+    """A byte count such as `10MB`, `512KB`, `1GB` or `2048` (units are powers of 1024)."""
+    units = {"": 1, "B": 1, "KB": 1024, "K": 1024, "MB": 1024**2, "M": 1024**2, "GB": 1024**3, "G": 1024**3}
+    number = text.strip().upper().rstrip("IB") if text.strip().upper().endswith("IB") else text.strip().upper()
+    digits = number.rstrip("KMGB")
+    unit = number[len(digits):]
+    try:
+        value = float(digits) * units[unit]
+    except (ValueError, KeyError):
+        raise ConfigError(f"expected a size like 10MB, 512KB or 2048 (bytes), got {text!r}") from None
+    return int(value)
 
 
 def parse_clock(text: str) -> datetime:

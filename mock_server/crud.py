@@ -106,6 +106,7 @@ class Crud:
         parent = self.bucket(call, parent_model).get(ident)
         if not isinstance(parent, dict):
             raise _not_found(parent_model, embedding.parent_param, ident)
+        call.state.remember(parent)  # its array is edited in place: a rolled-back write restores it
         return parent
 
     def _touch_parent(self, call: Call, model: ResourceModel) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -13,18 +14,22 @@ from typing import Any
 
 from faker import Faker
 
+from mock_server.auth import authenticate
 from mock_server.behaviours import Behaviour, Job, behaviours_for, jobs_for
 from mock_server.capacity import capacity, check_capacity
+from mock_server.cassette import redacted_header_value
 from mock_server.config import ServerConfig
 from mock_server.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.generate import generate, make_context
+from mock_server.jsonbody import BadJson, parse_strict
 from mock_server.negotiate import Preferences, documented_statuses, media_type_for, pick_example, response_for, success_status
 from mock_server.resources import Action, infer_actions
 from mock_server.routing import Match
 from mock_server.spec import Operation, Spec
 from mock_server.store import Clock, Store, TenantState
 from mock_server.validate import (
+    NOT_PARSED,
     RequestData,
     UnsupportedMediaType,
     Verdicts,
@@ -35,6 +40,19 @@ from mock_server.validate import (
 )
 
 logger = logging.getLogger(__name__)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_OFF_LOOP_BYTES = 64 * 1024  # request bodies larger than this are validated in a worker thread
+_COUNT_FACTOR = 10  # errors are counted up to this many times --max-errors, then counting stops
+
+
+@dataclass(frozen=True)
+class RequestVerdict:
+    """The outcome of validating one request: the listed errors, how many there are, or an unsupported media type."""
+
+    errors: tuple[FieldError, ...]
+    total: int
+    unsupported: str = ""
+    capped: bool = False  # counting stopped at the bound, so `total` is a lower bound
 
 
 @dataclass
@@ -90,9 +108,13 @@ class Engine:
         """Which state partition a request belongs to."""
         mode = self.config.isolate_by
         if mode == "token":
-            return "token:" + (_bearer(headers) or "anonymous")
+            token = _bearer(headers)
+            return "token:" + (credential_digest(token) if token else "anonymous")
         if mode and mode.startswith("header:"):
-            value = headers.get(mode.split(":", 1)[1].lower())
+            name = mode.split(":", 1)[1].lower()
+            value = headers.get(name)
+            if value and redacted_header_value(name, value) != value:  # a credential header: never its value
+                return "header:" + credential_digest(value)
             return "header:" + (value or "default")
         return "default"
 
@@ -106,22 +128,41 @@ class Engine:
         admission = Admission(Preferences.parse(req.headers.get("prefer")), self.tenant_of(req.headers))
         try:
             await self._delay(admission.prefs)
-            self._check_auth(match.operation, req.headers)
+            authenticate(match.spec, match.operation, req, self.config)
             self._inject_fault(match.operation)
-            self._validate(match.spec, match.operation, req)
+            await self._validate(match.spec, match.operation, req)
         except HttpProblem as problem:
             return self._problem(match.spec, match.operation, problem, admission.tenant)
         return admission
 
     def respond(self, match: Match, req: RequestData, admission: Admission) -> EngineResponse:
-        """Answer an admitted request from its behaviour and validate the answer."""
+        """Answer an admitted request and validate the answer; a write is kept only when its answer could be built."""
         spec, op = match.spec, match.operation
         prefs, tenant = admission.prefs, admission.tenant
+        materialized = self.store.has(tenant)
+        state = self.store.tenant(tenant) if req.method.upper() not in _SAFE_METHODS else None
+        if state is not None:
+            state.begin()
         try:
             outcome = self._answer(match, req, prefs, tenant)
+            response = self._render(spec, op, outcome, tenant)
         except HttpProblem as problem:
-            return self._problem(spec, op, problem, tenant)
-        return self._render(spec, op, outcome, tenant)
+            response = self._problem(spec, op, problem, tenant)
+        except (ValueError, TypeError, UnicodeError) as exc:  # an answer that cannot be encoded as JSON
+            logger.warning("the answer of %s:%s could not be encoded: %s", spec.name, op.operation_id, exc)
+            response = self._problem(spec, op, HttpProblem(500, "Internal Server Error", f"The answer of {op.operation_id} "
+                                                           f"could not be encoded as JSON; nothing was changed"), tenant)
+        except Exception:
+            if state is not None:
+                state.rollback()
+                if not materialized:
+                    self.store.reset(tenant)
+            raise
+        if state is not None:
+            state.commit() if response.status < 400 else state.rollback()
+            if response.status >= 400 and not materialized:
+                self.store.reset(tenant)  # a refused first write leaves the tenant on the shared baseline
+        return response
 
     # ---- pipeline steps ----
     async def _delay(self, prefs: Preferences) -> None:
@@ -131,38 +172,49 @@ class Engine:
         if delay:
             await asyncio.sleep(min(delay, 60_000) / 1000)
 
-    def _check_auth(self, op: Operation, headers: dict[str, str]) -> None:
-        if not (op.secured and self.config.auth):
-            return
-        challenge = {"WWW-Authenticate": 'Bearer realm="flowmock"'}
-        token = _bearer(headers)
-        if token is None:
-            detail = "Missing credentials: send 'Authorization: Bearer <token>'" if "authorization" not in headers else \
-                "The Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'"
-            raise HttpProblem(401, "Unauthorized", detail, [FieldError("header", "Authorization", "bearer token required")], challenge)
-        if self.config.accept_tokens is not None and token not in self.config.accept_tokens:
-            raise HttpProblem(401, "Unauthorized", "The bearer token is not accepted by this server",
-                              [FieldError("header", "Authorization", "unknown token")], challenge)
-
     def _inject_fault(self, op: Operation) -> None:
         if self.config.fail_rate and self.chaos.random() < self.config.fail_rate:
             status = 503 if 503 in documented_statuses(op) else 500
             raise HttpProblem(status, "Injected Fault", f"flowmock injected this failure (--fail-rate {self.config.fail_rate})")
 
-    def _validate(self, spec: Spec, op: Operation, req: RequestData) -> None:
+    async def _validate(self, spec: Spec, op: Operation, req: RequestData) -> None:
         key = request_key(op, req)
-        try:
-            errors = self.request_verdicts.get(key)
-            if errors is None:
-                errors = self.request_verdicts.put(key, validate_request(spec, op, req))
-        except UnsupportedMediaType as exc:
-            raise HttpProblem(415, "Unsupported Media Type", str(exc), [FieldError("header", "Content-Type", str(exc))]) from None
-        if errors:
+        verdict = self.request_verdicts.get(key)
+        if verdict is None:
+            check = functools.partial(self._verdict, spec, op, req)
+            # a large body is checked in a worker thread, so other clients keep being answered meanwhile
+            verdict = await asyncio.to_thread(check) if len(req.body) > _OFF_LOOP_BYTES else check()
+            self.request_verdicts.put(key, verdict)
+        if verdict.unsupported:
+            raise HttpProblem(415, "Unsupported Media Type", verdict.unsupported,
+                              [FieldError("header", "Content-Type", verdict.unsupported)])
+        if verdict.errors:
+            errors = list(verdict.errors)
             documented = documented_statuses(op)
             status = 400 if 400 in documented or 422 not in documented else 422
             fields = "; ".join(f"{e.location}{'.' + e.field if e.field else ''}: {e.message}" for e in errors[:10])
+            more = f" (and {verdict.total - 10}{'+' if verdict.capped else ''} more)" if verdict.total > 10 else ""
             raise HttpProblem(status, "Bad Request" if status == 400 else "Unprocessable Entity",
-                              f"Invalid request to {op.operation_id}: {fields}", errors)
+                              f"Invalid request to {op.operation_id}: {fields}{more}", errors, total_errors=verdict.total)
+
+    def _verdict(self, spec: Spec, op: Operation, req: RequestData) -> RequestVerdict:
+        """Every problem with a request, at most `--max-errors` of them listed, with bounded work."""
+        limit = self.config.max_errors
+        is_json = "json" in (req.content_type or "application/json").lower()
+        parsed: Any = NOT_PARSED
+        if req.body and is_json:
+            try:
+                parsed = parse_strict(req.body, self.config.max_json_depth)
+            except BadJson as bad:
+                return RequestVerdict((FieldError("body", bad.field, bad.message),), 1)
+        elif req.body and not op.definition.get("requestBody"):
+            return RequestVerdict((), 0, f"{op.operation_id} takes no request body, and {len(req.body)} bytes of "
+                                  f"{req.content_type or 'an unnamed type'} cannot be read as JSON")
+        try:
+            errors = validate_request(spec, op, req, limit, parsed)
+        except UnsupportedMediaType as exc:
+            return RequestVerdict((), 0, str(exc))
+        return RequestVerdict(tuple(errors[:limit]), len(errors), capped=len(errors) >= limit * _COUNT_FACTOR)
 
     def _answer(self, match: Match, req: RequestData, prefs: Preferences, tenant: str) -> Outcome:
         spec, op = match.spec, match.operation
@@ -334,7 +386,7 @@ class Engine:
         found = self.response_verdicts.get(key)
         if found is not None:
             return found
-        return self.response_verdicts.put(key, validate_response(spec, op, status, body, headers, mimetype))
+        return self.response_verdicts.put(key, validate_response(spec, op, status, body, headers, mimetype)[: self.config.max_errors])
 
     def _violation(self, spec: Spec, op: Operation, status: int, errors: list[FieldError], tenant: str,
                    body: bytes, headers: dict[str, str]) -> EngineResponse:
@@ -346,6 +398,11 @@ class Engine:
                               f"flowmock produced a {status} response for {spec.name}:{op.operation_id} that breaks the spec: {summary}",
                               errors, type="https://flowmock.dev/problems/response-validation").as_dict()
         return EngineResponse(500, {"Content-Type": "application/problem+json"}, json.dumps(payload).encode(), tenant, errors)
+
+
+def credential_digest(secret: str) -> str:
+    """A stable, non-reversible name for a credential: the first 16 hex digits of its SHA-256."""
+    return "sha256-" + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _bearer(headers: dict[str, str]) -> str | None:

@@ -2,7 +2,7 @@
 
 MockServerError
  ├── ConfigError          bad command-line or config values
- ├── SpecLoadError        a spec file that is missing, unparsable or not valid OpenAPI
+ ├── SpecLoadError        a spec file that cannot be served (missing, unparsable, dangling $ref, no paths)
  └── HttpProblem          an error that becomes an HTTP response (problem+json)
 """
 from __future__ import annotations
@@ -28,6 +28,19 @@ class SpecLoadError(MockServerError):
 
 
 @dataclass(frozen=True)
+class SpecIssue:
+    """A problem found in a spec: where (file and a dotted place) and what; `fatal` when it cannot be served."""
+
+    file: str
+    place: str
+    problem: str
+    fatal: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.place}: {self.problem}"
+
+
+@dataclass(frozen=True)
 class FieldError:
     """One failing field of a request or response."""
 
@@ -50,6 +63,7 @@ class HttpProblem(MockServerError):
     errors: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     type: str = "about:blank"
+    total_errors: int | None = None  # how many errors there are when `errors` lists only the first ones
 
     def __post_init__(self) -> None:
         super().__init__(self.detail)
@@ -59,4 +73,6 @@ class HttpProblem(MockServerError):
         body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail}
         if self.errors:
             body["errors"] = [e.as_dict() for e in self.errors]
+            if self.total_errors is not None and self.total_errors > len(self.errors):
+                body["totalErrors"] = self.total_errors
         return body

@@ -14,12 +14,15 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.errors import ConfigError
+from mock_server.models import build_models
+from mock_server.resources import infer_actions
 from mock_server.spec import Spec
-from mock_server.state_check import StateError, check_export
+from mock_server.state_import import StateChecker
 from mock_server.store import Store
 
 logger = logging.getLogger(__name__)
 _READ_ONLY = ("GET", "HEAD", "OPTIONS")
+_MAX_PROBLEMS = 100  # problems counted in a refused file (the first is named)
 _LOOP_SHARE = 10  # the pause between writes is at least this many times the time serializing took
 
 
@@ -41,12 +44,14 @@ def read_state_file(path: Path, specs: list[Spec]) -> dict[str, Any] | None:
         raise ConfigError(refuse + "not JSON this server can read: values are nested too deeply" + keep) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(refuse + f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})" + keep) from None
+    models = {spec.name: build_models(spec, infer_actions(spec)) for spec in specs}
     try:
-        check_export(data, specs)
-    except StateError as exc:
-        raise ConfigError(refuse + f"not a flowmock state: {exc}" + keep) from None
+        problems = StateChecker(specs, models, _MAX_PROBLEMS).problems(data)
     except RecursionError:
         raise ConfigError(refuse + "not a flowmock state: values are nested too deeply" + keep) from None
+    if problems:
+        more = f" ({len(problems)} problems in all)" if len(problems) > 1 else ""
+        raise ConfigError(refuse + f"not a flowmock state: {problems[0]}{more}" + keep)
     if not os.access(path, os.W_OK):
         raise ConfigError(refuse + "is not writable")
     return dict(data)

@@ -13,7 +13,19 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from mock_server.asgi import read_body
-from mock_server.cassette import HOP_BY_HOP, Cassette, CassetteWriter, Headers, Interaction, Redaction, Request, Response, read_cassette, scrub
+from mock_server.cassette import (
+    HOP_BY_HOP,
+    Cassette,
+    CassetteWriter,
+    Headers,
+    Interaction,
+    Redaction,
+    Request,
+    Response,
+    read_cassette,
+    redact_url,
+    scrub,
+)
 from mock_server.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -67,6 +79,26 @@ def _as_headers(pairs: list[tuple[str, str]]) -> Headers:
     return out
 
 
+class _RedactedUrls(logging.Filter):
+    """Rewrites httpx's "HTTP Request: METHOD URL" log lines with the URL redacted (its query may carry credentials)."""
+
+    def __init__(self, redaction: Redaction) -> None:
+        super().__init__()
+        self.redaction = redaction
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 2:
+            record.args = (record.args[0], redact_url(str(record.args[1]), self.redaction), *record.args[2:])
+        return True
+
+
+def redact_httpx_logs(redaction: Redaction) -> None:
+    """Make the httpx logger (which logs every upstream URL at INFO) print redacted URLs; installed once."""
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactedUrls) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_RedactedUrls(redaction))
+
+
 class RecordingProxy:
     """ASGI app: a transparent forwarder to `upstream` that records into `writer` (with the cassette's redaction)."""
 
@@ -78,6 +110,7 @@ class RecordingProxy:
         self.upstream = upstream.rstrip("/")
         self.writer = writer
         self.redaction = Redaction.of(writer.cassette)
+        redact_httpx_logs(self.redaction)
         self.timeout = timeout
         self.transport = transport
         self._client: httpx.AsyncClient | None = None
@@ -115,10 +148,10 @@ class RecordingProxy:
             finally:
                 await upstream.aclose()
         except httpx.TimeoutException as exc:
-            await _problem(send, 504, "Upstream Timeout", f"{scope['method']} {url}: {exc!r}")
+            await _problem(send, 504, "Upstream Timeout", f"{scope['method']} {redact_url(url, self.redaction)}: {type(exc).__name__}")
             return
         except httpx.HTTPError as exc:
-            await _problem(send, 502, "Bad Gateway", f"{scope['method']} {url} failed: {exc!r}")
+            await _problem(send, 502, "Bad Gateway", f"{scope['method']} {redact_url(url, self.redaction)} failed: {type(exc).__name__}: {exc}")
             return
         answer = _end_to_end(upstream.headers.raw, frozenset({"content-length"}))
         answer.append(("content-length", str(len(raw))))
@@ -144,7 +177,7 @@ class RecordingProxy:
             datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         )
         self.writer.append(scrub(interaction, self.redaction))
-        logger.debug("recorded %s %s -> %s", method, url, upstream.status_code)
+        logger.debug("recorded %s %s -> %s", method, redact_url(url, self.redaction), upstream.status_code)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

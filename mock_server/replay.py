@@ -20,7 +20,17 @@ from urllib.parse import quote, urlsplit
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import read_body, receive_again
-from mock_server.cassette import DEFAULT_MATCH_ON, HOP_BY_HOP, Redaction, Request, Response, failed_matchers, read_cassette, scrub_request
+from mock_server.cassette import (
+    DEFAULT_MATCH_ON,
+    HOP_BY_HOP,
+    Redaction,
+    Request,
+    Response,
+    failed_matchers,
+    read_cassette,
+    redact_url,
+    scrub_request,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -156,16 +166,16 @@ class ReplayMiddleware:
         found = self.find(incoming)
         if found is not None:
             scope[JOURNAL_NOTE] = {"source": "replay"}
-            logger.debug("replay %s %s from %s#%d", incoming.method, incoming.uri, found.source, found.index)
+            logger.debug("replay %s %s from %s#%d", incoming.method, redact_url(incoming.uri), found.source, found.index)
             await _send_recorded(send, found.response, scope["method"] == "HEAD")
             return
         if self.strict and not _is_preflight(scope["method"], headers):
             scope[JOURNAL_NOTE] = {"source": "replay"}
             misses = self.near_misses(incoming)
-            logger.debug("replay miss %s %s (strict)", incoming.method, incoming.uri)
+            logger.debug("replay miss %s %s (strict)", incoming.method, redact_url(incoming.uri))
             await _send_miss(send, scrub_request(incoming, Redaction()), misses)
             return
-        logger.debug("replay miss %s %s: falling back to the mock", incoming.method, incoming.uri)
+        logger.debug("replay miss %s %s: falling back to the mock", incoming.method, redact_url(incoming.uri))
         await self.app(scope, receive_again(body, receive), send)
 
 

@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import yaml
 from openapi_core import Config, OpenAPI
-from openapi_spec_validator import validate as validate_openapi
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from mock_server.errors import SpecLoadError
+from mock_server.errors import SpecIssue, SpecLoadError
+from mock_server.loader import load_document
+from mock_server.oaswalk import HTTP_METHODS
+from mock_server.pointer import follow, tokens_of
+from mock_server.speclint import lint
 
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 JSON = Any
 
 
@@ -40,6 +39,7 @@ class Operation:
     definition: dict[str, Any] = field(repr=False, hash=False, compare=False)
     parameters: tuple[dict[str, Any], ...] = field(repr=False, hash=False, compare=False)
     secured: bool = field(hash=False, compare=False)
+    security: tuple[dict[str, Any], ...] = field(default=(), repr=False, hash=False, compare=False)  # the alternatives in force
 
     @property
     def key(self) -> str:
@@ -54,10 +54,11 @@ class Operation:
 class Spec:
     """An OpenAPI document loaded once: raw dict, operations, schema lookup and its openapi-core twin."""
 
-    def __init__(self, name: str, doc: dict[str, Any], source: str) -> None:
+    def __init__(self, name: str, doc: dict[str, Any], source: str, warnings: tuple[SpecIssue, ...] = ()) -> None:
         self.name = name
         self.doc = doc
         self.source = source
+        self.warnings = warnings  # what start-up reports once: problems served through
         self.server_base = _server_base_path(doc)
         self.operations = tuple(_operations(name, doc))
         self.by_id = {op.operation_id: op for op in self.operations}
@@ -79,7 +80,7 @@ class Spec:
         doc["servers"] = [{"url": "/"}]
         config = Config(extra_media_type_deserializers={
             ctype: _json_deserializer for ctype in _json_like_media_types(doc)
-        }, spec_validator_cls=None)  # already validated by load_spec
+        }, spec_validator_cls=None)  # checked by load_spec
         return OpenAPI.from_dict(doc, config=config)
 
     def resolve(self, node: Any) -> Any:
@@ -93,13 +94,10 @@ class Spec:
         return node
 
     def lookup(self, ref: str) -> Any:
-        """Return the node a local JSON pointer (`#/components/...`) names."""
-        if not ref.startswith("#/"):
+        """Return the node a local JSON pointer (`#/components/...`, any RFC 6901 form) names."""
+        if not ref.startswith("#"):
             raise ValueError(f"only local references are supported: {ref}")
-        node: Any = self.doc
-        for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node
+        return follow(self.doc, tokens_of(ref))
 
 
 def _json_deserializer(data: bytes | str) -> Any:
@@ -147,9 +145,9 @@ def _operations(spec_name: str, doc: dict[str, Any]) -> list[Operation]:
             op_id = op.get("operationId") or _synthetic_id(method, path)
             own = {(p.get("name"), p.get("in")) for p in op.get("parameters", []) if "$ref" not in p}
             params = [p for p in shared if (p.get("name"), p.get("in")) not in own] + op.get("parameters", [])
-            security = op.get("security", root_security)
+            security = op.get("security", root_security) or []
             secured = bool(security) and not any(req == {} for req in security)
-            ops.append(Operation(spec_name, method, path, op_id, op, tuple(params), secured))
+            ops.append(Operation(spec_name, method, path, op_id, op, tuple(params), secured, tuple(security)))
     return ops
 
 
@@ -158,37 +156,22 @@ def _synthetic_id(method: str, path: str) -> str:
     return method + "".join(w[:1].upper() + w[1:] for w in words)
 
 
-def _read_document(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise SpecLoadError(str(path), "", "file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        doc = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YamlLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SpecLoadError(str(path), place, f"YAML syntax error: {problem}") from None
-    except json.JSONDecodeError as exc:
-        raise SpecLoadError(str(path), f"line {exc.lineno}, column {exc.colno}", f"JSON syntax error: {exc.msg}") from None
-    if not isinstance(doc, dict) or "openapi" not in doc:
-        raise SpecLoadError(str(path), "", "not an OpenAPI 3 document (no top-level `openapi` key)")
-    return doc
+def load_spec(path: Path, name: str | None = None, validate: bool = True, strict: bool = False) -> Spec:
+    """Read, check and index one OpenAPI document; raise SpecLoadError naming file, place and problem.
 
-
-def load_spec(path: Path, name: str | None = None, validate: bool = True) -> Spec:
-    """Read, validate and index one OpenAPI document; raise SpecLoadError naming file, place and problem.
-
-    `validate=False` skips the structural check (the bundled specs are checked by the test suite).
+    Problems a mock can serve through become `Spec.warnings` (errors too when `strict`); `validate=False`
+    skips the checks (the bundled specs are checked by the test suite).
     """
-    doc = _read_document(path)
+    doc, issues = load_document(path)
     if validate:
-        try:
-            validate_openapi(doc)
-        except OpenAPIValidationError as exc:
-            place = " > ".join(str(p) for p in exc.absolute_path) or "document root"
-            raise SpecLoadError(str(path), place, f"invalid OpenAPI: {exc.message.splitlines()[0]}") from None
-    return Spec(name or spec_name_for(path, doc), doc, str(path))
+        issues = issues + lint(doc, str(path))
+    fatal = [i for i in issues if i.fatal or strict]
+    if fatal:
+        first = fatal[0]
+        more = f"\n  and {len(fatal) - 1} more (python -m mock_server.speccheck {path} lists them all)" if len(fatal) > 1 else ""
+        refused = "" if first.fatal else " (--strict-spec refuses every warning)"
+        raise SpecLoadError(first.file, first.place, first.problem + refused + more)
+    return Spec(name or spec_name_for(path, doc), doc, str(path), tuple(issues))
 
 
 _GENERIC_STEMS = {"openapi", "swagger", "spec", "api", "index", "schema"}

@@ -1,4 +1,4 @@
-"""Lint an OpenAPI document: structural validity plus every example against its own schema.
+"""Lint an OpenAPI document: every problem flowmock's loader finds (what refuses start-up and every warning).
 
 Usage: python -m mock_server.speccheck specs/automation.yaml [...]
 """
@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from openapi_spec_validator import validate as validate_openapi
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-
-from mock_server.validate import value_errors
+from mock_server.errors import SpecLoadError
+from mock_server.loader import load_document
+from mock_server.pointer import follow, tokens_of
+from mock_server.speclint import lint
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -42,10 +41,7 @@ def _examples_of(media: dict[str, Any], where: str, direction: str) -> Iterator[
 
 def _deref(doc: dict[str, Any], node: Any) -> Any:
     while isinstance(node, dict) and "$ref" in node:
-        target: Any = doc
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
+        node = follow(doc, tokens_of(node["$ref"]))
     return node
 
 
@@ -73,28 +69,18 @@ def example_sites(doc: dict[str, Any]) -> Iterator[ExampleSite]:
             yield ExampleSite(f"components.schemas.{name} example", {"$ref": f"#/components/schemas/{name}"}, schema["example"], "response")
 
 
-def example_errors(doc: dict[str, Any], site: ExampleSite) -> list[str]:
-    """Return why an example fails its schema (empty when it validates)."""
-    return [f"{e.field or '<root>'}: {e.message}" for e in value_errors(doc, site.schema, site.value, site.direction)]
-
-
 def count_operations(doc: dict[str, Any]) -> int:
     """Number of operations in the document."""
     return sum(1 for item in (doc.get("paths") or {}).values() for m in HTTP_METHODS if m in item)
 
 
 def check_spec(path: Path) -> list[str]:
-    """Return every problem found in the document at `path`."""
-    doc = yaml.safe_load(path.read_text())
-    problems: list[str] = []
+    """Return every problem found in the document at `path` (those that stop serving first)."""
     try:
-        validate_openapi(doc)
-    except OpenAPIValidationError as exc:
-        problems.append(f"not a valid OpenAPI document: {exc.message} at {'/'.join(map(str, exc.absolute_path))}")
-        return problems
-    for site in example_sites(doc):
-        problems.extend(f"{site.where}: {err}" for err in example_errors(doc, site))
-    return problems
+        doc, issues = load_document(path)
+    except SpecLoadError as exc:
+        return [str(exc)]
+    return [f"{'error' if issue.fatal else 'warning'}: {issue}" for issue in issues + lint(doc, str(path), budget_s=None)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,8 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = [Path(p) for p in (argv if argv is not None else sys.argv[1:])]
     failed = False
     for path in paths:
-        doc = yaml.safe_load(path.read_text())
         problems = check_spec(path)
+        try:
+            doc, _ = load_document(path)
+        except SpecLoadError:
+            doc = {}
         n_examples = sum(1 for _ in example_sites(doc))
         n_schemas = len((doc.get("components") or {}).get("schemas") or {})
         print(f"{path}: {count_operations(doc)} operations, {n_schemas} schemas, {n_examples} examples, {len(problems)} problems")  # noqa: T201

@@ -4,17 +4,75 @@ from __future__ import annotations
 import copy
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 DEFAULT_TENANT = "default"
+_MISSING = object()
+Undo = list[tuple["Bucket", str, Any]]  # (bucket, key, value before the change or _MISSING)
 
 
 def bucket_key(spec: str, resource: str, parents: tuple[str, ...] = ()) -> str:
     """The key of one collection: spec, resource path and the ids of its parents."""
     return "|".join([spec, resource, *parents])
+
+
+class Bucket(dict):
+    """A collection's id → object map that records the value each key had before a change, while a request runs."""
+
+    __slots__ = ("undo",)
+
+    def __init__(self, items: Iterable[tuple[str, Any]] | dict[str, Any] = ()) -> None:
+        super().__init__(items)
+        self.undo: Undo | None = None
+
+    def _remember(self, key: str) -> None:
+        if self.undo is not None:
+            self.undo.append((self, key, dict.get(self, key, _MISSING)))
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._remember(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._remember(key)
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """dict.pop, remembered."""
+        self._remember(key)
+        return super().pop(key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """dict.setdefault, remembered."""
+        self._remember(key)
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """dict.update, remembered key by key."""
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def clear(self) -> None:
+        """dict.clear, remembered."""
+        for key in list(self):
+            self._remember(key)
+        super().clear()
+
+    def popitem(self) -> tuple[str, Any]:
+        """dict.popitem, remembered."""
+        key, value = super().popitem()
+        if self.undo is not None:
+            self.undo.append((self, key, value))
+        return key, value
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))  # pickles, copies and persists as a plain dict
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {key: copy.deepcopy(value, memo) for key, value in self.items()}
 
 
 @dataclass
@@ -26,6 +84,11 @@ class TenantState:
     ticks: int = 0
     jobs: list[dict[str, Any]] = field(default_factory=list)  # work scheduled on the clock, earliest first
     shared: bool = False  # the baseline as every tenant sees it before its first write: never written to
+    _undo: Undo | None = field(default=None, repr=False, compare=False)
+    _touched: list[Bucket] = field(default_factory=list, repr=False, compare=False)
+    _created: list[str] = field(default_factory=list, repr=False, compare=False)
+    _found: dict[int, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _saved: tuple[dict[str, int], int, list[dict[str, Any]]] = field(default=({}, 0, []), repr=False, compare=False)
 
     def schedule(self, due: str, job: dict[str, Any]) -> None:
         """Keep `job` until the clock reaches `due` (RFC 3339, compared as text), in due order."""
@@ -40,10 +103,53 @@ class TenantState:
         return None
 
     def bucket(self, key: str) -> dict[str, Any]:
-        """The id → object map of a collection (created empty on first use; never created in the shared baseline)."""
+        """The id → object map of a collection (created empty on first use); changes to it can be rolled back.
+
+        The shared baseline is never written: a missing collection there is an empty one, not a new one.
+        """
         if self.shared:
-            return self.buckets.get(key, {})
-        return self.buckets.setdefault(key, {})
+            return self.buckets.get(key) or {}
+        items = self.buckets.get(key)
+        if not isinstance(items, Bucket):
+            if items is None and self._undo is not None:
+                self._created.append(key)
+            items = self.buckets[key] = Bucket(items or {})
+        if self._undo is not None and items.undo is None:
+            items.undo = self._undo
+            self._touched.append(items)
+        return items
+
+    def begin(self) -> None:
+        """Start remembering changes made through `bucket()`, so `rollback()` can undo them."""
+        self._undo, self._touched, self._created, self._found = [], [], [], {}
+        self._saved = (dict(self.counters), self.ticks, copy.deepcopy(self.jobs))
+
+    def rollback(self) -> None:
+        """Undo every change since `begin()`: stored objects, new collections, counters and the clock."""
+        for items, key, before in reversed(self._undo or []):
+            if before is _MISSING:
+                dict.pop(items, key, None)
+            else:
+                dict.__setitem__(items, key, before)
+        for key in self._created:
+            if not self.buckets.get(key):
+                self.buckets.pop(key, None)
+        for obj, before in self._found.values():  # objects a domain rule may have edited in place
+            obj.clear()
+            obj.update(before)
+        self.counters, self.ticks, self.jobs = dict(self._saved[0]), self._saved[1], self._saved[2]
+        self.commit()
+
+    def commit(self) -> None:
+        """Keep the changes since `begin()` and stop remembering."""
+        for items in self._touched:
+            items.undo = None
+        self._undo, self._touched, self._created, self._found = None, [], [], {}
+
+    def remember(self, obj: Any) -> None:
+        """During a write, keep a copy of an object that may be edited in place, so a rollback restores it."""
+        if self._undo is not None and isinstance(obj, dict) and id(obj) not in self._found:
+            self._found[id(obj)] = (obj, copy.deepcopy(obj))
 
     def next_count(self, name: str) -> int:
         """Count calls per name: the sequence number that seeds generation."""
@@ -56,11 +162,13 @@ class TenantState:
         return self.ticks
 
     def find(self, spec: str, resource: str, object_id: str) -> Any | None:
-        """Find an object by id in any parent partition of a resource."""
+        """Find an object by id in any parent partition of a resource (during a write, its content can be rolled back)."""
         prefix = bucket_key(spec, resource)
         for key, items in self.buckets.items():
             if (key == prefix or key.startswith(prefix + "|")) and object_id in items:
-                return items[object_id]
+                found = items[object_id]
+                self.remember(found)
+                return found
         return None
 
     def objects(self, spec: str, resource: str) -> Iterator[Any]:
@@ -99,6 +207,10 @@ class Store:
             del self._tenants[oldest]
             self.evicted += 1
         return state
+
+    def has(self, name: str) -> bool:
+        """True when the tenant has a state of its own (it wrote something)."""
+        return name in self._tenants
 
     def tenants(self) -> list[str]:
         """Names of the tenants seen so far."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,25 +36,44 @@ class RequestData:
 
 
 class Verdicts:
-    """A bounded memo of validation results: the same operation and the same bytes always get the same verdict."""
+    """A memo of validation results, bounded by entries and by bytes: the same request always gets the same verdict."""
 
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, list[FieldError]] = OrderedDict()
+    def __init__(self, size: int = 4096, max_bytes: int = 8 * 1024 * 1024) -> None:
+        self.size, self.max_bytes = size, max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
 
-    def get(self, key: Hashable) -> list[FieldError] | None:
+    def get(self, key: Hashable) -> Any | None:
         """The remembered verdict, or None."""
         found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
+        if found is None:
+            return None
+        self._items.move_to_end(key)
+        return found[0]
 
-    def put(self, key: Hashable, errors: list[FieldError]) -> list[FieldError]:
-        """Remember a verdict (dropping the oldest beyond the size) and return it."""
-        self._items[key] = errors
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return errors
+    def put(self, key: Hashable, verdict: Any) -> Any:
+        """Remember a verdict (dropping the oldest beyond the size or the bytes) and return it."""
+        cost = _approximate_size(verdict)
+        if cost > self.max_bytes:
+            return verdict
+        previous = self._items.pop(key, None)
+        if previous is not None:
+            self.bytes -= previous[1]
+        self._items[key] = (verdict, cost)
+        self.bytes += cost
+        while len(self._items) > self.size or self.bytes > self.max_bytes:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.bytes -= dropped
+        return verdict
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _approximate_size(verdict: Any) -> int:
+    """Bytes a verdict keeps alive, roughly: a fixed overhead plus its errors' text."""
+    errors = getattr(verdict, "errors", verdict)
+    return 256 + sum(120 + len(e.field) + len(e.message) for e in errors if isinstance(e, FieldError))
 
 
 def request_key(op: Operation, req: RequestData) -> Hashable:
@@ -73,8 +92,19 @@ class UnsupportedMediaType(Exception):
     """The request's content type is not one the operation accepts."""
 
 
-def validate_request(spec: Spec, op: Operation, req: RequestData) -> list[FieldError]:
-    """Return every problem with the request's parameters and body (not its credentials)."""
+_PRECHECK_BYTES = 16 * 1024  # a JSON body larger than this is first checked lazily, so error-heavy bodies cost bounded work
+
+
+NOT_PARSED = object()  # `validate_request` parses the body itself
+
+
+def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: int | None = None,
+                     parsed: Any = NOT_PARSED) -> list[FieldError]:
+    """Return every problem with the request's parameters and body (not its credentials).
+
+    With `max_errors`, a large body with at least that many schema errors is not validated to its end: the first
+    `max_errors` errors are returned, followed by errors counted up to ten times that bound (the rest is not looked at).
+    """
     # openapi-core's per-part iterators take the operation we already routed to: no second path search and
     # no security check. They are internal API, hence the pin openapi-core < 0.24 and the ignores below.
     validator: Any = spec.openapi.request_validator
@@ -90,6 +120,10 @@ def validate_request(spec: Spec, op: Operation, req: RequestData) -> list[FieldE
     errors: list[FieldError] = []
     for problem in validator._iter_parameters_errors(mock, operation, path):
         errors.extend(_parameter_errors(problem))
+    if max_errors is not None and len(req.body) > _PRECHECK_BYTES:
+        early = _bounded_body_errors(spec, op, req, max_errors, parsed)
+        if early is not None:
+            return [*errors, *early]
     if req.body or op.definition.get("requestBody"):
         try:
             body_errors = list(validator._iter_body_errors(mock, operation))
@@ -100,6 +134,26 @@ def validate_request(spec: Spec, op: Operation, req: RequestData) -> list[FieldE
                 continue
             errors.extend(_body_errors(problem))
     return errors
+
+
+def _bounded_body_errors(spec: Spec, op: Operation, req: RequestData, max_errors: int, parsed: Any) -> list[FieldError] | None:
+    """The body's schema errors when there are at least `max_errors` (counted up to 10x that), else None."""
+    import itertools
+    import json
+
+    body = spec.resolve(op.definition.get("requestBody") or {})
+    media = next((m for t, m in (body.get("content") or {}).items() if "json" in t.lower()), None)
+    if not isinstance(media, dict) or "schema" not in media:
+        return None
+    try:
+        value = json.loads(req.body) if parsed is NOT_PARSED else parsed
+    except (ValueError, RecursionError):
+        return None
+    checker = SchemaChecker(spec.doc, media["schema"], "request")
+    found = list(itertools.islice(checker.iter_errors(value), max_errors * 10))
+    if len(found) < max_errors:
+        return None
+    return [FieldError("body", f.field, f.message) for f in found]
 
 
 def _without_empty_strings(spec: Spec, op: Operation, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -212,6 +266,11 @@ class SchemaChecker:
             validator_cls = OAS30WriteValidator if direction == "request" else OAS30ReadValidator
         self.direction = direction
         self._validator = validator_cls(rooted, format_checker=validator_cls.FORMAT_CHECKER)
+
+    def iter_errors(self, value: Any) -> Iterator[FieldError]:
+        """The ways `value` breaks the schema, lazily, in the order the validator finds them."""
+        for error in self._validator.iter_errors(value):
+            yield FieldError(self.direction, _join("", error.absolute_path, error), _message(error))
 
     def errors(self, value: Any) -> list[FieldError]:
         """Every way `value` breaks the schema, in path order."""

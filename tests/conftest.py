@@ -34,7 +34,7 @@ def serve() -> Iterator[Callable[..., RunningServer]]:
     def start(**options: object) -> RunningServer:
         options.setdefault("strict_responses", True)
         app = create_app(ServerConfig(**options))  # type: ignore[arg-type]
-        server = BackgroundServer(app.asgi, lifespan="on").start()
+        server = BackgroundServer(app.asgi, http=app.protocol, lifespan="on").start()
         running = RunningServer(app, server)
         started.append(running)
         return running

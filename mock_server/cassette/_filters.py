@@ -101,6 +101,23 @@ def _redact_query_string(query: str, fields: frozenset[str]) -> str:
     return "&".join(parts)
 
 
+def redact_query(query: str, redaction: Redaction | None = None) -> str:
+    """A query string with the values of token-like parameters (`api_key`, `access_token`, ...) replaced."""
+    return _redact_query_string(query, (redaction or Redaction()).fields) if query else query
+
+
+def redact_url(url: str, redaction: Redaction | None = None) -> str:
+    """A URL without user:password and with token-like query parameters redacted (for logs and messages)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, redact_query(parts.query, redaction), parts.fragment))
+
+
+def redacted_header_value(name: str, value: str, redaction: Redaction | None = None) -> str:
+    """The value of a header, redacted when its name is a credential header (`Authorization`, `X-Api-Key`, ...)."""
+    return _redact_header_value(name, value) if name.lower() in (redaction or Redaction()).headers else value
+
+
 def query_filter(fields: frozenset[str]) -> RequestFilter:
     """Replace token-like query parameters, and drop user:password from the URI."""
     def apply(req: Request) -> Request:

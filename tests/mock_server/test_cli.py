@@ -19,7 +19,7 @@ def run_serve(spec: Path) -> subprocess.CompletedProcess[str]:
         (None, ["missing.yaml", "file not found"]),
         ("openapi: 3.0.3\ninfo: {title: t\n  version: 1\n", ["broken.yaml", "line ", "YAML syntax error"]),
         ("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses: 12\n",
-         ["broken.yaml", "paths > /x > get > responses", "invalid OpenAPI"]),
+         ["broken.yaml", "paths./x.get.responses", "must map status codes to responses, found 12"]),
         ("just: a mapping\n", ["broken.yaml", "not an OpenAPI 3 document"]),
     ],
     ids=["missing-file", "yaml-syntax", "invalid-openapi", "not-openapi"],

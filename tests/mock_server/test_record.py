@@ -16,7 +16,7 @@ from mock_server.cassette import REDACTED, Redaction, read_cassette
 from mock_server.record import RecordingProxy, RecordMode, open_cassette
 from mock_server.errors import ConfigError
 from mock_server.server import BackgroundServer, free_port
-from tests.mock_server.recording import CLIENT_HEADERS, QUERY_SECRET, RESUME, SECRETS, TOKEN, WF, record_session
+from tests.mock_server.recording import CLIENT_HEADERS, RESUME, SECRETS, TOKEN, WF, record_session
 
 
 def test_proxy_forwards_unchanged_records_every_exchange_and_no_secret_reaches_the_cassette(serve, tmp_path):
@@ -47,9 +47,9 @@ def test_proxy_forwards_unchanged_records_every_exchange_and_no_secret_reaches_t
     assert cassette.interactions[0].request.body == json.dumps(sent[0].json).encode() or \
         json.loads(cassette.interactions[0].request.body) == sent[0].json, "non-secret bodies are kept"
 
-    # The upstream saw the real values: query forwarded unchanged, the token accepted.
+    # The upstream got the request: the query parameter forwarded (its own journal redacts the value), the token accepted.
     listed = [e for e in upstream.app.journal.query() if e.path == WF and e.method == "GET"]
-    assert listed and QUERY_SECRET in listed[-1].query
+    assert listed and listed[-1].query == "archived=false&access_token=REDACTED" and listed[-1].status == 200
 
 
 def test_secrets_in_responses_and_set_cookie_are_redacted_and_the_list_is_configurable(tmp_path):
@@ -156,7 +156,8 @@ def test_cli_record_survives_being_killed_without_losing_an_exchange(serve, tmp_
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=10)  # reaps the process and closes its pipe
     cassette = read_cassette(out)
-    assert [(i.request.method, i.response.status) for i in cassette.interactions] == [
-        ("GET", 404), ("POST", 201), ("GET", 200)]  # the readiness probe, then the session
+    seen = [(i.request.method, i.response.status) for i in cassette.interactions]
+    probes = len(seen) - 2  # a loaded machine may need more than one readiness probe (each a recorded 404)
+    assert probes >= 1 and seen == [("GET", 404)] * probes + [("POST", 201), ("GET", 200)], seen
     assert "tenant-7c1f9" not in out.read_text() and TOKEN not in out.read_text()
-    assert cassette.interactions[1].request.header("x-tenant") == REDACTED
+    assert cassette.interactions[probes].request.header("x-tenant") == REDACTED
