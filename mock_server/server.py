@@ -49,7 +49,7 @@ class BackgroundServer:
     def stop(self) -> None:
         """Ask uvicorn to exit (its lifespan shutdown runs) and wait for the thread."""
         self._server.should_exit = True
-        self._thread.join(5)
+        self._thread.join(30)  # lifespan shutdown (a last state write) can be slow on a busy machine
 
     def __enter__(self) -> BackgroundServer:
         return self.start()

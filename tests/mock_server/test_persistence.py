@@ -323,7 +323,13 @@ def test_whatever_the_apis_store_is_accepted_back_as_a_state_file(serve, tmp_pat
             if "create" in ops.ops and models[resource].embedding is None:
                 walk(running.client, running.app, spec, ops, parent_values(running.client, running.app, spec, resources, resource))
     exported = httpx.get(running.url + "/__flowmock/state").json()
+    holding = {key.split("|")[0] for key, items in exported["tenants"]["default"]["buckets"].items() if items}
+    assert len(holding) >= 3, holding
     check_export(exported, running.app.specs)
     running.server.stop()
-    reloaded = create_app(ServerConfig(seed=3, state_file=state_file))
+    deadline = time.monotonic() + 30  # the last write happens during shutdown, which a busy machine may take a while to reach
+    while json.loads(state_file.read_bytes()) != exported:
+        assert time.monotonic() < deadline, "the state at shutdown was not written"
+        time.sleep(0.1)
+    reloaded = create_app(ServerConfig(seed=3, state_file=state_file), specs=running.app.specs)
     assert reloaded.store.export() == exported
