@@ -52,6 +52,7 @@ class FlowmockServer:
         self.config = config
         self._background = background
         self.url: str = background.url
+        self._admin = {"X-Flowmock-Admin-Token": config.admin_token} if config.admin_token else {}
 
     def api_url(self, spec: str) -> str:
         """The base URL of one served spec under its own prefix, e.g. `<url>/workspace-workflows`."""
@@ -59,12 +60,12 @@ class FlowmockServer:
 
     def reset(self) -> None:
         """Return the state to the loaded fixtures and clear the journal (through the admin API)."""
-        httpx.post(f"{self.url}/__flowmock/reset", timeout=10).raise_for_status()
+        httpx.post(f"{self.url}/__flowmock/reset", headers=self._admin, timeout=10).raise_for_status()
 
     def journal(self, operation: str | None = None, status: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """The requests the server answered, oldest first; `operation` is an operationId or `api:operationId`."""
         params = {k: v for k, v in (("operation", operation), ("status", status), ("limit", limit)) if v is not None}
-        response = httpx.get(f"{self.url}/__flowmock/journal", params=params, timeout=10)
+        response = httpx.get(f"{self.url}/__flowmock/journal", params=params, headers=self._admin, timeout=10)
         response.raise_for_status()
         return list(response.json())
 
@@ -86,7 +87,7 @@ class _ServerPool:
             from mock_server.server import BackgroundServer
 
             app = create_app(config)
-            background = BackgroundServer(app.asgi, host="127.0.0.1").start()
+            background = BackgroundServer(app.asgi, host="127.0.0.1", lifespan="on").start()
             server = self._servers[config] = FlowmockServer(app, background, config)
         return server
 

@@ -21,19 +21,21 @@ from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.resolver import Resolution, Resolver
-from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import AdminResolver, admin_spec
-from mock_server.asgi import read_body, receive_again
+from mock_server.asgi import Hook, Lifespan, read_body, receive_again
 from mock_server.cassette import redact_query
 from mock_server.config import ServerConfig
+from mock_server.cors import ApiCors
 from mock_server.engine import Engine, EngineResponse
 from mock_server.errors import ConfigError
+from mock_server.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
 from mock_server.fixtures import load_fixture_dir
 from mock_server.guard import Limits, RequestGuard
 from mock_server.journal import Journal, JournalEntry, redacted_errors
+from mock_server.persistence import ChangeNotifier, StateWriter, read_state_file
 from mock_server.protocol import guarded_protocol
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
@@ -59,6 +61,7 @@ class FlowmockApp:
     asgi: ASGIApp
     replay: ReplayMiddleware | None = None
     protocol: Any = "auto"  # the uvicorn `http` protocol to serve with (limits ASGI cannot see)
+    state_writer: StateWriter | None = None
 
     def banner(self, base_url: str) -> str:
         """The start-up text: each API with its base URL and its Swagger UI."""
@@ -72,7 +75,13 @@ class FlowmockApp:
         for conflict in self.router.conflicts:
             lines.append(f"  ! {conflict.method} {conflict.path} is claimed by {conflict.kept} and {conflict.shadowed}; "
                          f"{conflict.shadowed} serves it under /{conflict.shadowed} only")
-        lines.append(f"  admin:      {base_url}/__flowmock/  (docs {base_url}/__flowmock/ui/)")
+        if self.config.admin_disabled:
+            lines.append(f"  admin:      DISABLED (listening on {self.config.host} without --admin-token)")
+        else:
+            lock = f", token in {ADMIN_TOKEN_HEADER}" if self.config.admin_token else ", this origin only"
+            lines.append(f"  admin:      {base_url}/__flowmock/  (docs {base_url}/__flowmock/ui/{lock})")
+        if self.config.state_file:
+            lines.append(f"  state file: {self.config.state_file} (written at most every {self.config.state_interval:g} s)")
         return "\n".join(lines)
 
 
@@ -294,6 +303,10 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     if store is None:
         store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None,
                       config.max_tenants)
+    saved = read_state_file(config.state_file, specs) if config.state_file else None
+    if saved is not None:
+        store.import_(saved)
+    writer = StateWriter(config.state_file, store, config.state_interval) if config.state_file else None
     journal = Journal(config.journal_size)
     engine = Engine(config, specs, store)
     router = Router(specs)
@@ -310,10 +323,13 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     skip = (*dispatcher.documents, *dispatcher.passthrough)
     limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
     guarded = RequestGuard(replay or dispatcher, limits)
-    asgi: ASGIApp = CORSMiddleware(_JournalMiddleware(guarded, journal, skip), allow_origins=list(config.cors_origins),
-                                   allow_methods=["*"], allow_headers=["*"],
-                                   expose_headers=["Location", "WWW-Authenticate", "Allow"])
+    inner: ASGIApp = _JournalMiddleware(guarded, journal, skip)
+    if writer is not None:
+        inner = ChangeNotifier(inner, writer)
+    startup: list[Hook] = [writer.start] if writer else []
+    shutdown: list[Hook] = [writer.stop] if writer else []
+    asgi = Lifespan(ExposureGuard(admin=inner, api=ApiCors(inner, config.cors_origins), config=config), startup, shutdown)
     app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay,
-                      guarded_protocol(config.max_url, config.read_timeout, config.max_headers))
+                      guarded_protocol(config.max_url, config.read_timeout, config.max_headers), writer)
     holder["app"] = app
     return app

@@ -1,7 +1,10 @@
-"""Small ASGI helpers shared by the dispatcher, the recording proxy and the replay middleware."""
+"""Small ASGI helpers shared by the dispatcher, the recording proxy, the replay middleware and the exposure guards."""
 from __future__ import annotations
 
-from starlette.types import Message, Receive
+import json
+from collections.abc import Awaitable, Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 async def read_body(receive: Receive) -> bytes:
@@ -30,3 +33,47 @@ def receive_again(body: bytes, receive: Receive | None = None) -> Receive:
         return {"type": "http.disconnect"}
 
     return again
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (lower-case `name`), or None."""
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def send_problem(send: Send, status: int, title: str, detail: str, kind: str, headers: dict[str, str] | None = None) -> None:
+    """Answer with an RFC 7807 problem whose type ends in `kind`."""
+    payload = {"type": f"https://flowmock.dev/problems/{kind}", "title": title, "status": status, "detail": detail}
+    body = json.dumps(payload).encode()
+    raw = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+Hook = Callable[[], Awaitable[None]]
+
+
+class Lifespan:
+    """Answers the ASGI lifespan protocol itself (start-up and shutdown hooks) and passes every other scope on."""
+
+    def __init__(self, app: ASGIApp, on_startup: list[Hook], on_shutdown: list[Hook]) -> None:
+        self.app, self.on_startup, self.on_shutdown = app, on_startup, on_shutdown
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                for hook in self.on_startup:
+                    await hook()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for hook in self.on_shutdown:
+                    await hook()
+                await send({"type": "lifespan.shutdown.complete"})
+                return

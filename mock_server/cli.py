@@ -73,6 +73,16 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--max-url", default="8KB", help="longest path and query; longer gets 414")
     p.add_argument("--max-header-size", default="32KB", help="largest total of request headers; larger gets 431")
     p.add_argument("--read-timeout", type=float, default=30.0, help="seconds a request may take to arrive; a stalled client gets 408")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests whose Host is NAME (repeatable; .example.com: the domain and its subdomains; "
+                        "* any); default: loopback names and the --host address only")
+    p.add_argument("--admin-token", help="every admin API call must send this in X-Flowmock-Admin-Token "
+                   "(default: $FLOWMOCK_ADMIN_TOKEN, which keeps it out of the process list)")
+    p.add_argument("--state-file", type=Path, metavar="PATH", help="load the whole state from PATH at start and keep it written there")
+    p.add_argument("--state-interval", type=float, default=1.0, metavar="SECONDS",
+                   help="write the state file at most once per this many seconds after changes (default 1)")
+    p.add_argument("--shutdown-grace", type=int, default=5, metavar="SECONDS",
+                   help="on SIGTERM/SIGINT, let in-flight requests finish for at most this long (default 5)")
     p.add_argument("--log-level", type=log_level, default="info", metavar="LEVEL",
                    help=f"one of {', '.join(LOG_LEVELS)}; info prints one line per request")
     p.add_argument("-q", "--quiet", action="store_true", help="print no line per request (warnings and errors only)")
@@ -94,6 +104,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         capacities=tuple(parse_capacity(c) for c in args.capacity),
         max_body=parse_size(args.max_body), max_json_depth=args.max_json_depth, max_errors=args.max_errors,
         max_url=parse_size(args.max_url), max_headers=parse_size(args.max_header_size), read_timeout=args.read_timeout,
+        allowed_hosts=tuple(args.allowed_host),
+        admin_token=args.admin_token if args.admin_token is not None else os.environ.get("FLOWMOCK_ADMIN_TOKEN") or None,
+        state_file=args.state_file, state_interval=args.state_interval, shutdown_grace=args.shutdown_grace,
     )
 
 
@@ -149,13 +162,20 @@ def _serve(args: argparse.Namespace) -> int:
     _configure_logging(args.log_level, args.quiet)
     url = base_url(sock)
     print(startup_banner(app.banner(url), app.specs, config, url), flush=True)  # noqa: T201
+    if config.admin_disabled:
+        print(f"flowmock: warning: listening on {config.host}, reachable from other machines, without --admin-token: "  # noqa: T201
+              "the admin API is disabled. Set --admin-token (or FLOWMOCK_ADMIN_TOKEN) to use it, and add --allowed-host "
+              "for each name clients use to reach this server.", file=sys.stderr, flush=True)
     uvicorn_level = "debug" if args.log_level == "debug" else "warning"
-    server = uvicorn.Server(uvicorn.Config(app.asgi, log_level=uvicorn_level, access_log=False, lifespan="off",
-                                           http=app.protocol))
+    server = uvicorn.Server(uvicorn.Config(app.asgi, log_level=uvicorn_level, access_log=False, lifespan="on",
+                                           http=app.protocol, timeout_graceful_shutdown=config.shutdown_grace))
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the Ctrl+C: stopping is what was asked
         pass
+    finally:
+        if app.state_writer is not None:
+            app.state_writer.flush()
     return 0
 
 

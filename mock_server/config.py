@@ -1,11 +1,12 @@
 """All server options in one frozen dataclass, with their defaults."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from mock_server.errors import ConfigError
 
@@ -43,6 +44,11 @@ class ServerConfig:
     max_url: int = 8192  # bytes of path and query; longer is a 414
     max_headers: int = 32 * 1024  # bytes of all request headers; more is a 431
     read_timeout: float = 30.0  # seconds for a request body to arrive; a stalled client gets 408
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback and the bound address; "*" accepts any
+    admin_token: str | None = field(default=None, repr=False)  # never printed
+    state_file: Path | None = None
+    state_interval: float = 1.0  # seconds between two writes of the state file, at most
+    shutdown_grace: int = 5  # seconds in-flight requests get to finish on SIGTERM/SIGINT
 
     def __post_init__(self) -> None:
         if self.time_scale is not None and not 0.0 <= self.time_scale <= 1_000_000:
@@ -58,6 +64,33 @@ class ServerConfig:
                 raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if self.isolate_by not in (None, "token") and not (self.isolate_by or "").startswith("header:"):
             raise ConfigError(f"--isolate-by must be 'token' or 'header:NAME', got {self.isolate_by!r}")
+        if self.admin_token is not None and not self.admin_token.strip():
+            raise ConfigError("--admin-token must not be empty")
+        if not 0.0 < self.state_interval <= 3600:
+            raise ConfigError(f"--state-interval must be between 0 and 3600 seconds, got {self.state_interval}")
+        if not 0 <= self.shutdown_grace <= 3600:
+            raise ConfigError(f"--shutdown-grace must be between 0 and 3600 seconds, got {self.shutdown_grace}")
+
+    @property
+    def loopback_only(self) -> bool:
+        """Whether the server listens on loopback addresses only (so only this machine can reach it)."""
+        return is_loopback(self.host)
+
+    @property
+    def admin_disabled(self) -> bool:
+        """The admin API is off when the server is reachable from other machines and no --admin-token protects it."""
+        return not self.loopback_only and self.admin_token is None
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost`, `*.localhost`, 127.0.0.0/8 or ::1 (brackets and a trailing dot allowed)."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_latency(text: str) -> tuple[int, int]:

@@ -5,7 +5,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -21,11 +21,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 class BackgroundServer:
     """`with BackgroundServer(app) as server: httpx.get(server.url + ...)` — uvicorn in a daemon thread."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, http: Any = "auto") -> None:
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, http: Any = "auto",
+                 lifespan: Literal["auto", "on", "off"] = "off") -> None:
         self.host = host
         self.port = port  # 0: the OS picks a free port when uvicorn binds (no race with other tests)
         self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                                     lifespan="off", access_log=False, http=http))
+                                                     lifespan=lifespan, access_log=False, http=http))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property
@@ -46,9 +47,9 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
-        """Ask uvicorn to exit and wait for the thread."""
+        """Ask uvicorn to exit (its lifespan shutdown runs) and wait for the thread."""
         self._server.should_exit = True
-        self._thread.join(5)
+        self._thread.join(30)  # lifespan shutdown (a last state write) can be slow on a busy machine
 
     def __enter__(self) -> BackgroundServer:
         return self.start()

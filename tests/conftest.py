@@ -10,6 +10,7 @@ import pytest
 from mock_server.app import FlowmockApp, create_app
 from mock_server.config import ServerConfig
 from mock_server.server import BackgroundServer
+from tests.browser import BrowserUnavailable, ensure_chromium
 
 TESTS_DIR = Path(__file__).resolve().parent
 AUTH = {"Authorization": "Bearer test-token"}
@@ -33,7 +34,7 @@ def serve() -> Iterator[Callable[..., RunningServer]]:
     def start(**options: object) -> RunningServer:
         options.setdefault("strict_responses", True)
         app = create_app(ServerConfig(**options))  # type: ignore[arg-type]
-        server = BackgroundServer(app.asgi, http=app.protocol).start()
+        server = BackgroundServer(app.asgi, http=app.protocol, lifespan="on").start()
         running = RunningServer(app, server)
         started.append(running)
         return running
@@ -42,3 +43,12 @@ def serve() -> Iterator[Callable[..., RunningServer]]:
     for running in started:
         running.client.close()
         running.server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of a headless Chromium, installed from the Debian packages when missing; skips only when that fails."""
+    try:
+        return ensure_chromium()
+    except BrowserUnavailable as exc:
+        pytest.skip(f"headless-browser tests need Chromium: {exc}")

@@ -211,11 +211,11 @@ def test_cors_preflight_and_simple_requests(serve):
     preflight = httpx.options(running.url + WS, headers={
         "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization,content-type"})
-    assert preflight.status_code == 200
-    assert preflight.headers["access-control-allow-origin"] in ("*", "http://localhost:3000")
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
     assert "POST" in preflight.headers["access-control-allow-methods"]
     simple = running.client.get(WS, headers={"Origin": "http://localhost:3000"})
-    assert simple.headers["access-control-allow-origin"] == "*"
+    assert simple.headers["access-control-allow-origin"] == "http://localhost:3000"
     restricted = serve(seed=1, cors_origins=("https://app.example.com",))
     other = httpx.get(restricted.url + WS, headers={"Origin": "https://evil.example.com", "Authorization": "Bearer x"})
     assert "access-control-allow-origin" not in other.headers

@@ -138,7 +138,7 @@ def test_replayed_answers_are_journaled_carry_cors_and_reset_rewinds(tmp_path, s
     running = serve(seed=1, replay=(cassette,), replay_strict=True)
     headers = {"Origin": "http://localhost:5173"}
     first = httpx.get(running.url + path, headers=headers)
-    assert first.content == b'[{"n": 1}]' and first.headers["access-control-allow-origin"] == "*"
+    assert first.content == b'[{"n": 1}]' and first.headers["access-control-allow-origin"] == "http://localhost:5173"
     assert httpx.get(running.url + path).content == b'[{"n": 2}]'
     journal = httpx.get(running.url + "/__flowmock/journal").json()
     assert [(e["source"], e["status"]) for e in journal] == [("replay", 200), ("replay", 200)]

@@ -343,7 +343,7 @@ def test_list_filters_by_trigger_type_source_and_schema(catalogue):
     assert names(trigger_type="manual", trigger_schema="opportunity") == {"Sales pipeline"}
 
 
-@pytest.mark.flowmock(capacities=(("createDefinition", 1),))
+@pytest.mark.flowmock(capacity="createDefinition=1")
 def test_the_pytest_plugin_sets_the_limit_as_the_readme_says(flowmock_server):
     import httpx
 
