@@ -186,6 +186,7 @@ class Engine:
         call = Call(spec, op, runtime.actions[op.operation_id], path_params, query, body, state,
                     Clock.iso(self.clock.now(state)), self._generator(op, state, dynamic), mount, frozenset(self.apis),
                     caller, perform)
+        runtime.crud.resolve_alternate_ids(call)
         behaviour = runtime.behaviours.get(op.operation_id)
         if behaviour is not None:
             return behaviour(call, lambda c: self._default(c, prefs, dynamic))
