@@ -86,6 +86,16 @@ def _check_name_free(call: Call, name: Any, status: int, keep: Any = None) -> No
             raise bad_request(detail, "name", "already used in this workspace")
 
 
+def _unused_name(call: Call, name: str, skip: dict[str, Any]) -> str:
+    """`name`, or `name (2)`, `name (3)`… when another workflow of the workspace has it."""
+    taken = {str(w.get("name", "")).strip().casefold() for w in _workspace(call).values() if isinstance(w, dict) and w is not skip}
+    candidate, number = name, 1
+    while candidate.strip().casefold() in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+
+
 def _next_task_id(call: Call, skip: dict[str, Any]) -> int:
     """A task id no other stored workflow of this API uses (task ids are unique across workspaces, like workflow ids)."""
     used = [task.get("id") for workflow in call.state.objects(call.spec.name, WORKFLOWS)
@@ -147,11 +157,15 @@ def create_workflow(call: Call, default: Default) -> Outcome:
 
 
 def create_workflow_from_template(call: Call, default: Default) -> Outcome:
-    """A workflow (with the template's tasks, given new ids) owned by the caller, under a name not yet used."""
+    """A workflow (with generated tasks, given new ids) owned by the caller, under a name not yet used.
+
+    The mock knows no templates: without a `name`, the generated one gets a ` (2)`-style suffix when in use."""
     body = call.body if isinstance(call.body, dict) else {}
     _check_name_free(call, body.get("name"), 409)
     outcome = default(call)
     workflow = _stored(call, outcome)
+    if "name" not in body:
+        workflow["name"] = _unused_name(call, str(workflow.get("name") or "Workflow"), workflow)
     tasks = workflow.get("tasks") or []
     start = workflow.get("startTaskId")
     start_ref = start if start in [t.get("id") for t in tasks if isinstance(t, dict)] else None

@@ -232,3 +232,20 @@ def test_a_member_without_use_permission_cannot_read_or_clone_and_only_the_owner
     assert grab.status_code == 403 and "owner" in grab.json()["detail"]
     assert colleague.put(f"{WS}/{workflow['id']}", json={"description": "Now shared"}).status_code == 200
     assert c.get(f"{WS}/{workflow['id']}").json()["description"] == "Now shared"
+
+
+def test_a_workflow_from_a_template_has_tasks_of_its_own_and_a_name_not_yet_used(server):
+    c = server.client
+    template = f"{WS}/templates/3f6c2a1e-8b4d-4e7a-9c21-5d0f7e9a1b34/create-workflow"
+    first, second = c.post(template, json={}), c.post(template, json={})
+    assert first.status_code == second.status_code == 201, second.text
+    a, b = first.json(), second.json()
+    assert a["name"] != b["name"] and a["uuid"] != b["uuid"]
+    ids = [t["id"] for t in a["tasks"] + b["tasks"]]
+    assert len(ids) == len(set(ids)), "task ids are never shared"
+    for workflow in (a, b):
+        assert workflow["startTaskId"] in [t["id"] for t in workflow["tasks"]] + [None]
+        assert workflow["permissions"] == {"use": True, "edit": True} and workflow["archived"] is False
+    assert a["ownerId"] == _create(c)["ownerId"], "owned by the caller"
+    taken = c.post(template, json={"name": a["name"]})
+    assert taken.status_code == 409 and a["name"] in taken.json()["detail"]
