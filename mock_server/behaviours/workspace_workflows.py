@@ -72,28 +72,20 @@ def _workflow(call: Call) -> dict[str, Any]:
     return found
 
 
-def _check_name_free(call: Call, name: Any, status: int, keep: Any = None) -> None:
-    """Names are unique in a workspace (trimmed, case-insensitive): `status` (409, or 400 on update) otherwise."""
-    if not isinstance(name, str):
-        return
-    wanted = name.strip().casefold()
+def _check_name_free(call: Call, name: Any) -> None:
+    """A 409 when another workflow of the workspace already has `name` (trimmed, case-insensitive)."""
+    wanted = str(name).strip().casefold()
     for workflow in _workspace(call).values():
-        if isinstance(workflow, dict) and workflow.get("id") != keep and str(workflow.get("name", "")).strip().casefold() == wanted:
-            detail = f"A workflow with the name '{name}' already exists in this workspace (id {workflow.get('id')})"
-            if status == 409:
-                raise HttpProblem(409, "Conflict", detail, [FieldError("body", "name", "already used in this workspace")],
-                                  type="https://flowmock.dev/problems/state-conflict")
-            raise bad_request(detail, "name", "already used in this workspace")
+        if isinstance(workflow, dict) and str(workflow.get("name", "")).strip().casefold() == wanted:
+            raise HttpProblem(409, "Conflict", f"A workflow with the name '{name}' already exists in this workspace "
+                              f"(id {workflow.get('id')})", [FieldError("body", "name", "already used in this workspace")],
+                              type="https://flowmock.dev/problems/state-conflict")
 
 
-def _unused_name(call: Call, name: str, skip: dict[str, Any]) -> str:
-    """`name`, or `name (2)`, `name (3)`… when another workflow of the workspace has it."""
-    taken = {str(w.get("name", "")).strip().casefold() for w in _workspace(call).values() if isinstance(w, dict) and w is not skip}
-    candidate, number = name, 1
-    while candidate.strip().casefold() in taken:
-        number += 1
-        candidate = f"{name} ({number})"
-    return candidate
+def _unknown_task(ident: Any, why: str) -> HttpProblem:
+    """A 404 naming a `startTaskId` that is none of the workflow's tasks (the engine's unknown-reference rule)."""
+    return HttpProblem(404, "Not Found", f"startTaskId {ident} {why}", [FieldError("body", "startTaskId", "unknown task")],
+                       type="https://flowmock.dev/problems/unknown-reference")
 
 
 def _next_task_id(call: Call, skip: dict[str, Any]) -> int:
@@ -117,9 +109,18 @@ def _own_tasks(call: Call, workflow: dict[str, Any], start_ref: Any) -> None:
 
 
 def _stored(call: Call, outcome: Outcome) -> dict[str, Any]:
-    """The stored workflow behind an outcome that carries its id."""
-    found: dict[str, Any] = _workspace(call)[str(outcome.body["id"])]
+    """The stored workflow an outcome is about: the one its `Location` names, else the one the path names."""
+    location = outcome.headers.get("Location")
+    ident = location.rsplit("/", 1)[-1] if location else str(call.path_params.get("workflow_id", ""))
+    found: dict[str, Any] = _workspace(call)[ident]
     return found
+
+
+def _answer(call: Call, outcome: Outcome, workflow: dict[str, Any]) -> Outcome:
+    """The outcome showing the workflow as the caller sees it (unless `Prefer: example=` chose another body)."""
+    if isinstance(outcome.body, dict) and outcome.body.get("id") == workflow.get("id"):
+        outcome.body = _as_seen(call, workflow)
+    return outcome
 
 
 def _query_flag(call: Call, name: str) -> bool:
@@ -137,14 +138,12 @@ def list_workflows(call: Call, default: Default) -> Outcome:
 
 
 def create_workflow(call: Call, default: Default) -> Outcome:
-    """A new workflow owned by the caller (or the `ownerId` sent), with the tasks sent, under a name not yet used."""
+    """A new workflow owned by the caller (or the `ownerId` sent), with the tasks sent."""
     body = dict(call.body) if isinstance(call.body, dict) else {}
-    _check_name_free(call, body.get("name"), 409)
     sent_tasks = [t for t in body.get("tasks") or [] if isinstance(t, dict)]
     start_ref = body.get("startTaskId")
     if start_ref is not None and start_ref not in [t.get("id") for t in sent_tasks]:
-        raise bad_request(f"startTaskId {start_ref} names none of the tasks sent (give that task the same id)",
-                          "startTaskId", "not one of the workflow's tasks")
+        raise _unknown_task(start_ref, "names none of the tasks sent (give that task the same id)")
     call.body = {k: v for k, v in body.items() if k not in READ_ONLY}
     outcome = default(call)
     workflow = _stored(call, outcome)
@@ -152,27 +151,19 @@ def create_workflow(call: Call, default: Default) -> Outcome:
                     description=body.get("description"), agentId=body.get("agentId"),
                     permissions=dict(FULL_AUTHORITY, **(body.get("permissions") or {})))
     _own_tasks(call, workflow, start_ref)
-    outcome.body = _as_seen(call, workflow)
-    return outcome
+    return _answer(call, outcome, workflow)
 
 
 def create_workflow_from_template(call: Call, default: Default) -> Outcome:
-    """A workflow (with generated tasks, given new ids) owned by the caller, under a name not yet used.
-
-    The mock knows no templates: without a `name`, the generated one gets a ` (2)`-style suffix when in use."""
-    body = call.body if isinstance(call.body, dict) else {}
-    _check_name_free(call, body.get("name"), 409)
+    """A workflow (the mock knows no templates: generated, with tasks given new ids) owned by the caller."""
     outcome = default(call)
     workflow = _stored(call, outcome)
-    if "name" not in body:
-        workflow["name"] = _unused_name(call, str(workflow.get("name") or "Workflow"), workflow)
     tasks = workflow.get("tasks") or []
     start = workflow.get("startTaskId")
     start_ref = start if start in [t.get("id") for t in tasks if isinstance(t, dict)] else None
     workflow.update(archived=False, assignmentCount=0, ownerId=member_id(call), permissions=dict(FULL_AUTHORITY))
     _own_tasks(call, workflow, start_ref)
-    outcome.body = _as_seen(call, workflow)
-    return outcome
+    return _answer(call, outcome, workflow)
 
 
 def get_workflow(call: Call, default: Default) -> Outcome:
@@ -191,18 +182,14 @@ def update_workflow(call: Call, default: Default) -> Outcome:
         raise HttpProblem(403, "Forbidden", f"Only the owner (member {workflow.get('ownerId')}) may change the "
                           f"permissions of workflow {workflow.get('id')}",
                           [FieldError("body", "permissions", "owner only")], type="https://flowmock.dev/problems/forbidden")
-    if "name" in body:
-        _check_name_free(call, body["name"], 400, keep=workflow.get("id"))
     start = body.get("startTaskId")
     if start is not None and start not in [t.get("id") for t in workflow.get("tasks") or [] if isinstance(t, dict)]:
-        raise bad_request(f"startTaskId {start} is not a task of workflow {workflow.get('id')}", "startTaskId",
-                          "not one of the workflow's tasks")
+        raise _unknown_task(start, f"is not a task of workflow {workflow.get('id')}")
     if isinstance(body.get("permissions"), dict):
         body["permissions"] = {**(workflow.get("permissions") or FULL_AUTHORITY), **body["permissions"]}
     call.body = body
     outcome = default(call)
-    outcome.body = _as_seen(call, _stored(call, outcome))
-    return outcome
+    return _answer(call, outcome, _stored(call, outcome))
 
 
 def delete_workflow(call: Call, default: Default) -> Outcome:
@@ -230,13 +217,12 @@ def clone_workflow(call: Call, default: Default) -> Outcome:
     """A copy with a new id and uuid, its own copies of the tasks, owned by the caller, under a name not yet used."""
     source = _workflow(call)
     _require(call, source, "use", "clone")
-    _check_name_free(call, (call.body or {}).get("name"), 409)
+    _check_name_free(call, (call.body or {}).get("name"))
     outcome = default(call)
     clone = _stored(call, outcome)
     clone.update(uuid=new_id(call), ownerId=member_id(call), archived=False, assignmentCount=0)
     _own_tasks(call, clone, source.get("startTaskId"))
-    outcome.body = _as_seen(call, clone)
-    return outcome
+    return _answer(call, outcome, clone)
 
 
 def deletion_preview(call: Call, default: Default) -> Outcome:
