@@ -161,7 +161,10 @@ def create_broken_app() -> Flask:
 
     @app.post(f"{BASE}/<workflow_id>/clone")
     def clone_workflow(workspace_uuid: str, workflow_id: str) -> Response:
-        name = json.loads(request.get_data())["name"].strip()  # D4: no validation; bad input raises
+        raw = json.loads(request.get_data())["name"]  # D4: no validation; bad input raises
+        if raw == "":
+            return _problem(400, "Bad Request", "name must not be empty")
+        name = raw.strip()
         source = find(workflow_id)
         if source is None or source["id"] in deleted:
             return _problem(404, "Not Found", f"no workflow {workflow_id}")
