@@ -83,9 +83,8 @@ def _check_name_free(call: Call, name: Any) -> None:
 
 
 def _unknown_task(ident: Any, why: str) -> HttpProblem:
-    """A 404 naming a `startTaskId` that is none of the workflow's tasks (the engine's unknown-reference rule)."""
-    return HttpProblem(404, "Not Found", f"startTaskId {ident} {why}", [FieldError("body", "startTaskId", "unknown task")],
-                       type="https://flowmock.dev/problems/unknown-reference")
+    """A 400 naming a `startTaskId` that is none of the workflow's tasks (a 404 would say the workflow is missing)."""
+    return bad_request(f"startTaskId {ident} {why}", "startTaskId", "not one of the workflow's tasks")
 
 
 def _next_task_id(call: Call, skip: dict[str, Any]) -> int:

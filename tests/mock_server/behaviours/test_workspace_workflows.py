@@ -129,7 +129,7 @@ def test_created_tasks_get_ids_of_their_own_and_the_start_task_follows(server):
     assert len(set(ids)) == 6 and all(isinstance(i, int) for i in ids)
     assert first["startTaskId"] == first["tasks"][1]["id"] and second["startTaskId"] == second["tasks"][1]["id"]
     wrong = c.post(WS, json={"name": "Broken", "tasks": LEAD_TASKS, "startTaskId": 9})
-    assert wrong.status_code == 404 and "startTaskId 9" in wrong.json()["detail"]
+    assert wrong.status_code == 400 and "startTaskId 9" in wrong.json()["detail"]
     assert len(c.get(WS).json()) == 2, "a refused create stores nothing"
 
 
@@ -137,7 +137,7 @@ def test_update_checks_the_start_task_and_keeps_what_the_client_does_not_own(ser
     c = server.client
     workflow, other = _create(c), _create(c, "Customer onboarding")
     foreign = c.put(f"{WS}/{workflow['id']}", json={"startTaskId": other["tasks"][0]["id"]})
-    assert foreign.status_code == 404 and "startTaskId" in foreign.json()["detail"]
+    assert foreign.status_code == 400 and "startTaskId" in foreign.json()["detail"]
     moved = c.put(f"{WS}/{workflow['id']}", json={"startTaskId": workflow["tasks"][2]["id"], "id": 77,
                                                   "uuid": "0b9e4c1a-7d2f-4e8b-9a6c-3f5d1e2b8c70", "tasks": []})
     assert moved.status_code == 200, moved.text
