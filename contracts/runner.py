@@ -175,7 +175,24 @@ def _load_schema(spec: Spec, options: ContractOptions, base_url: str, remaining:
     schema: Any = schemathesis.openapi.from_dict(copy.deepcopy(spec.doc), config=config)
     if options.operations:
         schema = schema.include(operation_id=list(options.operations))
+    schema.config.operations.operations.extend(_state_refusals(spec))  # after the filters: settings, not a selection
     return schema
+
+
+def _state_refusals(spec: Spec) -> list[Any]:
+    """Per-operation settings from `x-flowmock-state-refusals: [400]`: statuses a schema-valid request may get because
+    of the state (a delete refused while children exist), which `positive_data_acceptance` then accepts."""
+    from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
+    from schemathesis.config._operations import OperationConfig
+
+    found = []
+    for op in spec.operations:
+        refusals = op.extension("state-refusals")
+        if isinstance(refusals, list) and refusals:
+            expected = [*POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES, *(str(status) for status in refusals)]
+            found.append(OperationConfig.from_dict({"include-operation-id": op.operation_id, "checks": {
+                "positive_data_acceptance": {"expected-statuses": expected}}}))
+    return found
 
 
 def _execute(spec_name: str, schema: Any, options: ContractOptions, remaining: float | None,

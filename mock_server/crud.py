@@ -79,8 +79,26 @@ class Crud:
         self.ensure_path_items(call)
         return handler(call, model)
 
+    def resolve_alternate_ids(self, call: Call) -> None:
+        """Path ids given as an item's alternate id (`x-flowmock-alternate-id`, e.g. its uuid) become its id."""
+        segments = call.op.path.strip("/").split("/")
+        for index, segment in enumerate(segments):
+            model = self.models.get("/" + "/".join(segments[:index]))
+            param = segment[1:-1] if segment.startswith("{") and segment.endswith("}") else ""
+            if model is None or model.alternate_id is None or param not in call.path_params:
+                continue
+            given = str(call.path_params[param])
+            items = self.bucket(call, model)
+            if given in items:
+                continue
+            found = next((key for key, item in items.items()
+                          if isinstance(item, dict) and str(item.get(model.alternate_id)) == given), None)
+            if found is not None:
+                call.path_params = {**call.path_params, param: found}
+
     def ensure_path_items(self, call: Call) -> None:
         """404 when an id in the path names an item of a stored resource that does not exist (parents included)."""
+        self.resolve_alternate_ids(call)
         segments = call.op.path.strip("/").split("/")
         for index, segment in enumerate(segments):
             if not (segment.startswith("{") and segment.endswith("}")):

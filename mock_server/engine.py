@@ -233,6 +233,7 @@ class Engine:
         runtime = self.apis[spec.name]
         call = self._call(spec, op, path_params, query, body, state, dynamic, mount, caller, now)
         call.prefer = dict(prefs.others)
+        runtime.crud.resolve_alternate_ids(call)
         behaviour = runtime.behaviours.get(op.operation_id)
         if behaviour is not None:
             return behaviour(call, lambda c: self._default(c, prefs, dynamic))

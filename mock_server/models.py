@@ -20,6 +20,7 @@ class ResourceModel:
     id_field: str
     id_schema: dict[str, Any]
     embedding: Embedding | None = None  # set when the items live inside their parent object
+    alternate_id: str | None = None  # `x-flowmock-alternate-id`: a second property that also finds an item (uuid)
 
     @property
     def label(self) -> str:
@@ -70,7 +71,9 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
             schema = {"type": "object"}
         ident = id_field(spec, schema, item_param)
         id_schema = spec.resolve((schema.get("properties") or {}).get(ident) or {"type": "string"})
-        models[resource] = ResourceModel(resource, schema, ident, id_schema, embeddings.get(resource))
+        alternate = schema.get("x-flowmock-alternate-id")
+        models[resource] = ResourceModel(resource, schema, ident, id_schema, embeddings.get(resource),
+                                         alternate if isinstance(alternate, str) else None)
     return models
 
 

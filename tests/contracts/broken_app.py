@@ -153,17 +153,20 @@ def create_broken_app() -> Flask:
         problem = invalid()
         if problem:
             return _problem(400, "Bad Request", problem)
-        item = workflows.get(int(workflow_id))
+        item = find(workflow_id)
         if item is None or item["id"] in deleted:
             return _problem(404, "Not Found", f"no workflow {workflow_id}")
         deleted.add(item["id"])  # D5: flagged, never removed
         return _json({"status": "success"})
 
-    @app.post(f"{BASE}/<int:workflow_id>/clone")
-    def clone_workflow(workspace_uuid: str, workflow_id: int) -> Response:
-        name = json.loads(request.get_data())["name"].strip()  # D4: no validation; bad input raises
-        source = workflows.get(workflow_id)
-        if source is None or workflow_id in deleted:
+    @app.post(f"{BASE}/<workflow_id>/clone")
+    def clone_workflow(workspace_uuid: str, workflow_id: str) -> Response:
+        raw = json.loads(request.get_data())["name"]  # D4: no validation; bad input raises
+        if raw == "":
+            return _problem(400, "Bad Request", "name must not be empty")
+        name = raw.strip()
+        source = find(workflow_id)
+        if source is None or source["id"] in deleted:
             return _problem(404, "Not Found", f"no workflow {workflow_id}")
         with lock:
             item = dict(copy.deepcopy(source), id=next(ids), name=name or source["name"])
