@@ -62,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {
         "settings": {"duration_s": args.duration, "connections": args.connections, "loader": loader, "cpus": os.cpu_count(),
                      "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "prism_version": PRISM_VERSION},
-        "servers": {}, "rows": {}, "notes": [],
+        "servers": {}, "rows": {}, "notes": [
+            "generated row: flowmock `Prefer: dynamic=true` and Prism `-d` on the same operation, GET .../deletion-preview of "
+            f"{GENERATED_SPEC} (the bundled operation answered purely by generation; Prism -d serves that spec)",
+            "Prism answers from its examples: any execution id, and a list of the example's items; flowmock answers from its store",
+        ],
     }
     print(f"# flowmock vs Prism vs bare Starlette: {loader}, {args.connections} connections, {args.duration:g} s per row, "
           f"load average {report['settings']['load_average_at_start'][0]} on {os.cpu_count()} cores", flush=True)
