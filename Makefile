@@ -6,7 +6,7 @@ STAMP := $(VENV)/.flowmock-installed
 PORT ?= 4010
 PYTEST_WORKERS ?= 2
 
-.PHONY: serve test install bench clean
+.PHONY: serve test install bench bench-prism clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+
+bench-prism: $(STAMP)
+	$(BIN)/python benchmarks/bench_vs_prism.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache reports

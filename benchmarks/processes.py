@@ -78,6 +78,12 @@ class ServerProcess:
             return None
         return tree_rss_mb(self.proc.pid)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds (user + system) the process and its children have used so far."""
+        if self.proc is None:
+            return None
+        return tree_cpu_seconds(self.proc.pid)
+
     def stop(self) -> None:
         """Terminate the process group, then kill it if it has not exited after 5 s."""
         if self.proc is None or self.proc.poll() is not None:
@@ -102,6 +108,18 @@ class ServerProcess:
 
 def tree_rss_mb(pid: int) -> float | None:
     """VmRSS of `pid` and all its descendants, in MB, from /proc."""
+    tree = _process_tree(pid)
+    return None if tree is None else sum(_rss_kb(member) for member in tree) / 1024
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU seconds used so far by `pid` and its live descendants, from /proc."""
+    tree = _process_tree(pid)
+    return None if tree is None else sum(_cpu_ticks(member) for member in tree) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(pid: int) -> list[int] | None:
+    """`pid` and all its descendants (None where /proc is not available)."""
     proc = Path("/proc")
     if not proc.is_dir():
         return None
@@ -113,12 +131,21 @@ def tree_rss_mb(pid: int) -> float | None:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry.name))
-    total_kb, todo = 0, [pid]
+    tree, todo = [], [pid]
     while todo:
         current = todo.pop()
-        total_kb += _rss_kb(current)
+        tree.append(current)
         todo.extend(children.get(current, []))
-    return total_kb / 1024
+    return tree
+
+
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of one process in clock ticks (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _rss_kb(pid: int) -> int:

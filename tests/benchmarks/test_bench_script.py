@@ -41,7 +41,7 @@ def test_short_run_prints_the_comparison_table_and_writes_the_figures(tmp_path):
     for row in ("get", "list", "create", "generated", "invalid"):
         mine = figures["rows"][row]["flowmock"]
         assert mine["requests"] > 0 and mine["unexpected"] == 0, (row, mine)  # every answer had the expected status
-        assert mine["p50_ms"] <= mine["p99_ms"]
+        assert mine["p50_ms"] <= mine["p99_ms"] and mine["cpu_ms_per_request"] > 0
     assert figures["ratios"]["get"]["flowmock/ceiling"] > 0
     assert figures["servers"]["flowmock"]["startup_s"] > 0 and figures["servers"]["flowmock"]["idle_rss_mb"] > 10
 
