@@ -101,9 +101,9 @@ async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
     return profiler, time.perf_counter() - started
 
 
-def top_functions(profiler: cProfile.Profile, sort: str, top: int) -> list[str]:
-    """The `top` functions by cumulative (or own) time, one line each, paths shortened."""
-    stats = pstats.Stats(profiler)
+def top_functions(source: cProfile.Profile | str, sort: str, top: int) -> list[str]:
+    """The `top` functions by cumulative (or own) time of a profile (or a saved .prof file), one line each, paths shortened."""
+    stats = pstats.Stats(source)
     stats.sort_stats(sort)
     entries: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
     order: list[Any] = stats.fcn_list  # type: ignore[attr-defined]
@@ -112,6 +112,29 @@ def top_functions(profiler: cProfile.Profile, sort: str, top: int) -> list[str]:
         _, calls, own, cumulative, _ = entries[key]
         lines.append(f"{calls:>9} {own:>8.3f} {cumulative:>8.3f}  {_where(key)}")
     return lines
+
+
+def own_time_by_package(source: cProfile.Profile | str, top: int) -> list[str]:
+    """Own time summed per third-party package, per standard-library module and per project module, with its share."""
+    entries: dict[Any, Any] = pstats.Stats(source).stats  # type: ignore[attr-defined]
+    groups: dict[str, float] = {}
+    for key, (_, _, own, _, _) in entries.items():
+        groups[_group(key[0], key[2])] = groups.get(_group(key[0], key[2]), 0.0) + own
+    total = sum(groups.values()) or 1.0
+    ranked = sorted(groups.items(), key=lambda item: item[1], reverse=True)[:top]
+    return [f"{'own s':>8} {'share':>6}  where", *(f"{own:>8.3f} {own / total:>6.1%}  {name}" for name, own in ranked)]
+
+
+def _group(filename: str, name: str) -> str:
+    """`connexion`, `stdlib copy`, `mock_server/engine.py` or `builtins`: where a function's own time is counted."""
+    site = sysconfig.get_paths()["purelib"]
+    if filename.startswith(site):
+        return filename[len(site):].lstrip("/").split("/")[0].removesuffix(".py")
+    if filename.startswith(str(ROOT)):
+        return filename[len(str(ROOT)):].lstrip("/")
+    if filename.startswith(sysconfig.get_paths()["stdlib"]):
+        return "stdlib " + filename[len(sysconfig.get_paths()["stdlib"]):].lstrip("/").removesuffix(".py")
+    return "builtins" if filename == "~" else filename
 
 
 def _where(key: tuple[str, int, str]) -> str:
@@ -128,14 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--requests", type=int, default=2000, help="requests profiled (after 50 of warm-up)")
-    parser.add_argument("--top", type=int, default=25, help="how many functions to print")
-    parser.add_argument("--sort", choices=("cumulative", "tottime"), default="cumulative")
+    parser.add_argument("--top", type=int, default=25, help="how many functions (and places) to print")
+    parser.add_argument("--sort", choices=("cumulative", "tottime"), default="cumulative", help="order of the function list")
     parser.add_argument("--output", type=Path, help="also write the raw profile here (for snakeviz or pstats)")
     args = parser.parse_args(argv)
     profiler, seconds = asyncio.run(_profile(args.kind, args.requests))
     print(f"# {args.kind}: {args.requests} requests in {seconds:.2f} s under cProfile "
           f"({seconds / args.requests * 1000:.2f} ms each, profiling overhead included), top {args.top} by {args.sort}")
     print("\n".join(top_functions(profiler, args.sort, args.top)))
+    print(f"\n# own time by place (package, standard-library module or project module), top {args.top}")
+    print("\n".join(own_time_by_package(profiler, args.top)))
     if args.output:
         profiler.dump_stats(str(args.output))
         print(f"raw profile written to {args.output}")
