@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"# flowmock vs Prism vs bare Starlette: {loader}, {args.connections} connections, {args.duration:g} s per row, "
           f"load average {report['settings']['load_average_at_start'][0]} on {os.cpu_count()} cores", flush=True)
-    flowmock = _bench_flowmock(args, loader, report, load="flowmock" in only)
+    flowmock = _bench_flowmock(args, loader, report, load="flowmock" in only) if {"flowmock", "ceiling"} & set(only) else {}
     for name, bench in (("prism", _bench_prism), ("ceiling", _bench_ceiling)):
         if name in only:
             try:
@@ -142,7 +142,7 @@ def _bench_flowmock(args: argparse.Namespace, loader: str, report: dict[str, Any
             "generated": Request("GET", f"/api/v2/w/{WORKSPACE}/workflows/{workflow}/deletion-preview", {**AUTH, "Prefer": "dynamic=true"}),
             "invalid": Request("POST", EXECUTIONS, JSON_BODY, b"{}", 400),
         }
-        report["servers"]["flowmock"] = {"startup_s": server.startup_s, "idle_rss_mb": idle,
+        report["servers"]["flowmock"] = {"port": server.port, "startup_s": server.startup_s, "idle_rss_mb": idle,
                                          "what": "flowmock serve, 4 bundled specs, bundled world"}
         report["notes"].append(f"flowmock's list has {len(executions)} executions ({len(listing):,} B); its stored item is {len(item):,} B")
         _load_rows(server, requests, args, loader, report)
@@ -165,7 +165,7 @@ def _bench_prism(args: argparse.Namespace, loader: str, report: dict[str, Any], 
     port = free_port()
     command = [str(prism), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "error", PRISM_SPEC]
     with ServerProcess("prism", command, port, EXECUTIONS, AUTH) as server:
-        report["servers"]["prism"] = {"startup_s": server.startup_s, "idle_rss_mb": _idle(server),
+        report["servers"]["prism"] = {"port": server.port, "startup_s": server.startup_s, "idle_rss_mb": _idle(server),
                                       "what": f"prism-cli {PRISM_VERSION} -v error, {PRISM_SPEC}"}
         _load_rows(server, static, args, loader, report)
     port = free_port()
@@ -190,7 +190,7 @@ def _bench_ceiling(args: argparse.Namespace, loader: str, report: dict[str, Any]
         files[name].write_bytes(body)
     env = {"BASELINE_BODY_FILE": str(files["item"]), "BASELINE_LIST_FILE": str(files["list"])}
     with ServerProcess("ceiling", command, port, "/item/1", env=env) as server:
-        report["servers"]["ceiling"] = {"startup_s": server.startup_s, "idle_rss_mb": _idle(server),
+        report["servers"]["ceiling"] = {"port": server.port, "startup_s": server.startup_s, "idle_rss_mb": _idle(server),
                                         "what": "Starlette route on uvicorn" + (" (" + ", ".join(o[1] for o in fast) + ")" if fast else "")}
         _load_rows(server, {"get": Request("GET", "/item/1"), "list": Request("GET", "/list")}, args, loader, report)
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from benchmarks.loadgen import Request, parse_wrk, run_load, wrk_available
 from tests.conftest import AUTH
@@ -44,6 +47,9 @@ def test_short_run_prints_the_comparison_table_and_writes_the_figures(tmp_path):
         assert mine["p50_ms"] <= mine["p99_ms"] and mine["cpu_ms_per_request"] > 0
     assert figures["ratios"]["get"]["flowmock/ceiling"] > 0
     assert figures["servers"]["flowmock"]["startup_s"] > 0 and figures["servers"]["flowmock"]["idle_rss_mb"] > 10
+    for name in ("flowmock", "ceiling"):  # the run stopped the servers it started
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", figures["servers"][name]["port"]), timeout=2).close()
 
 
 def test_unknown_server_is_refused_before_anything_starts():
@@ -86,3 +92,24 @@ def test_wrk_report_is_read_with_its_units():
     assert success.unexpected == 13  # 10 non-2xx answers and 3 time-outs
     refused = parse_wrk(WRK_REPORT, expect=400)
     assert refused.unexpected == 13210 - 10 + 3  # a 400 row expects every answer to be non-2xx
+
+
+def test_prism_is_skipped_with_the_reason_when_node_and_npm_are_missing(tmp_path):
+    result = subprocess.run([sys.executable, "benchmarks/bench_vs_prism.py", "--only", "prism", "--loader", "python", "--duration", "1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Prism skipped: node and npm are needed for Prism" in result.stdout
+    assert re.search(r"^\| prism \| skipped \| \| node and npm are needed", result.stdout, re.M)
+
+
+def test_profile_prints_the_top_functions_and_the_places_time_goes():
+    result = subprocess.run([sys.executable, "benchmarks/profile_request.py", "invalid", "--requests", "30", "--top", "5"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("# invalid: 30 requests in ") and "top 5 by cumulative" in lines[0]
+    functions = lines[2:7]
+    assert all(re.match(r"\s+\d+\s+[\d.]+\s+[\d.]+\s+\S", line) for line in functions), functions
+    assert any("mock_server/" in line for line in functions)  # the request went through flowmock's own dispatcher
+    places = lines[lines.index("# own time by place (package, standard-library module or project module), top 5") + 2:]
+    assert len(places) == 5 and all(re.match(r"\s+[\d.]+\s+[\d.]+%\s+\S", line) for line in places), places
