@@ -17,6 +17,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -53,6 +54,8 @@ IDLE_SETTLE_S = 1.0  # idle memory is read this long after the first answer
 def main(argv: list[str] | None = None) -> int:
     """Run every selected server's rows, print the tables and write --json."""
     args = _parser().parse_args(argv)
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # end through the `with` blocks, which stop the servers
+        signal.signal(stop, lambda number, _frame: sys.exit(128 + number))
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(SERVERS))
     if unknown:
