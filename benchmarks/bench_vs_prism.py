@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -186,16 +187,15 @@ def _bench_ceiling(args: argparse.Namespace, loader: str, report: dict[str, Any]
     fast = [option for module, option in (("uvloop", ["--loop", "uvloop"]), ("httptools", ["--http", "httptools"]))
             if importlib.util.find_spec(module)]
     command += [part for option in fast for part in option]
-    files = {}
-    for name, body in bodies.items():
-        files[name] = ROOT / ".cache" / f"ceiling-{name}.json"
-        files[name].parent.mkdir(parents=True, exist_ok=True)
-        files[name].write_bytes(body)
-    env = {"BASELINE_BODY_FILE": str(files["item"]), "BASELINE_LIST_FILE": str(files["list"])}
-    with ServerProcess("ceiling", command, port, "/item/1", env=env) as server:
-        report["servers"]["ceiling"] = {"port": server.port, "startup_s": server.startup_s, "idle_rss_mb": _idle(server),
-                                        "what": "Starlette route on uvicorn" + (" (" + ", ".join(o[1] for o in fast) + ")" if fast else "")}
-        _load_rows(server, {"get": Request("GET", "/item/1"), "list": Request("GET", "/list")}, args, loader, report)
+    with tempfile.TemporaryDirectory(prefix="flowmock-ceiling-") as folder:
+        files = {name: Path(folder) / f"{name}.json" for name in bodies}
+        for name, body in bodies.items():
+            files[name].write_bytes(body)
+        env = {"BASELINE_BODY_FILE": str(files["item"]), "BASELINE_LIST_FILE": str(files["list"])}
+        with ServerProcess("ceiling", command, port, "/item/1", env=env) as server:
+            report["servers"]["ceiling"] = {"port": server.port, "startup_s": server.startup_s, "idle_rss_mb": _idle(server),
+                                            "what": "Starlette route on uvicorn" + (" (" + ", ".join(o[1] for o in fast) + ")" if fast else "")}
+            _load_rows(server, {"get": Request("GET", "/item/1"), "list": Request("GET", "/list")}, args, loader, report)
 
 
 def ensure_prism() -> Path | str:
