@@ -6,7 +6,7 @@ STAMP := $(VENV)/.flowmock-installed
 PORT ?= 4010
 PYTEST_WORKERS ?= 2
 
-.PHONY: serve test install bench clean
+.PHONY: serve test install bench bench-prism clean
 
 # Installation is silent (pip's output goes to $(VENV)/install.log, shown only when it fails), so the
 # output of `make serve` is the banner and nothing else; on a terminal one line says what is going on.
@@ -27,6 +27,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+
+bench-prism: $(STAMP)
+	$(BIN)/python benchmarks/bench_vs_prism.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache reports

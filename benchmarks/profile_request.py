@@ -1,0 +1,171 @@
+"""Profile N requests of one kind against an in-process flowmock (cProfile) and print the top functions.
+
+Run: .venv/bin/python benchmarks/profile_request.py get|list|create|generated|invalid [--requests 2000] [--top 25]
+                                                   [--sort cumulative|tottime] [--output PATH.prof]
+The app is the one `flowmock serve` builds (the four bundled specs, the bundled world, validation and state on);
+requests go straight into its ASGI callable (no sockets, no client), so the profile shows only flowmock's own path.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import sys
+import sysconfig
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTIONS = "/v1/workflows/executions"
+WORKSPACE = "a3e0f987-651f-4f35-87e1-74c7fceefdec"
+AUTH = [(b"authorization", b"Bearer profile")]
+JSON = [*AUTH, (b"content-type", b"application/json")]
+KINDS = ("get", "list", "create", "generated", "invalid")
+WARM_UP = 50
+
+
+class InProcessClient:
+    """Sends requests straight into an ASGI app and collects status and body."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def request(self, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> tuple[int, bytes]:
+        """One request through the whole ASGI app; its status and body."""
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+                 "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"127.0.0.1:4010"), *headers, (b"content-length", str(len(body)).encode())],
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 4010)}
+        status, chunks = 0, list[bytes]()
+        delivered = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal delivered
+            if delivered:
+                await asyncio.sleep(3600)
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body":
+                chunks.append(bytes(message.get("body", b"")))
+
+        await self.app(scope, receive, send)
+        return status, b"".join(chunks)
+
+
+async def _requests_of(kind: str, client: InProcessClient) -> tuple[str, str, list[tuple[bytes, bytes]], bytes, int]:
+    """The request a kind sends (method, path, headers, body, expected status), found in the bundled world."""
+    _, listing = await client.request("GET", EXECUTIONS, AUTH)
+    if kind == "get":
+        return "GET", f"{EXECUTIONS}/{json.loads(listing)[0]['id']}", AUTH, b"", 200
+    if kind == "list":
+        return "GET", EXECUTIONS, AUTH, b"", 200
+    if kind == "create":
+        _, definitions = await client.request("GET", "/v1/workflows/definitions", AUTH)
+        return "POST", EXECUTIONS, JSON, json.dumps({"workflowId": json.loads(definitions)[0]["id"]}).encode(), 201
+    if kind == "generated":
+        _, workflows = await client.request("GET", f"/api/v2/w/{WORKSPACE}/workflows", AUTH)
+        path = f"/api/v2/w/{WORKSPACE}/workflows/{json.loads(workflows)[0]['id']}/deletion-preview"
+        return "GET", path, [*AUTH, (b"prefer", b"dynamic=true")], b"", 200
+    return "POST", EXECUTIONS, JSON, b"{}", 400
+
+
+async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
+    """Warm up, then run `count` requests under cProfile; the profile and the wall seconds they took."""
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # third-party import-time noise, as `flowmock` does
+    warnings.filterwarnings("ignore", message=".*httpx2.*")
+    from mock_server.app import create_app
+    from mock_server.cli import build_parser, config_from_args
+
+    app = create_app(config_from_args(build_parser().parse_args(["serve"])))
+    client = InProcessClient(app.asgi)
+    method, path, headers, body, expect = await _requests_of(kind, client)
+    for _ in range(WARM_UP):
+        status, answer = await client.request(method, path, headers, body)
+        if status != expect:
+            raise SystemExit(f"{kind}: expected {expect}, got {status}: {answer[:300]!r}")
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(count):
+        await client.request(method, path, headers, body)
+    profiler.disable()
+    return profiler, time.perf_counter() - started
+
+
+def top_functions(source: cProfile.Profile | str, sort: str, top: int) -> list[str]:
+    """The `top` functions by cumulative (or own) time of a profile (or a saved .prof file), one line each, paths shortened."""
+    stats = pstats.Stats(source)
+    stats.sort_stats(sort)
+    entries: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    order: list[Any] = stats.fcn_list  # type: ignore[attr-defined]
+    lines = [f"{'calls':>9} {'own s':>8} {'cum s':>8}  function"]
+    for key in order[:top]:
+        _, calls, own, cumulative, _ = entries[key]
+        lines.append(f"{calls:>9} {own:>8.3f} {cumulative:>8.3f}  {_where(key)}")
+    return lines
+
+
+def own_time_by_package(source: cProfile.Profile | str, top: int) -> list[str]:
+    """Own time summed per third-party package, per standard-library module and per project module, with its share."""
+    entries: dict[Any, Any] = pstats.Stats(source).stats  # type: ignore[attr-defined]
+    groups: dict[str, float] = {}
+    for key, (_, _, own, _, _) in entries.items():
+        groups[_group(key[0], key[2])] = groups.get(_group(key[0], key[2]), 0.0) + own
+    total = sum(groups.values()) or 1.0
+    ranked = sorted(groups.items(), key=lambda item: item[1], reverse=True)[:top]
+    return [f"{'own s':>8} {'share':>6}  where", *(f"{own:>8.3f} {own / total:>6.1%}  {name}" for name, own in ranked)]
+
+
+def _group(filename: str, name: str) -> str:
+    """`connexion`, `stdlib copy`, `mock_server/engine.py` or `builtins`: where a function's own time is counted."""
+    site = sysconfig.get_paths()["purelib"]
+    if filename.startswith(site):
+        return filename[len(site):].lstrip("/").split("/")[0].removesuffix(".py")
+    if filename.startswith(str(ROOT)):
+        return filename[len(str(ROOT)):].lstrip("/")
+    if filename.startswith(sysconfig.get_paths()["stdlib"]):
+        return "stdlib " + filename[len(sysconfig.get_paths()["stdlib"]):].lstrip("/").removesuffix(".py")
+    return "builtins" if filename == "~" else filename
+
+
+def _where(key: tuple[str, int, str]) -> str:
+    """`package/module.py:line(function)`, relative to site-packages or the project."""
+    filename, line, name = key
+    for prefix in (sysconfig.get_paths()["purelib"], str(ROOT)):
+        if filename.startswith(prefix):
+            filename = filename[len(prefix):].lstrip("/")
+    return f"{filename}:{line}({name})" if line else name
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Profile one kind of request and print the top of the profile."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("--requests", type=int, default=2000, help="requests profiled (after 50 of warm-up)")
+    parser.add_argument("--top", type=int, default=25, help="how many functions (and places) to print")
+    parser.add_argument("--sort", choices=("cumulative", "tottime"), default="cumulative", help="order of the function list")
+    parser.add_argument("--output", type=Path, help="also write the raw profile here (for snakeviz or pstats)")
+    args = parser.parse_args(argv)
+    profiler, seconds = asyncio.run(_profile(args.kind, args.requests))
+    print(f"# {args.kind}: {args.requests} requests in {seconds:.2f} s under cProfile "
+          f"({seconds / args.requests * 1000:.2f} ms each, profiling overhead included), top {args.top} by {args.sort}")
+    print("\n".join(top_functions(profiler, args.sort, args.top)))
+    print(f"\n# own time by place (package, standard-library module or project module), top {args.top}")
+    print("\n".join(own_time_by_package(profiler, args.top)))
+    if args.output:
+        profiler.dump_stats(str(args.output))
+        print(f"raw profile written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
