@@ -112,6 +112,11 @@ _WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "tag": ("energy", "sales", "service", "installation", "billing", "onboarding", "metering", "priority"),
         "agent": ("Qualify the lead from the contact form", "Summarise the customer's e-mail thread",
                   "Draft an answer to the complaint"),
+        "note": ("Check the documents the customer uploaded.", "Call before 6 pm; the customer works shifts.",
+                 "Use the checklist in the installer handbook.", "Photos are in the customer file.",
+                 "Confirm the result to the customer in writing.", "Ask for the meter number and the current reading.",
+                 "Escalate to the team lead if this takes longer than two days."),
+        "variant": ("business customers", "private customers", "north region", "south region", "express"),
     },
     "de": {
         "automation": ("Kontaktformular verarbeiten", "Willkommens-E-Mail senden", "Angebotsdokument erstellen",
@@ -128,6 +133,11 @@ _WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "tag": ("Energie", "Vertrieb", "Service", "Montage", "Abrechnung", "Onboarding", "Messwesen", "Priorität"),
         "agent": ("Lead aus dem Kontaktformular qualifizieren", "E-Mail-Verlauf des Kunden zusammenfassen",
                   "Antwort auf die Beschwerde entwerfen"),
+        "note": ("Vom Kunden hochgeladene Unterlagen prüfen.", "Erst nach 18 Uhr anrufen; der Kunde arbeitet im Schichtdienst.",
+                 "Checkliste aus dem Monteurhandbuch verwenden.", "Fotos liegen in der Kundenakte.",
+                 "Ergebnis dem Kunden schriftlich bestätigen.", "Zählernummer und aktuellen Zählerstand erfragen.",
+                 "An die Teamleitung eskalieren, wenn es länger als zwei Tage dauert."),
+        "variant": ("Geschäftskunden", "Privatkunden", "Region Nord", "Region Süd", "Express"),
     },
 }
 
@@ -143,7 +153,7 @@ def processes(language: str) -> tuple[Process, ...]:
 
 
 def words(language: str, kind: str) -> tuple[str, ...]:
-    """Words of one kind (`automation`, `action`, `reason`, `branch`, `tag`, `agent`) in a language."""
+    """Words of one kind (`automation`, `action`, `reason`, `branch`, `tag`, `agent`, `note`, `variant`) in a language."""
     return _WORDS["de" if language == "de" else "en"][kind]
 
 
@@ -187,9 +197,24 @@ class WorkflowWordsProvider(BaseProvider):
         """A decision's branch, such as 'Offer accepted'."""
         return str(self.random_element(words(self.language, "branch")))
 
+    def task_note(self) -> str:
+        """A note on how to do a task, such as 'Photos are in the customer file.'."""
+        return str(self.random_element(words(self.language, "note")))
+
     def process_tag(self) -> str:
         """A taxonomy tag, such as 'installation'."""
         return str(self.random_element(words(self.language, "tag")))
+
+
+def process_title(language: str, index: int) -> Process:
+    """The `index`th process, its name made unique with a variant ('Meter change (north region)') after the first round."""
+    catalogue, variants = processes(language), words(language, "variant")
+    process = catalogue[index % len(catalogue)]
+    if index < len(catalogue):
+        return process
+    variant = variants[(index // len(catalogue) - 1) % len(variants)]
+    suffix = f" ({variant})" if index < len(catalogue) * (len(variants) + 1) else f" ({variant} {index})"
+    return Process(process.name + suffix, process.description, process.phases)
 
 
 def with_workflow_words(fake: Any) -> Any:

@@ -1,0 +1,71 @@
+"""Automation: named flows of three or more actions, executions that succeeded, failed, paused or still run, and
+bulk jobs finished, cancelled, waiting for approval and half way through."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from mock_server.wordlists import words
+from mock_server.world import Story, World
+
+SPEC = "automation"
+FLOWS = "/v1/automation/flows"
+EXECUTIONS = "/v1/automation/executions"
+BULK_JOBS = "/v1/automation/executions/bulk-jobs"
+ENTITY_SCHEMAS = ("contact", "contract", "opportunity", "meter")
+MIN_ACTIONS = 3
+
+
+def flow(world: World, body: dict[str, Any], index: int) -> dict[str, Any]:
+    """A flow named from the vocabulary with at least three named actions, for one entity schema."""
+    names = words(world.language, "automation")
+    actions = [a for a in body.get("actions") or [] if isinstance(a, dict)][:5]
+    while actions and len(actions) < MIN_ACTIONS:
+        clone = copy.deepcopy(actions[len(actions) % len(actions)])
+        clone.pop("id", None)
+        actions.append(clone)
+    for action in actions:
+        action["name"] = world.rng.choice(words(world.language, "action"))
+    return {**body, "flow_name": names[index % len(names)], "entity_schema": ENTITY_SCHEMAS[index % len(ENTITY_SCHEMAS)],
+            "enabled": index % 6 != 5, "actions": actions}
+
+
+def execution(world: World, body: dict[str, Any], index: int) -> dict[str, Any]:
+    """A plain run of a flow for one entity (runs started by flow executions are made by their tasks)."""
+    return {"flow_id": body["flow_id"], "entity_id": body["entity_id"]}
+
+
+def bulk_job(world: World, body: dict[str, Any], index: int) -> dict[str, Any]:
+    """A bulk run of a flow for two to four referenced entities."""
+    flows = {f["id"]: f for f in world.made(SPEC, FLOWS)}
+    schema = flows.get(body.get("flow_id"), {}).get("entity_schema") or ENTITY_SCHEMAS[0]
+    refs = [{"entity_id": f"{schema}-{1000 + index * 10 + n}", "entity_schema": schema} for n in range(2 + index % 3)]
+    return {"flow_id": body["flow_id"], "entities_refs": refs}
+
+
+async def play(world: World) -> None:
+    """Let every run so far finish; then make runs fail and pause, run bulk jobs, and leave a few running."""
+    world.advance(60)
+    flows = [f for f in world.made(SPEC, FLOWS) if len(f.get("actions") or []) >= 2]
+    jobs = world.made(SPEC, BULK_JOBS)
+    for n, job in enumerate(jobs):
+        stage = n % 4  # 0 finished, 1 cancelled, 2 left in approval, 3 half way (below)
+        if stage == 0:
+            await world.call("PATCH", f"{BULK_JOBS}/{job['job_id']}", {"action": "APPROVE", "task_token": job["task_token"]})
+        elif stage == 1:
+            await world.call("PATCH", f"{BULK_JOBS}/{job['job_id']}", {"action": "CANCEL", "task_token": job["task_token"]})
+    for n, chosen in enumerate(flows[:4]):
+        plan = "fail-at=2" if n % 2 == 0 else "pause-at=2"
+        await world.call("POST", EXECUTIONS, {"flow_id": chosen["id"], "entity_id": f"{chosen.get('entity_schema')}-{2000 + n}"},
+                         prefer=plan)
+    world.advance(120)
+    waiting = [job for n, job in enumerate(jobs) if n % 4 == 3]
+    if waiting:  # half way: approved, its executions just started
+        job = waiting[0]
+        await world.call("PATCH", f"{BULK_JOBS}/{job['job_id']}", {"action": "APPROVE", "task_token": job["task_token"]})
+    for n, chosen in enumerate(flows[-2:]):
+        await world.call("POST", EXECUTIONS, {"flow_id": chosen["id"], "entity_id": f"{chosen.get('entity_schema')}-{3000 + n}"})
+    world.advance(2)
+
+
+STORY = Story(shapes={FLOWS: flow, EXECUTIONS: execution, BULK_JOBS: bulk_job}, play=play)
