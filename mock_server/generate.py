@@ -301,7 +301,7 @@ def _order_timestamps(out: dict[str, Any]) -> None:
         if rank is not None and isinstance(value, str) and _TIMESTAMP.match(value):
             ranked.append((rank, prop))
     moments = sorted(out[prop] for _, prop in ranked)
-    for (_, prop), moment in zip(sorted(ranked), moments):
+    for (_, prop), moment in zip(sorted(ranked), moments, strict=True):
         out[prop] = moment
 
 

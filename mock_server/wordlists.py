@@ -163,7 +163,7 @@ class WorkflowWordsProvider(BaseProvider):
     language = "en"
 
     def _process(self) -> Process:
-        return self.random_element(processes(self.language))  # type: ignore[no-any-return]
+        return self.random_element(processes(self.language))
 
     def process_name(self) -> str:
         """A process name, such as 'Meter change'."""

@@ -76,7 +76,7 @@ def flow_template(world: World, body: dict[str, Any], index: int) -> dict[str, A
                                           {"id": "condition-1", "branch_name": branch, "logical_operator": "AND", "statements": []}]})
     for n, task in enumerate(tasks, start=1):
         task["id"] = f"task-{n}"
-    links = [(a["id"], b["id"], {}) for a, b in zip(tasks, tasks[1:])]
+    links: list[tuple[str, str, dict[str, Any]]] = [(a["id"], b["id"], {}) for a, b in zip(tasks, tasks[1:], strict=False)]
     if decision:
         choice, then, last = (t["id"] for t in tasks[-3:])
         links = [link for link in links if link[0] != choice] + [(choice, then, {"condition_id": "condition-1"}),
