@@ -26,8 +26,14 @@ def flow(world: World, body: dict[str, Any], index: int) -> dict[str, Any]:
         actions.append(clone)
     for action in actions:
         action["name"] = world.rng.choice(words(world.language, "action"))
-    return {**body, "flow_name": names[index % len(names)], "entity_schema": ENTITY_SCHEMAS[index % len(ENTITY_SCHEMAS)],
-            "enabled": index % 6 != 5, "actions": actions}
+    enabled = index % 6 != 5
+    shaped = {**body, "flow_name": names[index % len(names)], "entity_schema": ENTITY_SCHEMAS[index % len(ENTITY_SCHEMAS)],
+              "enabled": enabled, "actions": actions}
+    if enabled or not isinstance(body.get("disable_details"), dict):
+        shaped.pop("disable_details", None)
+    else:
+        shaped["disable_details"] = {**body["disable_details"], "disabled_by": "user"}
+    return shaped
 
 
 def execution(world: World, body: dict[str, Any], index: int) -> dict[str, Any]:
