@@ -254,6 +254,11 @@ def _from_faker_extension(schema: dict[str, Any], ctx: GenerationContext) -> Any
 
 
 _NAME_HINTS: list[tuple[re.Pattern[str], Callable[[Faker], Any]]] = [
+    (re.compile(r"(error|failure)(reason|message|text|description)?$"), lambda f: f.error_message()),
+    (re.compile(r"(entity|target|source)?(schema|entitytype)$"), lambda f: f.entity_schema()),
+    (re.compile(r"(attribute|sourcepath|targetpath|fieldname)$"), lambda f: f.entity_attribute()),
+    (re.compile(r"(assignedto|assignee|userid|users?)$"), lambda f: f.user_name()),
+    (re.compile(r"(file|filename)$"), lambda f: f.file_name()),
     (re.compile(r"e?mail"), lambda f: f.email()),
     (re.compile(r"(first|given)name"), lambda f: f.first_name()),
     (re.compile(r"(last|family|sur)name"), lambda f: f.last_name()),

@@ -98,6 +98,10 @@ _DE = (
              ("Eskalation", ("Kunden anrufen", "Ratenzahlung vereinbaren")))),
 )
 
+ENTITY_SCHEMAS = ("contact", "account", "contract", "opportunity", "order", "product", "meter", "ticket")
+ENTITY_ATTRIBUTES = ("email", "first_name", "last_name", "phone", "address", "contract_number", "meter_number", "status",
+                     "tariff", "start_date", "owner")
+
 _WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "automation": ("Handle contact form", "Send welcome e-mail", "Create offer document", "Notify the grid operator",
@@ -116,6 +120,9 @@ _WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                  "Use the checklist in the installer handbook.", "Photos are in the customer file.",
                  "Confirm the result to the customer in writing.", "Ask for the meter number and the current reading.",
                  "Escalate to the team lead if this takes longer than two days."),
+        "error": ("The mail server rejected the message.", "The ERP system did not answer within 30 seconds.",
+                  "No entity matches the mapping.", "The meter reading is missing.", "The webhook answered 502 Bad Gateway.",
+                  "The document template has no field 'contract_number'."),
         "variant": ("business customers", "private customers", "north region", "south region", "express"),
     },
     "de": {
@@ -137,6 +144,9 @@ _WORDS: dict[str, dict[str, tuple[str, ...]]] = {
                  "Checkliste aus dem Monteurhandbuch verwenden.", "Fotos liegen in der Kundenakte.",
                  "Ergebnis dem Kunden schriftlich bestätigen.", "Zählernummer und aktuellen Zählerstand erfragen.",
                  "An die Teamleitung eskalieren, wenn es länger als zwei Tage dauert."),
+        "error": ("Der Mailserver hat die Nachricht abgelehnt.", "Das ERP-System hat nicht innerhalb von 30 Sekunden geantwortet.",
+                  "Kein Datensatz passt zur Zuordnung.", "Der Zählerstand fehlt.", "Der Webhook antwortete 502 Bad Gateway.",
+                  "Die Dokumentvorlage hat kein Feld 'contract_number'."),
         "variant": ("Geschäftskunden", "Privatkunden", "Region Nord", "Region Süd", "Express"),
     },
 }
@@ -153,7 +163,7 @@ def processes(language: str) -> tuple[Process, ...]:
 
 
 def words(language: str, kind: str) -> tuple[str, ...]:
-    """Words of one kind (`automation`, `action`, `reason`, `branch`, `tag`, `agent`, `note`, `variant`) in a language."""
+    """Words of one kind (`automation`, `action`, `reason`, `branch`, `tag`, `agent`, `note`, `error`, `variant`) in a language."""
     return _WORDS["de" if language == "de" else "en"][kind]
 
 
@@ -200,6 +210,18 @@ class WorkflowWordsProvider(BaseProvider):
     def task_note(self) -> str:
         """A note on how to do a task, such as 'Photos are in the customer file.'."""
         return str(self.random_element(words(self.language, "note")))
+
+    def error_message(self) -> str:
+        """Why an automated action failed, such as 'The meter reading is missing.'."""
+        return str(self.random_element(words(self.language, "error")))
+
+    def entity_schema(self) -> str:
+        """The kind of record a process or automation is about, such as 'contract'."""
+        return str(self.random_element(ENTITY_SCHEMAS))
+
+    def entity_attribute(self) -> str:
+        """An attribute of such a record, such as 'meter_number'."""
+        return str(self.random_element(ENTITY_ATTRIBUTES))
 
     def process_tag(self) -> str:
         """A taxonomy tag, such as 'installation'."""

@@ -14,18 +14,33 @@ EXECUTIONS = "/v1/automation/executions"
 BULK_JOBS = "/v1/automation/executions/bulk-jobs"
 ENTITY_SCHEMAS = ("contact", "contract", "opportunity", "meter")
 MIN_ACTIONS = 3
+RUN_STATE = ("execution_status", "started_at", "updated_at", "outputs", "error_output", "retry_strategy", "iterations",
+             "flow_action_id")  # what an action of a run has, and an action of a flow has not
 
 
 def flow(world: World, body: dict[str, Any], index: int) -> dict[str, Any]:
-    """A flow named from the vocabulary with at least three named actions, for one entity schema."""
+    """A flow named from the vocabulary with at least three named actions, for one entity schema; its actions carry
+    no run state and name only conditions, schedules and loops the flow has."""
     names = words(world.language, "automation")
     actions = [a for a in body.get("actions") or [] if isinstance(a, dict)][:5]
     while actions and len(actions) < MIN_ACTIONS:
         clone = copy.deepcopy(actions[len(actions) % len(actions)])
         clone.pop("id", None)
         actions.append(clone)
-    for action in actions:
+    scopes = {key: [item["id"] for item in body.get(plural) or [] if isinstance(item, dict) and item.get("id")]
+              for key, plural in (("condition_id", "conditions"), ("schedule_id", "schedules"), ("loop_id", "loops"))}
+    for n, action in enumerate(actions):
+        for state in RUN_STATE:
+            action.pop(state, None)
+        for key, known in scopes.items():  # an action names a condition, schedule or loop of its own flow, or none
+            if action.get(key) not in known:
+                action.pop(key, None)
+        if n == len(actions) - 1 and scopes["schedule_id"]:
+            action["schedule_id"] = scopes["schedule_id"][0]
         action["name"] = world.rng.choice(words(world.language, "action"))
+    for condition in body.get("conditions") or []:
+        if isinstance(condition, dict) and condition.get("schedule_id") not in scopes["schedule_id"]:
+            condition.pop("schedule_id", None)
     enabled = index % 6 != 5
     shaped = {**body, "flow_name": names[index % len(names)], "entity_schema": ENTITY_SCHEMAS[index % len(ENTITY_SCHEMAS)],
               "enabled": enabled, "actions": actions}

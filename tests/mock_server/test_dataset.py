@@ -232,6 +232,14 @@ def test_every_reference_of_the_bundled_world_resolves_over_http(serve):
             if run:
                 assert _ok(client, f"/v1/automation/executions/{run}")["flow_id"] == task["automation_config"]["flow_id"]
                 checked += 1
+    for made in bundled("/v1/automation/flows"):
+        flow = _ok(client, f"/v1/automation/flows/{made['id']}")
+        for action in flow["actions"]:
+            assert "execution_status" not in action, "a flow's actions carry no run state"
+            for key, scope in (("condition_id", "conditions"), ("schedule_id", "schedules"), ("loop_id", "loops")):
+                if key in action:
+                    assert action[key] in {item["id"] for item in flow.get(scope) or []}, f"{flow['flow_name']}: {key}"
+                    checked += 1
     for made in bundled("/v1/automation/executions"):
         execution = _ok(client, f"/v1/automation/executions/{made['id']}")
         flow_actions = {a["id"] for a in _ok(client, f"/v1/automation/flows/{execution['flow_id']}")["actions"]}
