@@ -37,7 +37,7 @@ SIZES = {"small": 3, "medium": 8, "large": 30}
 _DANGLING = object()  # a reference to a resource with no objects yet: dropped where optional
 ATTEMPTS = 6
 WORLD_STARTS = datetime(2024, 9, 2, 7, 30, tzinfo=timezone.utc)  # the world's clock; it ends weeks before 2025
-HOURS_BETWEEN_OBJECTS = (1, 20)
+HOURS_BETWEEN_OBJECTS = (1, 20)  # at the medium size; a bigger world moves faster, so it still ends before 2025
 _SERVER_STAMPED = re.compile(r"(created|creation|updated|lastupdate|modified)_?(at|time|date|on)?$", re.I)
 
 
@@ -130,8 +130,8 @@ def _free_value(seed: int, name: str) -> str:
 class _Builder:
     """Creates objects through the engine and remembers their ids per resource; the `World` stories play in."""
 
-    def __init__(self, app: FlowmockApp, seed: int, fake: Faker) -> None:
-        self.app, self.seed, self.fake = app, seed, with_workflow_words(fake)
+    def __init__(self, app: FlowmockApp, seed: int, fake: Faker, pace: float = 1.0) -> None:
+        self.app, self.seed, self.fake, self.pace = app, seed, with_workflow_words(fake), pace
         self.rng = random.Random(f"dataset|{seed}")
         self.language = language_of(str(fake.locales[0]))
         self.created: dict[tuple[str, str], list[tuple[dict[str, str], Any]]] = {}
@@ -159,6 +159,10 @@ class _Builder:
     def advance(self, seconds: float) -> None:
         """Move the server's clock forward, running whatever became due."""
         self.app.engine.advance_clock(timedelta(seconds=seconds))
+
+    def wait(self, low_hours: int, high_hours: int) -> None:
+        """Let some hours pass, as between two pieces of work (scaled down in bigger worlds)."""
+        self.advance(self.rng.randint(low_hours * 3600, high_hours * 3600) * self.pace)
 
     def made(self, spec: str, resource: str) -> list[dict[str, Any]]:
         """The create answers of a resource's objects, in the order they were made."""
@@ -244,7 +248,7 @@ class _Builder:
                 answer = json.loads(result.body)
                 self.created.setdefault((target.spec.name, target.resource), []).append((params, answer[model.id_field]))
                 self.answers.setdefault((target.spec.name, target.resource), []).append(answer)
-                self.advance(self.rng.randint(*HOURS_BETWEEN_OBJECTS) * 3600 + self.rng.randint(0, 3599))
+                self.wait(*HOURS_BETWEEN_OBJECTS)
                 return
             logger.debug("attempt %s for %s refused: %s", attempt, target.create.operation_id, result.body[:300])
         self.skipped.append(f"{target.spec.name}:{target.create.operation_id} #{index}")
@@ -253,8 +257,8 @@ class _Builder:
 def generate_dataset(specs: list[Spec], seed: int, size: str = "small", locale: str = "en_US") -> tuple[list[FixtureCollection], list[str]]:
     """Build a data set for `specs`; returns its collections and the objects that could not be made."""
     app = create_app(ServerConfig(seed=seed, clock=WORLD_STARTS, locale=locale, strict_responses=True), specs=specs)
-    builder = _Builder(app, seed, Faker(locale))
     count = SIZES[size]
+    builder = _Builder(app, seed, Faker(locale), pace=SIZES["medium"] / count)
 
     async def run() -> None:
         for target in _targets(app):

@@ -29,6 +29,10 @@ class World(Protocol):
         """Move the server's clock forward, running whatever became due."""
         ...
 
+    def wait(self, low_hours: int, high_hours: int) -> None:
+        """Let some hours pass, as between two pieces of work (scaled down in bigger worlds)."""
+        ...
+
     def made(self, spec: str, resource: str) -> list[dict[str, Any]]:
         """The create answers of a resource's objects, in the order they were made."""
         ...

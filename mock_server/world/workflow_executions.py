@@ -51,12 +51,12 @@ async def _work_v1(world: World, ident: str, stage: str) -> None:
     steps = _steps(found)
     done = {"started": 0, "half done": len(steps) // 2, "done": len(steps), "closed": len(steps) - 1}[stage]
     for step in steps[:done]:
-        world.advance(world.rng.randint(1, 20) * 3600)
+        world.wait(1, 20)
         await world.call("PATCH", f"{EXECUTIONS}/{ident}/steps/{step['id']}", {"status": "COMPLETED"})
     if stage == "half done" and len(steps) > done:
         await world.call("PATCH", f"{EXECUTIONS}/{ident}/steps/{steps[done]['id']}", {"status": "IN_PROGRESS"})
     if stage in ("done", "closed"):
-        world.advance(world.rng.randint(1, 8) * 3600)
+        world.wait(1, 8)
         _, reasons = await world.call("GET", f"{EXECUTIONS}/{ident}/closing-reasons")
         chosen = [{"id": r["id"], "title": r.get("title") or r["id"]} for r in (reasons or {}).get("reasons", [])[:1]]
         await world.call("PATCH", f"{EXECUTIONS}/{ident}", {"status": "DONE" if stage == "done" else "CLOSED",
@@ -92,11 +92,11 @@ async def _work_v2(world: World, ident: str, stage: str) -> None:
         ready = [t for t in tasks if t.get("status") == "PENDING"]
         if finished >= wanted or not ready or found.get("status") in ("DONE", "CLOSED"):
             break
-        world.advance(world.rng.randint(1, 20) * 3600)
+        world.wait(1, 20)
         await _finish_task(world, ident, ready[0])
         _, found = await world.call("GET", f"{FLOW_EXECUTIONS}/{ident}")
     if stage == "closed":
-        world.advance(world.rng.randint(1, 8) * 3600)
+        world.wait(1, 8)
         await world.call("PATCH", f"{FLOW_EXECUTIONS}/{ident}", {"status": "CLOSED"})
 
 
