@@ -2,6 +2,9 @@
 
 Objects are created in dependency order (relations come from `x-flowmock-ref` in the specs and from nesting),
 through the same behaviours a client meets, so executions really are started from generated definitions.
+The world is made on a clock of its own, a few hours between objects, ending before any clock a server
+starts with (`--seed` starts on 2025-01-01 or later), so objects created later are always newer. Then each
+API's story (`mock_server.world`) plays requests on it so it holds objects in every stage.
 """
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ import asyncio
 import json
 import logging
 import random
+import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from faker import Faker
@@ -24,11 +29,16 @@ from mock_server.routing import Match
 from mock_server.spec import Operation, Spec
 from mock_server.store import DEFAULT_TENANT
 from mock_server.validate import RequestData
+from mock_server.wordlists import language_of, with_workflow_words
+from mock_server.world import play_order, story_for
 
 logger = logging.getLogger(__name__)
 SIZES = {"small": 3, "medium": 8, "large": 30}
 _DANGLING = object()  # a reference to a resource with no objects yet: dropped where optional
 ATTEMPTS = 6
+WORLD_STARTS = datetime(2024, 9, 2, 7, 30, tzinfo=timezone.utc)  # the world's clock; it ends weeks before 2025
+HOURS_BETWEEN_OBJECTS = (1, 20)  # at the medium size; a bigger world moves faster, so it still ends before 2025
+_SERVER_STAMPED = re.compile(r"(created|creation|updated|lastupdate|modified)_?(at|time|date|on)?$", re.I)
 
 
 @dataclass
@@ -112,15 +122,61 @@ def _targets(app: FlowmockApp) -> list[_Target]:
     return ordered
 
 
-class _Builder:
-    """Creates objects through the engine and remembers their ids per resource."""
+def _free_value(seed: int, name: str) -> str:
+    """A value for a path parameter no resource provides (a workspace): the same for a seed whatever else changes."""
+    return str(uuid.UUID(int=random.Random(f"dataset|{seed}|{name}").getrandbits(128), version=4))
 
-    def __init__(self, app: FlowmockApp, seed: int, fake: Faker) -> None:
-        self.app, self.seed, self.fake = app, seed, fake
+
+class _Builder:
+    """Creates objects through the engine and remembers their ids per resource; the `World` stories play in."""
+
+    def __init__(self, app: FlowmockApp, seed: int, fake: Faker, pace: float = 1.0) -> None:
+        self.app, self.seed, self.fake, self.pace = app, seed, with_workflow_words(fake), pace
         self.rng = random.Random(f"dataset|{seed}")
+        self.language = language_of(str(fake.locales[0]))
         self.created: dict[tuple[str, str], list[tuple[dict[str, str], Any]]] = {}
+        self.answers: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.free_params: dict[str, str] = {}
         self.skipped: list[str] = []
+
+    # ---- the World stories see ----
+    async def call(self, method: str, path: str, body: Any = None, prefer: str | None = None) -> tuple[int, Any]:
+        """Send one request through the whole engine; the status and the decoded JSON answer."""
+        match = self.app.router.match(method.upper(), path.split("?", 1)[0])
+        if not isinstance(match, Match):
+            raise LookupError(f"no operation answers {method} {path}")
+        query = [(name, value) for name, _, value in (pair.partition("=") for pair in path.partition("?")[2].split("&") if pair)]
+        headers = {"authorization": "Bearer dataset", **({"prefer": prefer} if prefer else {})}
+        req = RequestData(method.lower(), match.spec_path, match.path_params, query, headers,
+                          body=b"" if body is None else json.dumps(body).encode(),
+                          content_type="application/json" if body is not None else "", public_path=path.partition("?")[0])
+        result = await self.app.engine.handle(match, req)
+        answer = json.loads(result.body) if result.body else None
+        if result.status >= 300:
+            logger.debug("%s %s answered %s: %s", method, path, result.status, result.body[:300])
+        return result.status, answer
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's clock forward, running whatever became due."""
+        self.app.engine.advance_clock(timedelta(seconds=seconds))
+
+    def wait(self, low_hours: int, high_hours: int) -> None:
+        """Let some hours pass, as between two pieces of work (scaled down in bigger worlds)."""
+        self.advance(self.rng.randint(low_hours * 3600, high_hours * 3600) * self.pace)
+
+    def made(self, spec: str, resource: str) -> list[dict[str, Any]]:
+        """The create answers of a resource's objects, in the order they were made."""
+        return list(self.answers.get((spec, resource), []))
+
+    def item_paths(self, spec: str, resource: str) -> list[str]:
+        """The URL paths of a resource's objects (parents filled in), in the order they were made."""
+        paths = []
+        for params, ident in self.created.get((spec, resource), []):
+            path = resource
+            for name, value in params.items():
+                path = path.replace("{" + name + "}", value)
+            paths.append(f"{path}/{ident}")
+        return paths
 
     def _link(self, spec: Spec, schema: Any, value: Any, depth: int = 0) -> Any:
         if not isinstance(schema, dict) or depth > 10:
@@ -160,7 +216,7 @@ class _Builder:
                 params.update(parent_params)
                 params[name] = str(parent_id)
             else:
-                params[name] = self.free_params.setdefault(name, str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
+                params[name] = self.free_params.setdefault(name, _free_value(self.seed, name))
         path = target.create.path
         for name, value in params.items():
             path = path.replace("{" + name + "}", value)
@@ -174,9 +230,14 @@ class _Builder:
             if located is None:
                 return
             path, params = located
+            now = self.app.engine.clock.now(self.app.store.tenant(DEFAULT_TENANT))
             ctx = make_context(target.spec.resolve, f"{self.seed}|{target.spec.name}|{target.resource}|{index}|{attempt}",
-                               self.fake, mode="request", use_examples=attempt % 2 == 1)
+                               self.fake, mode="request", use_examples=attempt % 2 == 1, now=now)
             body = self._linked(target.spec, model.schema, self._linked(target.spec, schema, generate(schema, ctx)))
+            if isinstance(body, dict):
+                body = {k: v for k, v in body.items() if not _SERVER_STAMPED.search(k)}  # the server's clock sets them
+                shape = story_for(target.spec.name).shapes.get(target.resource)
+                body = shape(self, body, index) if shape else body
             match = self.app.router.match("POST", path)
             if not isinstance(match, Match):
                 return
@@ -186,6 +247,8 @@ class _Builder:
             if 200 <= result.status < 300:
                 answer = json.loads(result.body)
                 self.created.setdefault((target.spec.name, target.resource), []).append((params, answer[model.id_field]))
+                self.answers.setdefault((target.spec.name, target.resource), []).append(answer)
+                self.wait(*HOURS_BETWEEN_OBJECTS)
                 return
             logger.debug("attempt %s for %s refused: %s", attempt, target.create.operation_id, result.body[:300])
         self.skipped.append(f"{target.spec.name}:{target.create.operation_id} #{index}")
@@ -193,15 +256,19 @@ class _Builder:
 
 def generate_dataset(specs: list[Spec], seed: int, size: str = "small", locale: str = "en_US") -> tuple[list[FixtureCollection], list[str]]:
     """Build a data set for `specs`; returns its collections and the objects that could not be made."""
-    app = create_app(ServerConfig(seed=seed, locale=locale, strict_responses=True), specs=specs)
-    builder = _Builder(app, seed, Faker(locale))
+    app = create_app(ServerConfig(seed=seed, clock=WORLD_STARTS, locale=locale, strict_responses=True), specs=specs)
     count = SIZES[size]
+    builder = _Builder(app, seed, Faker(locale), pace=SIZES["medium"] / count)
 
     async def run() -> None:
         for target in _targets(app):
             nested = "{" in target.resource
             for index in range(count * 2 if nested else count):
                 await builder.create(target, index)
+        for name in play_order([spec.name for spec in specs]):
+            play = story_for(name).play
+            if play is not None:
+                await play(builder)
 
     asyncio.run(run())
     collections = []

@@ -13,6 +13,8 @@ from typing import Any
 import rstr
 from faker import Faker
 
+from mock_server.wordlists import with_workflow_words
+
 Resolve = Callable[[Any], Any]
 MAX_DEPTH = 6
 
@@ -37,6 +39,7 @@ def make_context(resolve: Resolve, seed: str | int, fake: Faker, mode: str = "re
                  use_examples: bool = True, now: datetime | None = None) -> GenerationContext:
     """Build a context whose every random choice derives from `seed`."""
     rng = random.Random(str(seed))
+    with_workflow_words(fake)
     fake.seed_instance(rng.getrandbits(32))
     return GenerationContext(resolve, rng, fake, mode, use_examples, now)
 
@@ -126,9 +129,10 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
     if kind == "boolean":
         return ctx.rng.random() < 0.5
     if kind == "integer":
-        return int(_number(schema, ctx, integer=True))
+        return int(_number(schema, ctx, True, name))
     if kind == "number":
-        return _number(schema, ctx, integer=False)
+        whole = not _DECIMAL.search(_key(name)) and _whole_bounds(schema)
+        return int(_number(schema, ctx, True, name)) if whole else _number(schema, ctx, False, name)
     return _string(schema, ctx, name)
 
 
@@ -147,6 +151,7 @@ def _object(schema: dict[str, Any], ctx: GenerationContext, depth: int) -> dict[
     for prop in required - set(out):
         if prop not in props:
             out[prop] = _string({}, ctx, prop)
+    _order_timestamps(out)
     max_props = schema.get("maxProperties")
     if max_props is not None:
         for prop in [p for p in out if p not in required][: max(0, len(out) - max_props)]:
@@ -171,9 +176,41 @@ def _array(schema: dict[str, Any], ctx: GenerationContext, name: str, depth: int
     return items
 
 
-def _number(schema: dict[str, Any], ctx: GenerationContext, integer: bool) -> float:
-    low = schema.get("minimum", 0)
-    high = schema.get("maximum", max(low, 0) + (100 if integer else 1000))
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+# A `number` is a whole number unless its name means a decimal; whole numbers get a range that fits their meaning.
+_DECIMAL = re.compile(r"((amount|price|rate|ratio|percent|percentage|score|weight|cost|fee|balance|tax|probability"
+                      r"|factor|average|mean|value|temperature|kwh|consumption|reading|confidence|threshold)s?"
+                      r"|^(lat|lng|lon|latitude|longitude))$")
+_WHOLE_RANGES: list[tuple[re.Pattern[str], tuple[int, int]]] = [
+    (re.compile(r"(attempt|retr(y|ies)|iteration|failure|error)s?(count)?$"), (0, 5)),
+    (re.compile(r"(order|position|index|rank|sequence|priority|level|step)$"), (1, 12)),
+    (re.compile(r"(id|ids|number|no)$"), (1, 9999)),
+    (re.compile(r"(count|total|quantity|size|length|limit|max|min|hits|units|numberof.*)$"), (1, 40)),
+    (re.compile(r"(duration|delay|timeout|offset|seconds|minutes|hours|days|weeks|months|amountoftime)$"), (1, 60)),
+    (re.compile(r"(year)$"), (2020, 2030)),
+]
+
+
+def _whole_bounds(schema: dict[str, Any]) -> bool:
+    """Whether whole numbers can satisfy the schema's bounds and multiple."""
+    multiple = schema.get("multipleOf")
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if multiple is not None and float(multiple) != int(multiple):
+        return False
+    return not (low is not None and high is not None and int(high) < low)
+
+
+def _number(schema: dict[str, Any], ctx: GenerationContext, integer: bool, name: str = "") -> float:
+    key = _key(name)
+    typical = next((bounds for pattern, bounds in _WHOLE_RANGES if key and pattern.search(key)), (0, 100)) if integer \
+        else (0, 1000)
+    low = schema.get("minimum", typical[0] if "maximum" not in schema or schema["maximum"] >= typical[0] else 0)
+    if integer and low != int(low):
+        low = int(low) + 1
+    high = schema.get("maximum", typical[1] if low <= typical[1] else low + typical[1] - typical[0])
     if schema.get("exclusiveMinimum") is True:
         low += 1 if integer else 0.01
     elif isinstance(schema.get("exclusiveMinimum"), (int, float)) and not isinstance(schema.get("exclusiveMinimum"), bool):
@@ -217,6 +254,11 @@ def _from_faker_extension(schema: dict[str, Any], ctx: GenerationContext) -> Any
 
 
 _NAME_HINTS: list[tuple[re.Pattern[str], Callable[[Faker], Any]]] = [
+    (re.compile(r"(error|failure)(reason|message|text|description)?$"), lambda f: f.error_message()),
+    (re.compile(r"(entity|target|source)?(schema|entitytype)$"), lambda f: f.entity_schema()),
+    (re.compile(r"(attribute|sourcepath|targetpath|fieldname)$"), lambda f: f.entity_attribute()),
+    (re.compile(r"(assignedto|assignee|userid|users?)$"), lambda f: f.user_name()),
+    (re.compile(r"(file|filename)$"), lambda f: f.file_name()),
     (re.compile(r"e?mail"), lambda f: f.email()),
     (re.compile(r"(first|given)name"), lambda f: f.first_name()),
     (re.compile(r"(last|family|sur)name"), lambda f: f.last_name()),
@@ -246,8 +288,37 @@ _NAME_HINTS: list[tuple[re.Pattern[str], Callable[[Faker], Any]]] = [
 ]
 
 
+_FUTURE = re.compile(r"(due|deadline|expir|scheduled|nextrun|remindat|validuntil)")
+_MOMENTS: list[tuple[re.Pattern[str], int]] = [  # the order timestamps of one object keep, by their names
+    (re.compile(r"(created|creation|inserted|submitted|requested)(at|time|date|on)?$"), 0),
+    (re.compile(r"(started|start|began|inprogress)(at|time|date|on)?$"), 1),
+    (re.compile(r"(completed|finished|ended|closed|done|resolved|cancelled|canceled|archived|skipped|failed)"
+                r"(at|time|date|on)?$"), 2),
+    (re.compile(r"(updated|modified|lastupdate|changed|statuslastupdated|statusupdated)(at|time|date|on)?$"), 3),
+]
+
+
+def _order_timestamps(out: dict[str, Any]) -> None:
+    """Put an object's generated timestamps in the order their names imply: created ≤ started ≤ completed ≤ updated."""
+    ranked = []
+    for prop, value in out.items():
+        rank = next((r for pattern, r in _MOMENTS if pattern.search(_key(prop))), None)
+        if rank is not None and isinstance(value, str) and _TIMESTAMP.match(value):
+            ranked.append((rank, prop))
+    moments = sorted(out[prop] for _, prop in ranked)
+    for (_, prop), moment in zip(sorted(ranked), moments, strict=True):
+        out[prop] = moment
+
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
 def _string(schema: dict[str, Any], ctx: GenerationContext, name: str) -> str:
     fmt = schema.get("format", "")
+    if fmt == "date-time" and _FUTURE.search(_key(name)):
+        base = ctx.now or datetime(2025, 1, 1, tzinfo=timezone.utc)
+        moment = base + timedelta(seconds=ctx.rng.randint(3600, 60 * 86400))
+        return _fit_length(moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S.000Z"), schema)
     value = _formatted(fmt, ctx) if fmt else None
     if value is None and "pattern" in schema:
         value = _from_pattern(schema["pattern"], ctx)
@@ -256,7 +327,7 @@ def _string(schema: dict[str, Any], ctx: GenerationContext, name: str) -> str:
         if key.endswith("id") and len(key) > 2 or key in ("id", "uuid", "guid"):
             value = ctx.uuid4()
         elif re.search(r"(at|time|date|timestamp|since|until)$", key) and "format" not in schema:
-            value = _formatted("date-time", ctx)
+            value = _string({**schema, "format": "date-time"}, ctx, name)
         else:
             value = next((str(hint(ctx.fake)) for pat, hint in _NAME_HINTS if key and pat.search(key)), None)
     if value is None:
