@@ -354,6 +354,8 @@ class Crud:
     def _page(self, call: Call, model: ResourceModel, items: list[Any], paging: dict[str, Any]) -> Outcome:
         lowered = {k.lower(): v for k, v in paging.items()}
         size = _int(next((lowered[k] for k in _PAGE_SIZE if k in lowered), None))
+        if size is None:
+            size = self._documented_page_size(call)
         offset = _int(next((lowered[k] for k in _OFFSET if k in lowered), None)) or 0
         page = _int(next((lowered[k] for k in _PAGE if k in lowered), None))
         cursor = next((lowered[k] for k in _CURSOR if k in lowered), None)
@@ -372,6 +374,16 @@ class Crud:
             return Outcome(status, rendered)
         envelope = self._envelope(call, schema, rendered, total, next_cursor)
         return Outcome(status, envelope)
+
+    def _documented_page_size(self, call: Call) -> int | None:
+        """A list pages by default when its page-size parameter documents a default (`limit: {default: 20}`)."""
+        for param in call.op.parameters:
+            param = self.spec.resolve(param)
+            default = self.spec.resolve(param.get("schema") or {}).get("default")
+            if param.get("in") == "query" and str(param.get("name", "")).lower() in _PAGE_SIZE and isinstance(default, int) \
+                    and not isinstance(default, bool) and default > 0:
+                return default
+        return None
 
     def _envelope(self, call: Call, schema: dict[str, Any], items: list[Any], total: int, next_cursor: str | None) -> dict[str, Any]:
         props = schema.get("properties") or {}
