@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -70,7 +71,7 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-async def _many(url: str, requests: list[tuple[str, str, dict[str, str], bytes | None]], connections: int = 16) -> dict[int, int]:
+async def _many(url: str, requests: Sequence[tuple[str, str, dict[str, str], bytes | None]], connections: int = 16) -> dict[int, int]:
     """Send every request with `connections` at once; count the statuses."""
     statuses: dict[int, int] = {}
     queue = iter(requests)

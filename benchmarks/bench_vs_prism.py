@@ -15,6 +15,7 @@ import argparse
 import http.client
 import importlib.util
 import json
+import re
 import os
 import shutil
 import signal
@@ -36,7 +37,8 @@ PRISM_VERSION = "5.14.2"
 PRISM_DIR = ROOT / ".cache" / "prism"
 PRISM_SPEC = "specs/workflow-executions.yaml"
 GENERATED_SPEC = "specs/workspace-workflows.yaml"  # the one bundled operation answered purely by generation lives here
-WORKSPACE = "a3e0f987-651f-4f35-87e1-74c7fceefdec"  # the bundled world's workspace
+WORKSPACE = re.search(r"workspace_uuid: (\S+)", next((ROOT / "fixtures" / "default").glob("workspace-workflows__*.yaml"))
+                      .read_text()).group(1)  # type: ignore[union-attr]  # the bundled world's workspace
 EXECUTIONS = "/v1/workflows/executions"
 AUTH = {"Authorization": "Bearer bench"}
 JSON_BODY = {**AUTH, "Content-Type": "application/json"}

@@ -103,13 +103,13 @@ def test_prism_is_skipped_with_the_reason_when_node_and_npm_are_missing(tmp_path
 
 
 def test_profile_prints_the_top_functions_and_the_places_time_goes():
-    result = subprocess.run([sys.executable, "benchmarks/profile_request.py", "invalid", "--requests", "30", "--top", "5"],
+    result = subprocess.run([sys.executable, "benchmarks/profile_request.py", "invalid", "--requests", "30", "--top", "15"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("# invalid: 30 requests in ") and "top 5 by cumulative" in lines[0]
-    functions = lines[2:7]
+    assert lines[0].startswith("# invalid: 30 requests in ") and "top 15 by cumulative" in lines[0]
+    functions = lines[2:17]
     assert all(re.match(r"\s+\d+\s+[\d.]+\s+[\d.]+\s+\S", line) for line in functions), functions
     assert any("mock_server/" in line for line in functions)  # the request went through flowmock's own dispatcher
-    places = lines[lines.index("# own time by place (package, standard-library module or project module), top 5") + 2:]
-    assert len(places) == 5 and all(re.match(r"\s+[\d.]+\s+[\d.]+%\s+\S", line) for line in places), places
+    places = lines[lines.index("# own time by place (package, standard-library module or project module), top 15") + 2:]
+    assert len(places) == 15 and all(re.match(r"\s+[\d.]+\s+[\d.]+%\s+\S", line) for line in places), places
