@@ -345,9 +345,7 @@ def run_task_automation(call: Call, default: Default) -> Outcome:
     """Start an execution of the task's automation flow in the Automation API and link it to the task."""
     execution, task = _execution_and_task(call, default)
     _check_runnable(execution, task)
-    _start_automation(call, execution, task)
-    advance(execution, call)
-    return Outcome(200, copy.deepcopy(task))
+    return _run_automation(call, execution, task)
 
 
 def run_task_schedule_now(call: Call, default: Default) -> Outcome:
@@ -357,6 +355,11 @@ def run_task_schedule_now(call: Call, default: Default) -> Outcome:
         raise conflict(f"Task '{task['id']}' has no schedule to run now", "task_id", "no schedule", location="path")
     _check_runnable(execution, task)
     task["schedule"] = {"mode": "immediate"}
+    return _run_automation(call, execution, task)
+
+
+def _run_automation(call: Call, execution: dict[str, Any], task: dict[str, Any]) -> Outcome:
+    """Start the task's automation, let the flow follow, and answer the task."""
     _start_automation(call, execution, task)
     advance(execution, call)
     return Outcome(200, copy.deepcopy(task))

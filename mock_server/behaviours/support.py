@@ -88,13 +88,8 @@ def new_id(call: Call) -> str:
 
 def stored_or_404(call: Call, resource: str, param: str) -> dict[str, Any]:
     """The stored object of the call's spec that a path parameter names; a 404 naming it when missing."""
-    ident = str(call.path_params.get(param, ""))
-    found = call.state.find(call.spec.name, resource, ident)
-    if not isinstance(found, dict):
-        label = resource.rstrip("/").split("/")[-1].rstrip("s") or resource
-        raise HttpProblem(404, "Not Found", f"No {label} with id '{ident}' exists", [FieldError("path", param, f"unknown {label} id")],
-                          type="https://flowmock.dev/problems/unknown-resource")
-    return found
+    label = resource.rstrip("/").split("/")[-1].rstrip("s") or resource
+    return require(call, resource, call.path_params.get(param, ""), param, label)
 
 
 def bad_request(detail: str, field: str, message: str, location: str = "body") -> HttpProblem:
