@@ -149,6 +149,12 @@ class _Dispatcher:
             _note(scope, result, outcome.tenant if outcome else None, outcome.errors if outcome else [])
             return
         if isinstance(result, MethodNotAllowed):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            documented = self.engine.method_not_allowed(result, scope["method"], path, headers.get("accept"))
+            if documented is not None:
+                _note(scope, result.others[0], documented.tenant, documented.errors)
+                await _send_bytes(send, documented.status, documented.body, documented.headers)
+                return
             problem = {"type": "https://flowmock.dev/problems/method-not-allowed", "title": "Method Not Allowed", "status": 405,
                        "detail": f"{scope['method']} is not allowed on {path}; allowed: {', '.join(result.allowed)}"}
             await _send_json(send, 405, problem, {"Allow": ", ".join(result.allowed)})

@@ -23,9 +23,23 @@ from mock_server.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.generate import generate, make_context
 from mock_server.jsonbody import BadJson, parse_strict
-from mock_server.negotiate import Preferences, documented_statuses, media_type_for, pick_example, response_for, success_status
+from mock_server.encoding import encode_body
+from mock_server.error_body import shaped_error
+from mock_server.forms import form_media, read_form
+from mock_server.negotiate import (
+    Preferences,
+    documented_statuses,
+    is_json,
+    is_xml,
+    media_type_for,
+    not_acceptable,
+    pick_example,
+    response_for,
+    success_status,
+)
+from mock_server.response_headers import documented_headers
 from mock_server.resources import Action, infer_actions
-from mock_server.routing import Match
+from mock_server.routing import Match, MethodNotAllowed
 from mock_server.spec import Operation, Spec
 from mock_server.store import Clock, Store, TenantState
 from mock_server.validate import (
@@ -37,6 +51,7 @@ from mock_server.validate import (
     request_key,
     validate_request,
     validate_response,
+    value_errors,
 )
 
 logger = logging.getLogger(__name__)
@@ -125,14 +140,15 @@ class Engine:
 
     async def admit(self, match: Match, req: RequestData) -> EngineResponse | Admission:
         """Delay, authenticate, inject faults and validate: a problem response, or what answering needs."""
-        admission = Admission(Preferences.parse(req.headers.get("prefer")), self.tenant_of(req.headers))
+        admission = Admission(Preferences.parse(req.headers.get("prefer"), req.headers.get("accept")), self.tenant_of(req.headers))
         try:
             await self._delay(admission.prefs)
             authenticate(match.spec, match.operation, req, self.config)
             self._inject_fault(match.operation)
             await self._validate(match.spec, match.operation, req)
+            self._negotiable(match.spec, match.operation, admission.prefs)
         except HttpProblem as problem:
-            return self._problem(match.spec, match.operation, problem, admission.tenant)
+            return self._problem(match.spec, match.operation, problem, admission.tenant, admission.prefs.accept)
         return admission
 
     def respond(self, match: Match, req: RequestData, admission: Admission) -> EngineResponse:
@@ -145,9 +161,9 @@ class Engine:
             state.begin()
         try:
             outcome = self._answer(match, req, prefs, tenant)
-            response = self._render(spec, op, outcome, tenant)
+            response = self._render(spec, op, outcome, tenant, prefs.accept)
         except HttpProblem as problem:
-            response = self._problem(spec, op, problem, tenant)
+            response = self._problem(spec, op, problem, tenant, prefs.accept)
         except (ValueError, TypeError, UnicodeError) as exc:  # an answer that cannot be encoded as JSON
             logger.warning("the answer of %s:%s could not be encoded: %s", spec.name, op.operation_id, exc)
             response = self._problem(spec, op, HttpProblem(500, "Internal Server Error", f"The answer of {op.operation_id} "
@@ -164,6 +180,18 @@ class Engine:
                 self.store.reset(tenant)  # a refused first write leaves the tenant on the shared baseline
         return response
 
+    def method_not_allowed(self, refused: MethodNotAllowed, method: str, path: str, accept: str | None) -> EngineResponse | None:
+        """The 405 an operation of the path documents (its own 405, a `4XX` range, else `default`), or None for flowmock's own."""
+        for keys in (("405", "4XX", "4xx"), ("default",)):
+            for match in refused.others:
+                responses = match.operation.definition.get("responses") or {}
+                if any(k in responses for k in keys) and (response_for(match.spec, match.operation, 405) or {}).get("content"):
+                    allowed = ", ".join(refused.allowed)
+                    problem = HttpProblem(405, "Method Not Allowed", f"{method} is not allowed on {path}; allowed: {allowed}",
+                                          type="https://flowmock.dev/problems/method-not-allowed", headers={"Allow": allowed})
+                    return self._problem(match.spec, match.operation, problem, "default", accept)
+        return None
+
     # ---- pipeline steps ----
     async def _delay(self, prefs: Preferences) -> None:
         delay = prefs.delay_ms
@@ -171,6 +199,15 @@ class Engine:
             delay = self.chaos.randint(*self.config.latency_ms)
         if delay:
             await asyncio.sleep(min(delay, 60_000) / 1000)
+
+    def _negotiable(self, spec: Spec, op: Operation, prefs: Preferences) -> None:
+        """A 406 before anything changes when no documented media type of the answer is acceptable."""
+        status = prefs.code or success_status(op)
+        documented = not_acceptable(spec, op, status, prefs.accept)
+        if documented:
+            raise HttpProblem(406, "Not Acceptable", f"{op.operation_id} answers {status} as {', '.join(documented)}; "
+                              f"none is acceptable to 'Accept: {prefs.accept}'",
+                              [FieldError("header", "Accept", f"acceptable here: {', '.join(documented)}")])
 
     def _inject_fault(self, op: Operation) -> None:
         if self.config.fail_rate and self.chaos.random() < self.config.fail_rate:
@@ -222,7 +259,11 @@ class Engine:
         dynamic = self.config.dynamic if prefs.dynamic is None else prefs.dynamic
         if prefs.code is not None and prefs.code != success_status(op):
             return self._canned(spec, op, prefs.code, prefs, dynamic, state)
-        body = json.loads(req.body) if req.body and "json" in (req.content_type or "application/json") else None
+        form = form_media(spec.resolve(op.definition.get("requestBody") or {}), req.content_type)
+        if form is not None and req.body:
+            body: Any = read_form(req.body, req.content_type, form, spec.resolve)[0]
+        else:
+            body = json.loads(req.body) if req.body and "json" in (req.content_type or "application/json") else None
         mount = req.public_path[: len(req.public_path) - len(req.spec_path)] if req.public_path.endswith(req.spec_path) else ""
         self.run_due(state)
         return self._run(spec, op, match.path_params, req.query, body, state, prefs, dynamic, mount, _caller(req.headers))
@@ -287,7 +328,7 @@ class Engine:
 
     def _default(self, call: Call, prefs: Preferences, dynamic: bool) -> Outcome:
         if call.action.stateful:
-            example = self._named_example(call, prefs.example) if prefs.example else None
+            example = self._named_example(call, prefs.example, prefs.accept) if prefs.example else None
             self._check_capacity(call)
             outcome = self.apis[call.spec.name].crud.execute(call)
             return Outcome(outcome.status, example[0], outcome.headers) if example else outcome
@@ -302,10 +343,10 @@ class Engine:
         model = runtime.crud.models[call.action.resource]
         check_capacity(capacity(call.spec, runtime.actions, model.key), len(runtime.crud.bucket(call, model)), model.label)
 
-    def _named_example(self, call: Call, name: str) -> tuple[Any]:
+    def _named_example(self, call: Call, name: str, accept: str | None) -> tuple[Any]:
         """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""
         status = success_status(call.op)
-        _, media = media_type_for(call.spec, call.op, status)
+        _, media = media_type_for(call.spec, call.op, status, accept=accept)
         found, value = pick_example(media, name)
         if not found:
             raise HttpProblem(400, "Bad Request", f"No example named '{name}' for {call.op.operation_id} {status}",
@@ -318,7 +359,7 @@ class Engine:
             raise HttpProblem(400, "Bad Request", f"Prefer: code={status} is not documented for {op.operation_id}; "
                               f"documented: {', '.join(map(str, documented_statuses(op)))}",
                               [FieldError("header", "Prefer", "undocumented status code")])
-        _, media = media_type_for(spec, op, status, problem=status >= 400)
+        _, media = media_type_for(spec, op, status, problem=status >= 400, accept=prefs.accept)
         if media is None:
             return Outcome(status, None)
         if not dynamic or prefs.example:
@@ -331,7 +372,7 @@ class Engine:
         if status >= 400:
             simulated = HttpProblem(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error",
                                     f"Simulated {status} response for {op.operation_id} (Prefer: code={status})")
-            if not self._problem(spec, op, simulated, "").errors:
+            if not self._problem(spec, op, simulated, "", prefs.accept).errors:
                 raise simulated
         if "schema" not in media:
             return Outcome(status, None)
@@ -354,32 +395,61 @@ class Engine:
         return gen
 
     # ---- rendering ----
-    def _render(self, spec: Spec, op: Operation, outcome: Outcome, tenant: str) -> EngineResponse:
-        ctype, _ = media_type_for(spec, op, outcome.status, problem=outcome.status >= 400)
-        body = b"" if outcome.body is None else json.dumps(outcome.body, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    def _render(self, spec: Spec, op: Operation, outcome: Outcome, tenant: str, accept: str | None = None) -> EngineResponse:
+        ctype, media = media_type_for(spec, op, outcome.status, problem=outcome.status >= 400, accept=accept)
+        schema = (media or {}).get("schema")
+        body = b"" if outcome.body is None else encode_body(outcome.body, ctype, schema, spec.resolve)
         headers = dict(outcome.headers)
+        headers.update(documented_headers(spec, response_for(spec, op, outcome.status), headers, self._header_values(op)))
         if outcome.body is not None:
             headers["Content-Type"] = ctype
-        errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
+        if is_xml(ctype) and not isinstance(outcome.body, (str, bytes)) and outcome.body is not None:
+            errors = self._validated_value(spec, op, outcome.status, outcome.body, schema)  # XML is checked as the value it encodes
+        else:
+            errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
         if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
             errors = []
         if errors:
             return self._violation(spec, op, outcome.status, errors, tenant, body, headers)
         return EngineResponse(outcome.status, headers, body, tenant)
 
-    def _problem(self, spec: Spec, op: Operation, problem: HttpProblem, tenant: str) -> EngineResponse:
-        ctype, media = media_type_for(spec, op, problem.status, problem=True)
+    def _header_values(self, op: Operation) -> Any:
+        """Generates documented response header values, the same ones for an operation and header on every call."""
+        def gen(schema: Any, name: str) -> Any:
+            ctx = make_context(self.apis[op.spec_name].spec.resolve, f"{self.seed}|{op.key}|header|{name}", self.fake,
+                               use_examples=not self.config.dynamic)
+            return generate(schema, ctx, name)
+        return gen
+
+    def _problem(self, spec: Spec, op: Operation, problem: HttpProblem, tenant: str, accept: str | None = None) -> EngineResponse:
+        """The error answer: flowmock's problem+json, or the error body the operation documents for that status, shaped by its schema."""
+        ctype, media = media_type_for(spec, op, problem.status, problem=True, accept=accept)
         payload = problem.as_dict()
         schema = spec.resolve((media or {}).get("schema") or {})
         if "message" in (schema.get("properties") or {}) or any("message" in (spec.resolve(p).get("properties") or {}) for p in schema.get("allOf", [])):
             payload["message"] = problem.detail
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Content-Type": ctype, **problem.headers}
-        if problem.status in documented_statuses(op):
-            errors = self._validated_response(spec, op, problem.status, body, headers, ctype)
+        if media is not None and response_for(spec, op, problem.status) is not None:
+            errors = self._validated_response(spec, op, problem.status, body, headers, ctype) if is_json(ctype) else [FieldError("response", "", "not JSON")]
+            if errors and "schema" in media:
+                shaped = shaped_error(media["schema"], problem.status, problem.title, problem.detail, list(problem.errors),
+                                      spec.resolve, lambda s: self._header_values(op)(s, f"{problem.status}-error"))
+                body = encode_body(shaped, ctype, media["schema"], spec.resolve)
+                errors = (self._validated_value(spec, op, problem.status, shaped, media["schema"]) if is_xml(ctype)
+                          else self._validated_response(spec, op, problem.status, body, headers, ctype))
             if errors:
                 return self._violation(spec, op, problem.status, errors, tenant, body, headers)
         return EngineResponse(problem.status, headers, body, tenant, list(problem.errors))
+
+    def _validated_value(self, spec: Spec, op: Operation, status: int, value: Any, schema: Any) -> list[FieldError]:
+        """A value's problems against a response schema (for media types openapi-core cannot read back, such as XML)."""
+        key = (op.key, status, "value", digest(json.dumps(value, sort_keys=True, default=str).encode()))
+        found = self.response_verdicts.get(key)
+        if found is not None:
+            return found
+        errors = value_errors(spec.doc, schema, value, "response") if schema else []
+        return self.response_verdicts.put(key, errors[: self.config.max_errors])
 
     def _validated_response(self, spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str],
                             mimetype: str) -> list[FieldError]:

@@ -33,9 +33,10 @@ class Match:
 
 @dataclass(frozen=True)
 class MethodNotAllowed:
-    """The path exists but not with this method."""
+    """The path exists but not with this method; `others` are its operations (one may document the 405)."""
 
     allowed: tuple[str, ...]
+    others: tuple[Match, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,15 @@ class Router:
         return Route(spec, op, pattern, public, specificity)
 
     def match(self, method: str, path: str) -> RouteResult:
-        """Find the operation for a request, or say why there is none."""
-        method = method.lower()
+        """Find the operation for a request, or say why there is none; `HEAD` runs `GET` where no HEAD is documented."""
+        found = self._match(method.lower(), path)
+        if method.lower() == "head" and isinstance(found, MethodNotAllowed) and "GET" in found.allowed:
+            return self._match("get", path)
+        return found
+
+    def _match(self, method: str, path: str) -> RouteResult:
         allowed: list[str] = []
+        others: list[Match] = []
         matched_template: str | None = None
         for route in self.routes:
             found = route.pattern.match(path)
@@ -107,14 +114,16 @@ class Router:
             if matched_template is not None and _normalise(route.public_template) != matched_template:
                 continue  # a less specific template; the more specific path owns this URL
             matched_template = _normalise(route.public_template)
-            if route.operation.method != method:
-                allowed.append(route.operation.method.upper())
-                continue
             names = _PARAM.findall(route.public_template)
             params = {name: found.group(f"p{i}") for i, name in zip(_param_indexes(route.public_template), names, strict=True)}
-            return Match(route.spec, route.operation, params, self._spec_path(route, path))
+            matched = Match(route.spec, route.operation, params, self._spec_path(route, path))
+            if route.operation.method != method:
+                allowed.append(route.operation.method.upper())
+                others.append(matched)
+                continue
+            return matched
         if allowed:
-            return MethodNotAllowed(tuple(sorted(set(allowed))))
+            return MethodNotAllowed(tuple(sorted(set(allowed))), tuple(others))
         return NoRoute()
 
     @staticmethod

@@ -17,6 +17,7 @@ from mock_server.errors import SpecIssue, SpecLoadError
 from mock_server.loader import load_document
 from mock_server.oaswalk import HTTP_METHODS
 from mock_server.pointer import follow, tokens_of
+from mock_server.readwrite import RequestValidator31, ResponseValidator31
 from mock_server.speclint import lint
 
 JSON = Any
@@ -78,9 +79,12 @@ class Spec:
         """The openapi-core object, with servers rewritten so paths match from `/`."""
         doc = copy.deepcopy(self.doc)
         doc["servers"] = [{"url": "/"}]
+        validators: dict[str, Any] = {}
+        if str(doc.get("openapi", "")).startswith("3.1"):
+            validators = {"request_validator_cls": RequestValidator31, "response_validator_cls": ResponseValidator31}
         config = Config(extra_media_type_deserializers={
             ctype: _json_deserializer for ctype in _json_like_media_types(doc)
-        }, spec_validator_cls=None)  # checked by load_spec
+        }, spec_validator_cls=None, **validators)  # checked by load_spec
         return OpenAPI.from_dict(doc, config=config)
 
     def resolve(self, node: Any) -> Any:

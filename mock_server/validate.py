@@ -17,6 +17,7 @@ from openapi_core.testing import MockRequest
 from openapi_core.validation.request.exceptions import MissingRequestBody, MissingRequiredRequestBody
 
 from mock_server.errors import FieldError
+from mock_server.forms import form_media, read_form
 from mock_server.spec import Operation, Spec
 
 
@@ -124,6 +125,9 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
         early = _bounded_body_errors(spec, op, req, max_errors, parsed)
         if early is not None:
             return [*errors, *early]
+    form = form_media(spec.resolve(op.definition.get("requestBody") or {}), req.content_type)
+    if form is not None and req.body:
+        return [*errors, *form_errors(spec, form, req)]
     if req.body or op.definition.get("requestBody"):
         try:
             body_errors = list(validator._iter_body_errors(mock, operation))
@@ -134,6 +138,14 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
                 continue
             errors.extend(_body_errors(problem))
     return errors
+
+
+def form_errors(spec: Spec, media: dict[str, Any], req: RequestData) -> list[FieldError]:
+    """A form body's problems: fields that cannot be read as their type, then the typed fields against the schema."""
+    values, errors = read_form(req.body, req.content_type, media, spec.resolve)
+    if errors or "schema" not in media:
+        return errors
+    return [FieldError("body", e.field, e.message) for e in SchemaChecker(spec.doc, media["schema"], "request").errors(values)]
 
 
 def _bounded_body_errors(spec: Spec, op: Operation, req: RequestData, max_errors: int, parsed: Any) -> list[FieldError] | None:
@@ -257,11 +269,13 @@ class SchemaChecker:
     """Validates values against one schema of a document (local $refs allowed), with formats; build once, reuse."""
 
     def __init__(self, doc: dict[str, Any], schema: Any, direction: str = "response") -> None:
-        from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, OAS31Validator
+        from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
+
+        from mock_server.readwrite import OAS31ReadValidator, OAS31WriteValidator
 
         rooted = {"allOf": [schema], "components": doc.get("components", {})}
         if str(doc.get("openapi", "")).startswith("3.1"):
-            validator_cls: Any = OAS31Validator
+            validator_cls: Any = OAS31WriteValidator if direction == "request" else OAS31ReadValidator
         else:
             validator_cls = OAS30WriteValidator if direction == "request" else OAS30ReadValidator
         self.direction = direction
