@@ -21,7 +21,7 @@ from mock_server.cassette import redacted_header_value
 from mock_server.config import ServerConfig
 from mock_server.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
-from mock_server.generate import generate, make_context
+from mock_server.generate import generate, make_context, merge_all_of, schema_example
 from mock_server.jsonbody import BadJson, parse_strict
 from mock_server.encoding import encode_body
 from mock_server.error_body import shaped_error
@@ -36,6 +36,7 @@ from mock_server.negotiate import (
     pick_example,
     response_for,
     success_status,
+    unusable_example,
 )
 from mock_server.response_headers import documented_headers
 from mock_server.resources import Action, infer_actions
@@ -343,11 +344,13 @@ class Engine:
         model = runtime.crud.models[call.action.resource]
         check_capacity(capacity(call.spec, runtime.actions, model.key), len(runtime.crud.bucket(call, model)), model.label)
 
-    def _named_example(self, call: Call, name: str, accept: str | None) -> tuple[Any]:
+    def _named_example(self, call: Call, name: str, accept: str | None) -> tuple[Any] | None:
         """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""
         status = success_status(call.op)
         _, media = media_type_for(call.spec, call.op, status, accept=accept)
         found, value = pick_example(media, name)
+        if not found and unusable_example(media, name):
+            return None  # it breaks its schema: the stateful answer is sent instead
         if not found:
             raise HttpProblem(400, "Bad Request", f"No example named '{name}' for {call.op.operation_id} {status}",
                               [FieldError("header", "Prefer", "unknown example")])
@@ -366,7 +369,7 @@ class Engine:
             found, value = pick_example(media, prefs.example)
             if found:
                 return Outcome(status, value)
-            if prefs.example:
+            if prefs.example and not unusable_example(media, prefs.example):
                 raise HttpProblem(400, "Bad Request", f"No example named '{prefs.example}' for {op.operation_id} {status}",
                                   [FieldError("header", "Prefer", "unknown example")])
         if status >= 400:
@@ -376,6 +379,9 @@ class Engine:
                 raise simulated
         if "schema" not in media:
             return Outcome(status, None)
+        found, value = schema_example(merge_all_of(media["schema"], spec.resolve)) if not dynamic else (False, None)
+        if found:  # the schema's own example (invalid ones were set aside at load)
+            return Outcome(status, value)
         return Outcome(status, self._generator(op, state, dynamic)(media["schema"], "response"))
 
     def _generator(self, op: Operation, state: TenantState, dynamic: bool) -> Any:

@@ -93,8 +93,10 @@ def branch_tag(schema: dict[str, Any], branch: Any, resolve: Resolve) -> tuple[s
 def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0) -> Any:
     """Return a value valid for `schema`, realistic where the property name or format hints at one."""
     schema = merge_all_of(schema, ctx.resolve) if isinstance(schema, dict) else {}
-    if ctx.use_examples and "example" in schema and depth > 0:
-        return schema["example"]
+    if ctx.use_examples and depth > 0:
+        found, value = schema_example(schema)
+        if found:
+            return value
     if "const" in schema:
         return schema["const"]
     chosen = _from_faker_extension(schema, ctx)
@@ -136,6 +138,16 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
     return _string(schema, ctx, name)
 
 
+def schema_example(schema: dict[str, Any]) -> tuple[bool, Any]:
+    """(found, value) of a schema's own `example`, else the first of its (3.1) `examples` list."""
+    if "example" in schema:
+        return True, schema["example"]
+    examples = schema.get("examples")
+    if isinstance(examples, list) and examples:
+        return True, examples[0]
+    return False, None
+
+
 def _object(schema: dict[str, Any], ctx: GenerationContext, depth: int) -> dict[str, Any]:
     props: dict[str, Any] = schema.get("properties") or {}
     required = set(schema.get("required") or [])
@@ -148,15 +160,66 @@ def _object(schema: dict[str, Any], ctx: GenerationContext, depth: int) -> dict[
         if prop not in required and (depth >= MAX_DEPTH or ctx.rng.random() < 0.15):
             continue
         out[prop] = generate(sub, ctx, prop, depth + 1)
+    _add_dependencies(out, schema, ctx, depth)
+    patterns: dict[str, Any] = schema["patternProperties"] if isinstance(schema.get("patternProperties"), dict) else {}
+    extra = schema.get("additionalProperties")
     for prop in required - set(out):
         if prop not in props:
-            out[prop] = _string({}, ctx, prop)
+            out[prop] = generate(_undeclared(prop, patterns, extra), ctx, prop, depth + 1)
+    if depth < MAX_DEPTH:
+        for pattern, sub in patterns.items():  # one member per pattern, its name matching the pattern
+            try:
+                if not any(re.search(pattern, name) for name in out):
+                    out[_from_pattern(pattern, ctx) or "key"] = generate(sub, ctx, "", depth + 1)
+            except re.error:
+                continue
+        if isinstance(extra, dict) and not props and not patterns:  # a map: a few entries of its value schema
+            for _ in range(ctx.rng.randint(1, 3)):
+                out.setdefault(ctx.fake.word(), generate(extra, ctx, "", depth + 1))
+    _fill_min_properties(out, schema, ctx, depth)
     _order_timestamps(out)
     max_props = schema.get("maxProperties")
     if max_props is not None:
         for prop in [p for p in out if p not in required][: max(0, len(out) - max_props)]:
             del out[prop]
     return out
+
+
+def _add_dependencies(out: dict[str, Any], schema: dict[str, Any], ctx: GenerationContext, depth: int) -> None:
+    """`dependentRequired` (and 3.0-era `dependencies` lists): a present property brings the ones it needs."""
+    rules = {**(schema.get("dependencies") or {}), **(schema.get("dependentRequired") or {})}
+    props = schema.get("properties") or {}
+    for _ in range(3):  # needed properties may need others in turn
+        for present, needed in rules.items():
+            if present in out and isinstance(needed, list):
+                for prop in needed:
+                    if prop not in out:
+                        out[prop] = generate(props.get(prop) or {}, ctx, prop, depth + 1)
+
+
+def _undeclared(name: str, patterns: dict[str, Any], extra: Any) -> Any:
+    """The schema of a required property `properties` does not declare: its pattern's, the additional one's, or a string."""
+    for pattern, sub in patterns.items():
+        try:
+            if re.search(pattern, name):
+                return sub
+        except re.error:
+            continue
+    return extra if isinstance(extra, dict) else {"type": "string"}
+
+
+def _fill_min_properties(out: dict[str, Any], schema: dict[str, Any], ctx: GenerationContext, depth: int) -> None:
+    """Add optional properties (then additional ones) until `minProperties` is met."""
+    wanted = schema.get("minProperties")
+    if not isinstance(wanted, int) or len(out) >= wanted:
+        return
+    for prop, sub in (schema.get("properties") or {}).items():
+        if len(out) >= wanted:
+            return
+        out.setdefault(prop, generate(sub, ctx, prop, depth + 1))
+    extra = schema.get("additionalProperties", True)
+    while len(out) < wanted and extra is not False:
+        out.setdefault(f"{ctx.fake.word()}{len(out)}", generate(extra if isinstance(extra, dict) else {}, ctx, "", depth + 1))
 
 
 def _array(schema: dict[str, Any], ctx: GenerationContext, name: str, depth: int) -> list[Any]:
@@ -166,6 +229,11 @@ def _array(schema: dict[str, Any], ctx: GenerationContext, name: str, depth: int
     item_schema = schema.get("items") or {}
     singular = name[:-1] if name.endswith("s") else name
     items: list[Any] = []
+    contains = schema.get("contains")
+    if isinstance(contains, dict):  # at least minContains (1) items of the `contains` schema come first
+        wanted = int(schema.get("minContains", 1))
+        count = max(count, min(wanted, int(schema.get("maxItems", wanted))))
+        items = [generate(contains, ctx, singular, depth + 1) for _ in range(wanted)]
     for _ in range(count * 3):
         if len(items) >= count:
             break

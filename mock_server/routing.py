@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from mock_server.spec import Operation, Spec
@@ -36,7 +36,7 @@ class MethodNotAllowed:
     """The path exists but not with this method; `others` are its operations (one may document the 405)."""
 
     allowed: tuple[str, ...]
-    others: tuple[Match, ...] = ()
+    others: tuple[Match, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Defaults and examples of a document checked against their own schemas, as start-up warnings."""
+"""Defaults and examples of a document checked against their own schemas, as start-up warnings.
+
+A value that breaks its schema is set aside (a default is dropped; an example moves to `x-flowmock-invalid-example`,
+or its Example object is marked `x-flowmock-invalid`), so the mock never serves it and generates instead.
+"""
 from __future__ import annotations
 
 import json
@@ -13,6 +17,9 @@ from mock_server.oaswalk import walk
 from mock_server.pointer import place
 
 Path_ = tuple[str | int, ...]
+INVALID_EXAMPLE = "x-flowmock-invalid-example"  # where an example that breaks its schema is kept, unserved
+INVALID = "x-flowmock-invalid"  # marks an Example object whose value breaks its schema
+_NOT_SERVED = ": not served, generated instead"
 _LARGE = 64_000  # characters of JSON: larger examples can take seconds to check against a oneOf-heavy schema
 
 
@@ -82,12 +89,17 @@ def _schema_values(checkers: _Checkers, file: str, path: tuple[str | int, ...], 
     if "example" in node:
         problem = checkers.first_error((*path, "example"), bare, node["example"])
         if problem:
-            yield SpecIssue(file, place((*path, "example")), f"the example breaks its own schema ({problem})")
+            node[INVALID_EXAMPLE] = node.pop("example")
+            yield SpecIssue(file, place((*path, "example")), f"the example breaks its own schema ({problem}){_NOT_SERVED}")
     if isinstance(node.get("examples"), list):
+        kept = []
         for index, value in enumerate(node["examples"]):
             problem = checkers.first_error((*path, "examples", index), bare, value)
             if problem:
-                yield SpecIssue(file, place((*path, "examples", index)), f"the example breaks its own schema ({problem})")
+                yield SpecIssue(file, place((*path, "examples", index)), f"the example breaks its own schema ({problem}){_NOT_SERVED}")
+            else:
+                kept.append(value)
+        node["examples"] = kept
 
 
 def _allows_null(node: dict[str, Any]) -> bool:
@@ -101,11 +113,13 @@ def _examples(checkers: _Checkers, file: str, path: tuple[str | int, ...], node:
     if "example" in node:
         problem = checkers.first_error((*path, "example"), schema, node["example"], direction)
         if problem:
-            yield SpecIssue(file, place((*path, "example")), f"the example breaks its schema ({problem})")
+            node[INVALID_EXAMPLE] = node.pop("example")
+            yield SpecIssue(file, place((*path, "example")), f"the example breaks its schema ({problem}){_NOT_SERVED}")
     examples = node.get("examples")
     if isinstance(examples, dict):
         for name, example in examples.items():
             if isinstance(example, dict) and "value" in example and "$ref" not in example:
                 problem = checkers.first_error((*path, "examples", name), schema, example["value"], direction)
                 if problem:
-                    yield SpecIssue(file, place((*path, "examples", name)), f"the example breaks its schema ({problem})")
+                    example[INVALID] = True
+                    yield SpecIssue(file, place((*path, "examples", name)), f"the example breaks its schema ({problem}){_NOT_SERVED}")
