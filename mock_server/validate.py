@@ -117,7 +117,7 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
     )
     from werkzeug.datastructures import ImmutableMultiDict
 
-    mock.parameters.query = ImmutableMultiDict(_without_empty_strings(spec, op, req.query))
+    mock.parameters.query = ImmutableMultiDict(_exploded_objects(spec, op, _without_empty_strings(spec, op, req.query)))
     errors: list[FieldError] = []
     for problem in validator._iter_parameters_errors(mock, operation, path):
         errors.extend(_parameter_errors(problem))
@@ -166,6 +166,27 @@ def _bounded_body_errors(spec: Spec, op: Operation, req: RequestData, max_errors
     if len(found) < max_errors:
         return None
     return [FieldError("body", f.field, f.message) for f in found]
+
+
+def _exploded_objects(spec: Spec, op: Operation, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Gather an exploded form-style object parameter (`?x=1&y=2` for `point`) under its own name, as openapi-core reads it.
+
+    Its members are the query names its schema declares (with `additionalProperties`, every name no other parameter takes).
+    """
+    params = [spec.resolve(p) for p in op.parameters]
+    taken = {p.get("name") for p in params if p.get("in") == "query"}
+    names = {k for k, _ in query}
+    extra: list[tuple[str, str]] = []
+    for param in params:
+        schema = spec.resolve(param.get("schema") or {})
+        if (param.get("in") != "query" or param.get("style", "form") != "form" or param.get("explode", True) is False
+                or param.get("name") in names or schema.get("type", "object" if "properties" in schema else None) != "object"):
+            continue
+        declared = set(schema.get("properties") or {})
+        members = [(k, v) for k, v in query if k in declared or (k not in taken and schema.get("additionalProperties") not in (None, False))]
+        if members:
+            extra.append((str(param["name"]), "&".join(f"{k}={v}" for k, v in members)))
+    return query + extra if extra else query
 
 
 def _without_empty_strings(spec: Spec, op: Operation, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
