@@ -30,7 +30,6 @@ from mock_server.negotiate import (
     Preferences,
     documented_statuses,
     is_json,
-    is_xml,
     media_type_for,
     not_acceptable,
     pick_example,
@@ -409,8 +408,8 @@ class Engine:
         headers.update(documented_headers(spec, response_for(spec, op, outcome.status), headers, self._header_values(op)))
         if outcome.body is not None:
             headers["Content-Type"] = ctype
-        if is_xml(ctype) and not isinstance(outcome.body, (str, bytes)) and outcome.body is not None:
-            errors = self._validated_value(spec, op, outcome.status, outcome.body, schema)  # XML is checked as the value it encodes
+        if not is_json(ctype) and not isinstance(outcome.body, (str, bytes)) and outcome.body is not None:
+            errors = self._validated_value(spec, op, outcome.status, outcome.body, schema)  # XML, CSV: checked as the value they encode
         else:
             errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
         if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
@@ -442,8 +441,8 @@ class Engine:
                 shaped = shaped_error(media["schema"], problem.status, problem.title, problem.detail, list(problem.errors),
                                       spec.resolve, lambda s: self._header_values(op)(s, f"{problem.status}-error"))
                 body = encode_body(shaped, ctype, media["schema"], spec.resolve)
-                errors = (self._validated_value(spec, op, problem.status, shaped, media["schema"]) if is_xml(ctype)
-                          else self._validated_response(spec, op, problem.status, body, headers, ctype))
+                errors = (self._validated_response(spec, op, problem.status, body, headers, ctype) if is_json(ctype) or isinstance(shaped, str)
+                          else self._validated_value(spec, op, problem.status, shaped, media["schema"]))
             if errors:
                 return self._violation(spec, op, problem.status, errors, tenant, body, headers)
         return EngineResponse(problem.status, headers, body, tenant, list(problem.errors))

@@ -110,7 +110,7 @@ def parse_accept(header: str) -> list[_Range]:
                 try:
                     q = min(max(float(value.strip()), 0.0), 1.0)
                 except ValueError:
-                    q = 0.0
+                    q = 1.0  # an unreadable weight does not refuse the type
         ranges.append(_Range(kind, subtype, q, position))
     return ranges
 

@@ -58,6 +58,14 @@ def test_xml_is_built_from_the_schema_xml_hints_or_sent_as_the_example(media):
     assert example.headers["content-type"] == "application/xml" and example.text == "<note><to>Ann</to></note>"
 
 
+def test_a_list_is_csv_for_text_csv_and_a_wrapped_xml_array(media):
+    csv = media.get("/export", headers={"Accept": "text/csv"})
+    assert csv.headers["content-type"] == "text/csv" and csv.text == 'name,age\r\nRex,3\r\n"Bo, the second",5\r\n'
+    xml = media.get("/export", headers={"Accept": "application/xml"})
+    rows = ET.fromstring(xml.content)
+    assert rows.tag == "rows" and rows.findall("row") and all(r.findtext("name") and int(r.findtext("age")) >= 0 for r in rows)
+
+
 def test_vendor_json_types_are_json(media):
     media.post("/pets", json={"name": "Rex"})
     stored = media.get("/pets/1", headers={"Accept": "application/vnd.api+json"})
