@@ -35,7 +35,6 @@ from mock_server.negotiate import (
     pick_example,
     response_for,
     success_status,
-    unusable_example,
 )
 from mock_server.response_headers import documented_headers
 from mock_server.resources import Action, infer_actions
@@ -343,13 +342,11 @@ class Engine:
         model = runtime.crud.models[call.action.resource]
         check_capacity(capacity(call.spec, runtime.actions, model.key), len(runtime.crud.bucket(call, model)), model.label)
 
-    def _named_example(self, call: Call, name: str, accept: str | None) -> tuple[Any] | None:
+    def _named_example(self, call: Call, name: str, accept: str | None) -> tuple[Any]:
         """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""
         status = success_status(call.op)
         _, media = media_type_for(call.spec, call.op, status, accept=accept)
         found, value = pick_example(media, name)
-        if not found and unusable_example(media, name):
-            return None  # it breaks its schema: the stateful answer is sent instead
         if not found:
             raise HttpProblem(400, "Bad Request", f"No example named '{name}' for {call.op.operation_id} {status}",
                               [FieldError("header", "Prefer", "unknown example")])
@@ -368,7 +365,7 @@ class Engine:
             found, value = pick_example(media, prefs.example)
             if found:
                 return Outcome(status, value)
-            if prefs.example and not unusable_example(media, prefs.example):
+            if prefs.example:
                 raise HttpProblem(400, "Bad Request", f"No example named '{prefs.example}' for {op.operation_id} {status}",
                                   [FieldError("header", "Prefer", "unknown example")])
         if status >= 400:

@@ -203,14 +203,14 @@ def documented_statuses(op: Operation) -> list[int]:
 def pick_example(media: dict[str, Any] | None, name: str | None) -> tuple[bool, Any]:
     """(found, value) of the named example, or of the first example when no name is given.
 
-    An example that breaks its schema (marked at load, see schemacheck) is never picked.
+    An example that breaks its schema (set aside at load, see schemacheck) is never picked unless asked for by name.
     """
     if not media:
         return False, None
     examples = media.get("examples") or {}
     if name is not None:
         example = examples.get(name)
-        if isinstance(example, dict) and "value" in example and not example.get("x-flowmock-invalid"):
+        if isinstance(example, dict) and "value" in example:
             return True, example["value"]
         return False, None
     if "example" in media:
@@ -219,9 +219,3 @@ def pick_example(media: dict[str, Any] | None, name: str | None) -> tuple[bool, 
         if isinstance(example, dict) and "value" in example and not example.get("x-flowmock-invalid"):
             return True, example["value"]
     return False, None
-
-
-def unusable_example(media: dict[str, Any] | None, name: str) -> bool:
-    """Whether the named example exists but breaks its schema (so it is generated instead)."""
-    example = ((media or {}).get("examples") or {}).get(name)
-    return isinstance(example, dict) and bool(example.get("x-flowmock-invalid"))
