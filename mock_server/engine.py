@@ -356,7 +356,7 @@ class Engine:
         """A stateless answer for a status: the named or first example, else generated from the schema."""
         if response_for(spec, op, status) is None:
             raise HttpProblem(400, "Bad Request", f"Prefer: code={status} is not documented for {op.operation_id}; "
-                              f"documented: {', '.join(map(str, documented_statuses(op)))}",
+                              f"documented: {', '.join(map(str, op.definition.get('responses') or {}))}",
                               [FieldError("header", "Prefer", "undocumented status code")])
         _, media = media_type_for(spec, op, status, problem=status >= 400, accept=prefs.accept)
         if media is None:

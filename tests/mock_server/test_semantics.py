@@ -42,7 +42,10 @@ def test_head_answers_like_get_without_a_body(media):
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-type"] == got.headers["content-type"] == "application/json"
     assert head.headers["x-rate-limit"] == got.headers["x-rate-limit"] == "60"
-    assert media.head("/pets/99").status_code == 404
+    assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+    missing, unknown = media.head("/pets/99"), media.head("/nowhere")
+    assert missing.status_code == 404 and unknown.status_code == 404 and missing.content == unknown.content == b""
+    assert media.head("/secret").status_code == 401  # refused before the operation runs, still without a body
     assert media.head("/greeting").headers["content-type"] == "text/plain"
 
 
@@ -85,6 +88,9 @@ def test_ranges_and_default_are_documented_responses(media):
     assert simulated.status_code == 404 and isinstance(simulated.json()["ok"], bool)  # `default` documents every status
     teapot = media.get("/report", params={"year": 2024}, headers={"Prefer": "code=418"})
     assert teapot.status_code == 418 and teapot.json() == {"code": 418, "error": "Simulated 418 response for getReport (Prefer: code=418)"}
+    undocumented = media.get("/report", params={"year": 2024}, headers={"Prefer": "code=500"})
+    assert undocumented.status_code == 400
+    assert undocumented.json()["error"] == "Prefer: code=500 is not documented for getReport; documented: 2XX, 4XX"
 
 
 def test_documented_response_headers_are_sent_with_their_example_or_a_generated_value(media):
