@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import AdminResolver, admin_spec
 from mock_server.asgi import Hook, Lifespan, read_body, receive_again
-from mock_server.cassette import redact_query
+from mock_server.redaction import redact_query
 from mock_server.config import ServerConfig
 from mock_server.cors import ApiCors
 from mock_server.engine import Engine, EngineResponse

@@ -17,7 +17,7 @@ from faker import Faker
 from mock_server.auth import authenticate
 from mock_server.behaviours import Behaviour, Job, behaviours_for, jobs_for
 from mock_server.capacity import capacity, check_capacity
-from mock_server.cassette import redacted_header_value
+from mock_server.redaction import redacted_header_value
 from mock_server.config import ServerConfig
 from mock_server.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem

@@ -5,7 +5,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mock_server.cassette import REDACTED, Redaction, field_key
+from mock_server.redaction import REDACTED, Redaction, field_key
 
 
 @dataclass(frozen=True)

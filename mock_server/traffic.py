@@ -5,7 +5,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-from mock_server.cassette import REDACTED, Redaction, Request, query_filter
+from mock_server.redaction import REDACTED, Redaction, redact_url
 from mock_server.journal import JournalEntry
 
 logger = logging.getLogger("flowmock.traffic")
@@ -16,7 +16,7 @@ _MAX_ERRORS = 10
 def request_line(entry: JournalEntry) -> str:
     """`GET /v1/things?limit=2 → 200 listThings 3.1 ms`; secret query values are redacted."""
     target = entry.path + (f"?{entry.query}" if entry.query else "")
-    target = query_filter(_REDACTION.fields)(Request(entry.method, target)).uri
+    target = redact_url(target)
     operation = entry.operation_id or ("(replayed)" if entry.source == "replay" else "(no operation)")
     return f"{entry.method} {target} → {entry.status} {operation} {entry.duration_ms:.1f} ms"
 

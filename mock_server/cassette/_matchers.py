@@ -8,20 +8,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mock_server.cassette._model import NOT_JSON, Request, media_type
+from mock_server.redaction import parse_json_body  # noqa: F401  (re-exported by the cassette package)
 
 logger = logging.getLogger(__name__)
-
-
-
-def parse_json_body(body: bytes, ctype: str) -> Any:
-    """The parsed JSON of a body whose media type is JSON (or unset and it parses), else a sentinel."""
-    jsonish = ctype == "application/json" or ctype.endswith("+json") or (ctype.endswith("/json"))
-    if not body or not (jsonish or (not ctype and body.lstrip()[:1] in (b"{", b"["))):
-        return NOT_JSON
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return NOT_JSON
 
 
 Matcher = Callable[[Request, Request], None]

@@ -2,44 +2,23 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mock_server.errors import ConfigError
+from mock_server.redaction import DEFAULT_REDACT_FIELDS, DEFAULT_REDACT_HEADERS, NOT_JSON, REDACTED, field_key  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
 CASSETTE_VERSION = 1
-REDACTED = "REDACTED"
-NOT_JSON: Any = object()  # what parse_json_body returns for a body that is not JSON
 Headers = dict[str, list[str]]
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
     "te", "trailer", "trailers", "transfer-encoding", "upgrade",
 })
-DEFAULT_REDACT_HEADERS = frozenset({
-    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "apikey",
-    "x-auth-token", "x-access-token", "x-refresh-token", "x-csrf-token", "x-xsrf-token", "x-amz-security-token",
-    "x-goog-api-key", "private-token", "x-session-token", "x-client-secret",
-})
-DEFAULT_REDACT_FIELDS = frozenset({
-    "access_token", "refresh_token", "id_token", "token", "auth_token", "session_token", "bearer_token",
-    "password", "passwd", "new_password", "old_password", "current_password", "passphrase",
-    "secret", "client_secret", "api_key", "apikey", "private_key", "resume_token", "task_token",
-    "authorization", "code_verifier", "otp", "signature",
-})
-
-
 class CassetteError(ConfigError):
     """A cassette file that is missing, unparsable or of an unknown version."""
-
-
-def field_key(name: str) -> str:
-    """Normalise a field name so access_token, accessToken and access-token compare equal."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 # ---------------------------------------------------------------- model
