@@ -34,10 +34,10 @@ from mock_server.errors import ConfigError
 from mock_server.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
 from mock_server.fixtures import load_fixture_dir
 from mock_server.guard import Limits, RequestGuard
-from mock_server.journal import Journal, JournalEntry, redacted_errors
+from mock_server.journal import JOURNAL_NOTE, Journal, JournalEntry, redacted_errors
 from mock_server.persistence import ChangeNotifier, StateWriter, read_state_file
 from mock_server.protocol import guarded_protocol
-from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
+from mock_server.replay import ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.store import Store

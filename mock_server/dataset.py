@@ -20,14 +20,14 @@ from typing import Any
 
 from faker import Faker
 
-from mock_server.app import FlowmockApp, create_app
 from mock_server.config import ServerConfig
+from mock_server.engine import Engine
 from mock_server.fixtures import FixtureCollection
 from mock_server.generate import generate, make_context, merge_all_of
 from mock_server.models import effective_schema
-from mock_server.routing import Match
+from mock_server.routing import Match, Router
 from mock_server.spec import Operation, Spec
-from mock_server.store import DEFAULT_TENANT
+from mock_server.store import DEFAULT_TENANT, Store
 from mock_server.validate import RequestData
 from mock_server.wordlists import language_of, with_workflow_words
 from mock_server.world import play_order, story_for
@@ -85,7 +85,22 @@ def _request_schema(spec: Spec, op: Operation) -> dict[str, Any] | None:
     return media.get("schema") if media else None
 
 
-def _targets(app: FlowmockApp) -> list[_Target]:
+@dataclass
+class _WorldServer:
+    """The request path the builder drives in-process: no HTTP, no middleware, the same engine and behaviours."""
+
+    specs: list[Spec]
+    engine: Engine
+    router: Router
+    store: Store
+
+    @classmethod
+    def build(cls, config: ServerConfig, specs: list[Spec]) -> _WorldServer:
+        store = Store()
+        return cls(specs, Engine(config, specs, store), Router(specs), store)
+
+
+def _targets(app: _WorldServer) -> list[_Target]:
     """Creatable resources, dependencies first."""
     targets: dict[tuple[str, str], _Target] = {}
     for spec in app.specs:
@@ -130,7 +145,7 @@ def _free_value(seed: int, name: str) -> str:
 class _Builder:
     """Creates objects through the engine and remembers their ids per resource; the `World` stories play in."""
 
-    def __init__(self, app: FlowmockApp, seed: int, fake: Faker, pace: float = 1.0) -> None:
+    def __init__(self, app: _WorldServer, seed: int, fake: Faker, pace: float = 1.0) -> None:
         self.app, self.seed, self.fake, self.pace = app, seed, with_workflow_words(fake), pace
         self.rng = random.Random(f"dataset|{seed}")
         self.language = language_of(str(fake.locales[0]))
@@ -256,7 +271,7 @@ class _Builder:
 
 def generate_dataset(specs: list[Spec], seed: int, size: str = "small", locale: str = "en_US") -> tuple[list[FixtureCollection], list[str]]:
     """Build a data set for `specs`; returns its collections and the objects that could not be made."""
-    app = create_app(ServerConfig(seed=seed, clock=WORLD_STARTS, locale=locale, strict_responses=True), specs=specs)
+    app = _WorldServer.build(ServerConfig(seed=seed, clock=WORLD_STARTS, locale=locale, strict_responses=True), specs)
     count = SIZES[size]
     builder = _Builder(app, seed, Faker(locale), pace=SIZES["medium"] / count)
 

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.asgi import receive_again
 from mock_server.protocol import HEADER_BYTES_KEY, URL_LENGTH_KEY
-from mock_server.replay import JOURNAL_NOTE
+from mock_server.journal import JOURNAL_NOTE
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from typing import Any
 
 from mock_server.redaction import REDACTED, Redaction, field_key
 
+JOURNAL_NOTE = "flowmock.note"  # the scope key the journal reads to learn who answered (mock, replay, router, refused)
+
 
 @dataclass(frozen=True)
 class JournalEntry:

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import read_body, receive_again
+from mock_server.journal import JOURNAL_NOTE
 from mock_server.cassette import (
     DEFAULT_MATCH_ON,
     HOP_BY_HOP,
@@ -102,7 +103,6 @@ class _Incoming:
         return self._views[redaction]
 
 
-JOURNAL_NOTE = "flowmock.note"  # the scope key the journal reads to learn who answered
 
 
 class ReplayMiddleware:
