@@ -11,15 +11,15 @@ import yaml
 from connexion.resolver import Resolution, Resolver
 
 from mock_server.config import ServerConfig, parse_duration
-from mock_server.engine import Engine
-from mock_server.journal import Journal
-from mock_server.journal import parse_limit, parse_status_filter
-from mock_server.jsonbody import BadJson, parse_strict
-from mock_server.models import build_models
-from mock_server.replay import ReplayMiddleware
-from mock_server.spec import Spec
-from mock_server.state_import import StateChecker
-from mock_server.store import Store
+from mock_server.request_path.engine import Engine
+from mock_server.request_path.journal import Journal
+from mock_server.request_path.journal import parse_limit, parse_status_filter
+from mock_server.request_path.jsonbody import BadJson, parse_strict
+from mock_server.request_path.models import build_models
+from mock_server.recording.replay import ReplayMiddleware
+from mock_server.loading.spec import Spec
+from mock_server.request_path.state_import import StateChecker
+from mock_server.request_path.store import Store
 
 
 class RunningServer(Protocol):
