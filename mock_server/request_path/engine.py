@@ -402,7 +402,7 @@ class Engine:
         schema = (media or {}).get("schema")
         body = b"" if outcome.body is None else encode_body(outcome.body, ctype, schema, spec.resolve)
         headers = dict(outcome.headers)
-        headers.update(documented_headers(spec, response_for(spec, op, outcome.status), headers, self._header_values(op)))
+        headers.update(documented_headers(spec, response_for(spec, op, outcome.status), headers, self._steady_generator(op)))
         if outcome.body is not None:
             headers["Content-Type"] = ctype
         if not is_json(ctype) and not isinstance(outcome.body, (str, bytes)) and outcome.body is not None:
@@ -415,8 +415,8 @@ class Engine:
             return self._violation(spec, op, outcome.status, errors, tenant, body, headers)
         return EngineResponse(outcome.status, headers, body, tenant)
 
-    def _header_values(self, op: Operation) -> Any:
-        """Generates documented response header values, the same ones for an operation and header on every call."""
+    def _steady_generator(self, op: Operation) -> Any:
+        """Generates values seeded by operation and purpose (a header's name, an error status): the same on every call."""
         def gen(schema: Any, name: str) -> Any:
             ctx = make_context(self.apis[op.spec_name].spec.resolve, f"{self.seed}|{op.key}|header|{name}", self.fake,
                                use_examples=not self.config.dynamic)
@@ -433,10 +433,12 @@ class Engine:
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Content-Type": ctype, **problem.headers}
         if media is not None and response_for(spec, op, problem.status) is not None:
-            errors = self._validated_response(spec, op, problem.status, body, headers, ctype) if is_json(ctype) else [FieldError("response", "", "not JSON")]
-            if errors and "schema" in media:
+            errors = self._validated_response(spec, op, problem.status, body, headers, ctype) if is_json(ctype) else []
+            if not is_json(ctype) and "schema" not in media:  # a documented text error without a schema: the message
+                body = problem.detail.encode()
+            elif not is_json(ctype) or errors and "schema" in media:
                 shaped = shaped_error(media["schema"], problem.status, problem.title, problem.detail, list(problem.errors),
-                                      spec.resolve, lambda s: self._header_values(op)(s, f"{problem.status}-error"))
+                                      spec.resolve, lambda s: self._steady_generator(op)(s, f"{problem.status}-error"))
                 body = encode_body(shaped, ctype, media["schema"], spec.resolve)
                 errors = (self._validated_response(spec, op, problem.status, body, headers, ctype) if is_json(ctype) or isinstance(shaped, str)
                           else self._validated_value(spec, op, problem.status, shaped, media["schema"]))

@@ -117,6 +117,9 @@ def test_errors_use_the_documented_error_body_with_the_message_in_its_field(medi
     assert body["status"] == "401" and body["message"] == "Missing credentials: send an API key in header 'X-Key'"
     assert body["documentation_url"].startswith("http")
     assert media.get("/secret", headers={"X-Key": "k"}).headers["content-type"] == "text/plain"
+    words = media.get("/xml-example", headers={"Prefer": "code=404"})
+    assert words.status_code == 404 and words.headers["content-type"] == "text/plain"
+    assert words.text == "Simulated 404 response for xmlExample (Prefer: code=404)"
 
 
 def test_operations_without_a_documented_error_body_answer_problem_json(media):
