@@ -114,6 +114,8 @@ class StateWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._changes:  # reads move generation counters without noting a change: the last write takes them too
+            self._changes += 1
         await asyncio.to_thread(self._save, *self._snapshot())
 
     def flush(self) -> None:
