@@ -1,11 +1,12 @@
 """Match request paths to operations across every served spec, at the root and under each prefix.
 
-Routes live in a segment index (literal segments looked up by name, templated ones tried after), so a
-lookup costs the same with ten operations or a thousand; the few routes the index finds are then ordered
-and checked exactly as a scan of every route would (most specific template first).
+Routes live in a segment index (literal segments looked up by name, templated ones checked segment by segment),
+so a lookup costs the same with ten operations or a thousand; the few routes whose template matches are then
+ordered as a scan of every route would order them (most specific template first).
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Union
@@ -22,10 +23,10 @@ class Route:
 
     spec: Spec
     operation: Operation
-    pattern: re.Pattern[str]
     public_template: str  # e.g. /library/api/shelves/{shelfId}
     specificity: tuple[int, ...]
-    params: tuple[tuple[str, str], ...] = ()  # (regex group, parameter name), in template order
+    shape: str  # the template with its parameter names left out: /library/api/shelves/{}
+    captures: tuple[tuple[int, str, tuple[str, ...]], ...]  # (position, templated segment, its parameter names), in order
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,6 @@ class Conflict:
     shadowed: str
 
 
-def _compile(template: str) -> tuple[re.Pattern[str], tuple[int, ...], tuple[tuple[str, str], ...]]:
-    pieces = [part for part in _PIECES.split(template) if part]
-    regex = "".join(f"(?P<p{i}>[^/]+)" if _PARAM.fullmatch(part) else re.escape(part) for i, part in enumerate(pieces))
-    params = tuple((f"p{i}", part[1:-1]) for i, part in enumerate(pieces) if _PARAM.fullmatch(part))
-    specificity = tuple(1 if "{" in seg else 0 for seg in template.strip("/").split("/"))
-    return re.compile(f"^{regex}/?$"), specificity, params
-
-
 def _normalise(template: str) -> str:
     return _PARAM.sub("{}", template)
 
@@ -84,9 +77,22 @@ class _Node:
     routes: list[int] = field(default_factory=list)  # positions in Router.routes of the templates ending here
 
 
+@functools.cache
 def _segment_pattern(segment: str) -> re.Pattern[str]:
-    """What one templated segment (`{id}`, `{name}.json`, `v{major}`) accepts."""
-    return re.compile("".join("[^/]+" if _PARAM.fullmatch(part) else re.escape(part) for part in _PIECES.split(segment) if part))
+    """What one templated segment (`{id}`, `{name}.json`, `v{major}`) accepts, each parameter a group."""
+    return re.compile("".join("([^/]+)" if _PARAM.fullmatch(part) else re.escape(part) for part in _PIECES.split(segment) if part))
+
+
+def _path_params(route: Route, segments: list[str]) -> dict[str, str]:
+    """The parameter values of a path its route matched (a name used twice keeps its last value)."""
+    params: dict[str, str] = {}
+    for position, segment, names in route.captures:
+        if len(segment) == len(names[0]) + 2:  # the whole segment is one parameter
+            params[names[0]] = segments[position]
+            continue
+        found = _segment_pattern(segment).fullmatch(segments[position])
+        params.update(zip(names, found.groups() if found else (), strict=False))
+    return params
 
 
 class Router:
@@ -114,14 +120,15 @@ class Router:
 
     @staticmethod
     def _route(spec: Spec, op: Operation, public: str) -> Route:
-        pattern, specificity, params = _compile(public)
-        return Route(spec, op, pattern, public, specificity, params)
+        specificity = tuple(1 if "{" in seg else 0 for seg in public.strip("/").split("/"))
+        captures = tuple((i, seg, tuple(_PARAM.findall(seg))) for i, seg in enumerate(public.split("/")) if _PARAM.search(seg))
+        return Route(spec, op, public, specificity, _normalise(public), captures)
 
     def _add(self, position: int, template: str) -> None:
         node = self._index
         for segment in template.split("/"):
             if _PARAM.search(segment):
-                shape = _normalise(segment)
+                shape = _PARAM.sub("\0", segment)  # `{id}` and `{key}` share a child; `{id}.json` has its own
                 if shape not in node.templated:
                     node.templated[shape] = (_segment_pattern(segment), _Node())
                 node = node.templated[shape][1]
@@ -129,29 +136,22 @@ class Router:
                 node = node.literal.setdefault(segment, _Node())
         node.routes.append(position)
 
-    def candidates(self, path: str) -> list[Route]:
-        """The routes whose template can match `path`, most specific first (what a full scan would try, in order)."""
-        found: list[int] = []
-        _collect(self._index, path.split("/"), 0, found)
-        return [self.routes[i] for i in sorted(set(found))]
-
     def match(self, method: str, path: str) -> RouteResult:
         """Find the operation for a request, or say why there is none."""
         method = method.lower()
+        segments = path.split("/")
+        found: list[int] = []
+        _collect(self._index, segments, 0, found)
         allowed: list[str] = []
-        matched_template: str | None = None
-        for route in self.candidates(path):
-            found = route.pattern.match(path)
-            if not found:
-                continue
-            if matched_template is not None and _normalise(route.public_template) != matched_template:
+        owner: str | None = None  # the shape of the most specific template matching the path
+        for route in (self.routes[i] for i in sorted(set(found))):
+            if owner is not None and route.shape != owner:
                 continue  # a less specific template; the more specific path owns this URL
-            matched_template = _normalise(route.public_template)
+            owner = route.shape
             if route.operation.method != method:
                 allowed.append(route.operation.method.upper())
                 continue
-            params = {name: found.group(group) for group, name in route.params}
-            return Match(route.spec, route.operation, params, self._spec_path(route, path))
+            return Match(route.spec, route.operation, _path_params(route, segments), self._spec_path(route, path))
         if allowed:
             return MethodNotAllowed(tuple(sorted(set(allowed))))
         return NoRoute()

@@ -94,3 +94,22 @@ def test_a_thousand_operations_each_answer_their_own_paths(serve, tmp_path):
         assert client.post(f"{base}/search").headers["allow"] == "GET"
         assert client.get(f"{base}/x/parts").status_code == 404
     assert client.get("/many/r200/items").status_code == 404
+
+
+def test_segments_mixing_text_and_parameters_and_repeated_names(tmp_path):
+    path = tmp_path / "files.yaml"
+    ok = '{responses: {"200": {description: ok}}}'
+    path.write_text(f"""
+openapi: 3.0.3
+info: {{title: Files, version: "1"}}
+paths:
+  /files/{{name}}.json: {{get: {{operationId: jsonFile, {ok[1:-1]}}}}}
+  /files/{{name}}: {{get: {{operationId: anyFile, {ok[1:-1]}}}}}
+  /v{{major}}.{{minor}}/files: {{get: {{operationId: versioned, {ok[1:-1]}}}}}
+""")
+    router = Router([load_spec(path, validate=False)])
+    assert router.match("GET", "/files/report.json").operation.operation_id == "anyFile", "as before: the shorter template sorts first"
+    assert router.match("GET", "/files/report").path_params == {"name": "report"}
+    versioned = router.match("GET", "/v2.10/files/")
+    assert versioned.operation.operation_id == "versioned" and versioned.path_params == {"major": "2", "minor": "10"}
+    assert isinstance(router.match("GET", "/v2/files"), NoRoute)
