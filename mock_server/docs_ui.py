@@ -67,6 +67,8 @@ class DocsUI:
 
     def owns(self, path: str) -> bool:
         """Whether a request path is one of the docs pages or their files."""
+        if "/ui" not in path:
+            return False
         ui, slash, _ = path.rpartition("/")
         return path in self.pages or (bool(slash) and ui in self.pages)
 
