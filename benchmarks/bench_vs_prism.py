@@ -164,7 +164,7 @@ def _bench_flowmock(args: argparse.Namespace, loader: str, report: dict[str, Any
 
 def _bench_many_operations(args: argparse.Namespace, loader: str, report: dict[str, Any], item_path: str) -> None:
     """The same stored GET with a generated 1,000-operation spec served next to the bundled ones (routing must not slow down)."""
-    from mock_server.spec import bundled_spec_paths
+    from mock_server.loading.spec import bundled_spec_paths
 
     fixtures = Path(str(resources.files("flowmock_fixtures").joinpath("default")))
     with tempfile.TemporaryDirectory(prefix="flowmock-many-") as folder:
