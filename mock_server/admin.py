@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,10 +18,12 @@ from mock_server.request_path.journal import Journal
 from mock_server.request_path.journal import parse_limit, parse_status_filter
 from mock_server.request_path.jsonbody import BadJson, parse_strict
 from mock_server.request_path.models import build_models
-from mock_server.recording.replay import ReplayMiddleware
 from mock_server.loading.spec import Spec
 from mock_server.request_path.state_import import StateChecker
 from mock_server.request_path.store import Store
+
+if TYPE_CHECKING:
+    from mock_server.recording.replay import ReplayMiddleware
 
 
 class RunningServer(Protocol):

@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,12 +26,14 @@ from mock_server.request_path.guard import Limits, RequestGuard
 from mock_server.request_path.journal import JOURNAL_NOTE, Journal, JournalEntry, redacted_errors
 from mock_server.request_path.persistence import ChangeNotifier, StateWriter, read_state_file
 from mock_server.request_path.protocol import guarded_protocol
-from mock_server.recording.replay import ReplayMiddleware
 from mock_server.request_path.routing import Match, MethodNotAllowed, Router
 from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.request_path.store import Store
 from mock_server.request_path.traffic import log_request
 from mock_server.request_path.validate import RequestData
+
+if TYPE_CHECKING:
+    from mock_server.recording.replay import ReplayMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +262,11 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     holder: dict[str, FlowmockApp] = {}
     admin = LazyAdminApp(lambda: holder["app"])
     dispatcher = _Dispatcher(router, admin, engine)
-    replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict) if config.replay else None
+    replay = None
+    if config.replay:
+        from mock_server.recording.replay import ReplayMiddleware  # recording is loaded only when replaying
+
+        replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict)
     skip = (*dispatcher.documents, *dispatcher.passthrough)
     limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
     guarded = RequestGuard(replay or dispatcher, limits)
