@@ -146,8 +146,9 @@ def negotiate(content: dict[str, Any], accept: str | None, problem: bool = False
     if not content:
         return None
     ranges = parse_accept(accept) if accept else []
-    if not ranges:
-        ranges = [_Range("*", "*", 1.0, 0)]
+    if not ranges:  # anything goes: the preferred documented type
+        ctype = max(enumerate(content), key=lambda item: (_preference(item[1], problem), -item[0]))[1]
+        return _concrete(ctype), content[ctype]
     scored = []
     for order, (ctype, media) in enumerate(content.items()):
         q, level, position = acceptability(ranges, _concrete(ctype))
