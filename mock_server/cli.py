@@ -175,7 +175,7 @@ def _serve(args: argparse.Namespace) -> int:
         pass
     finally:
         if app.state_writer is not None:
-            app.state_writer.flush()
+            app.state_writer.close()
     return 0
 
 

@@ -89,7 +89,7 @@ class Engine:
     def __init__(self, config: ServerConfig, specs: list[Spec], store: Store) -> None:
         self.config = config
         self.store = store
-        self.clock = Clock(config.clock or (_seeded_epoch(config.seed) if config.seed is not None else None), config.time_scale)
+        self.clock = Clock(config.clock or (_seeded_epoch(config.seed) if config.seed is not None else None), config.time_scale, store)
         self.fake = Faker(config.locale)
         self.seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
         self.chaos = random.Random(f"chaos|{self.seed}")
