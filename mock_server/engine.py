@@ -93,8 +93,8 @@ class Engine:
         self.fake = Faker(config.locale)
         self.seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
         self.chaos = random.Random(f"chaos|{self.seed}")
-        self.request_verdicts = Verdicts()
-        self.response_verdicts = Verdicts()
+        self.request_verdicts = Verdicts(max_bytes=config.validation_memo)
+        self.response_verdicts = Verdicts(max_bytes=config.validation_memo)
         self.apis: dict[str, _ApiRuntime] = {}
         for spec in specs:
             actions = infer_actions(spec)
