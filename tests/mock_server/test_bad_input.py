@@ -23,7 +23,7 @@ from mock_server.cli import _bundled_fixtures
 from mock_server.config import ServerConfig
 from mock_server.errors import FieldError
 from mock_server.server import BackgroundServer, free_port
-from mock_server.validate import Verdicts
+from mock_server.request_path.validate import Verdicts
 
 DEFS = "/v1/workflows/definitions"
 TEMPLATES = "/v2/flows/templates"
@@ -411,8 +411,8 @@ def test_the_memo_counts_what_it_really_keeps_alive() -> None:
     import gc
     import tracemalloc
 
-    from mock_server.engine import RequestVerdict
-    from mock_server.validate import digest
+    from mock_server.request_path.engine import RequestVerdict
+    from mock_server.request_path.validate import digest
 
     memo = Verdicts(size=100_000, max_bytes=10**10)
     tracemalloc.start()

@@ -26,7 +26,7 @@ def test_a_large_answer_is_sent_first_and_validated_in_a_worker_thread(serve, ca
     assert created.status_code == 201 and len(created.content) > 64 * 1024, created.text[:300]
     stored = server.app.store.tenant("default").find("workflow-definitions", DEFS, created.json()["id"])
     stored["flow"][3]["steps"][7]["order"] = "seventh"  # what a broken behaviour could leave in a large object
-    with caplog.at_level(logging.WARNING, logger="mock_server.engine"):
+    with caplog.at_level(logging.WARNING, logger="mock_server.request_path.engine"):
         read = server.client.get(f"{DEFS}/{created.json()['id']}")
         assert read.status_code == 200 and read.json()["flow"][3]["steps"][7]["order"] == "seventh"
         deadline = time.monotonic() + 120

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,9 +18,9 @@ from mock_server.app import create_app, load_specs
 from mock_server.config import ServerConfig
 from mock_server.errors import ConfigError
 from mock_server.server import BackgroundServer, free_port
-from mock_server.models import build_models
-from mock_server.resources import infer_actions
-from mock_server.state_import import StateChecker
+from mock_server.request_path.models import build_models
+from mock_server.request_path.resources import infer_actions
+from mock_server.request_path.state_import import StateChecker
 
 WORKSPACE = "7d7a6e0c-3f0e-4c53-9a43-0b7f3d8d2a11"
 WS = f"/api/v2/w/{WORKSPACE}/workflows"
@@ -132,7 +133,9 @@ def test_sigkill_during_a_burst_of_writes_loses_at_most_the_last_interval(tmp_pa
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
     for thread in threads:
         thread.start()
-    time.sleep(4)
+    started = time.monotonic()  # at least 4 s of burst and 60 acknowledged creates (a busy machine needs longer)
+    while time.monotonic() - started < 4 or (len(acked) <= 60 and time.monotonic() - started < 60):
+        time.sleep(0.1)
     killed_at = time.monotonic()
     server.process.kill()
     server.process.communicate(timeout=10)
@@ -273,7 +276,7 @@ def test_a_write_that_fails_is_retried_and_the_server_keeps_answering(tmp_path):
     state_file = directory / "state.json"
     config = ServerConfig(seed=1, state_file=state_file, state_interval=0.1)
     with BackgroundServer(create_app(config).asgi, lifespan="on") as server:
-        directory.rmdir()  # the directory vanishes under the running server: writes fail
+        shutil.rmtree(directory)  # the directory (and the lock file in it) vanishes under the running server: writes fail
         assert httpx.post(server.url + WS, json={"name": "later"}, headers=AUTH).status_code == 201
         time.sleep(0.3)
         assert httpx.get(server.url + WS, headers=AUTH).status_code == 200
@@ -289,7 +292,7 @@ def test_a_store_that_is_slow_to_serialize_is_written_less_often(tmp_path):
     """Serializing holds the event loop, so a large store is written at most once per 10x its serializing time."""
     import asyncio
 
-    from mock_server.persistence import StateWriter
+    from mock_server.request_path.persistence import StateWriter
 
     class SlowStore:
         exports = 0

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from starlette.middleware.gzip import GZipMiddleware
 
-from mock_server.cassette import REDACTED, Redaction, read_cassette
-from mock_server.record import RecordingProxy, RecordMode, open_cassette
+from mock_server.recording.cassette import REDACTED, Redaction, read_cassette
+from mock_server.recording.record import RecordingProxy, RecordMode, open_cassette
 from mock_server.errors import ConfigError
 from mock_server.server import BackgroundServer, free_port
 from tests.mock_server.recording import CLIENT_HEADERS, RESUME, SECRETS, TOKEN, WF, record_session
@@ -177,14 +177,14 @@ async def _sized_upstream(scope, receive, send):
 
 
 def test_an_exchange_over_the_body_limit_is_forwarded_whole_but_not_recorded(tmp_path, caplog):
-    from mock_server.record import RecordLimits
+    from mock_server.recording.record import RecordLimits
 
     out = tmp_path / "big.yaml"
     limits = RecordLimits(max_body=10_000)
     with BackgroundServer(_sized_upstream) as upstream:
         writer = open_cassette(out, upstream.url, Redaction(), limits=limits)
         proxy_app = RecordingProxy(upstream.url, writer, max_body=limits.max_body)
-        with BackgroundServer(proxy_app) as proxy, caplog.at_level("WARNING", logger="mock_server.record"):
+        with BackgroundServer(proxy_app) as proxy, caplog.at_level("WARNING", logger="mock_server.recording.record"):
             small = httpx.get(proxy.url + "/bytes/500", timeout=30)
             big = httpx.get(proxy.url + "/bytes/50000", timeout=30)
             big_request = httpx.post(proxy.url + "/bytes/10", content=b"{}" + b" " * 20_000, timeout=30)
@@ -197,14 +197,14 @@ def test_an_exchange_over_the_body_limit_is_forwarded_whole_but_not_recorded(tmp
 
 
 def test_the_cassette_is_bounded_by_exchanges_and_by_bytes(tmp_path, caplog):
-    from mock_server.record import RecordLimits
+    from mock_server.recording.record import RecordLimits
 
     with BackgroundServer(_sized_upstream) as upstream:
         by_count = open_cassette(tmp_path / "count.yaml", upstream.url, Redaction(), limits=RecordLimits(max_exchanges=3))
         by_bytes = open_cassette(tmp_path / "bytes.yaml", upstream.url, Redaction(), limits=RecordLimits(max_bytes=20_000))
         with BackgroundServer(RecordingProxy(upstream.url, by_count)) as counted, \
                 BackgroundServer(RecordingProxy(upstream.url, by_bytes)) as sized, \
-                caplog.at_level("WARNING", logger="mock_server.record"):
+                caplog.at_level("WARNING", logger="mock_server.recording.record"):
             for i in range(6):
                 assert httpx.get(f"{counted.url}/bytes/{100 + i}", timeout=30).status_code == 200
                 assert len(httpx.get(f"{sized.url}/bytes/6000", timeout=30).content) == 6000
