@@ -40,7 +40,11 @@ class StateLock:
 
     def acquire(self, state_file: Path) -> StateLock:
         """Take the lock, or refuse with a message naming the server that holds it."""
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the life of the server
+        try:
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the life of the server
+        except OSError as exc:
+            raise ConfigError(f"--state-file {state_file}: cannot create its lock file {self.path}: "
+                              f"{exc.strerror or exc} (the directory must be writable)") from None
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
