@@ -16,7 +16,7 @@ from mock_server.models import ResourceModel, build_models, effective_schema
 from mock_server.negotiate import success_schema, success_status
 from mock_server.resources import Action
 from mock_server.spec import Operation, Spec
-from mock_server.store import TenantState, bucket_key
+from mock_server.store import TenantState, Version, bucket_key
 
 Generate = Callable[[Any, str], Any]  # (schema, mode) -> value
 Perform = Callable[[str, str, dict[str, str], Any], "Outcome"]  # (spec, operationId, path params, body) -> outcome
@@ -56,11 +56,17 @@ class Call:
 
 @dataclass
 class Outcome:
-    """What to answer: a status, a JSON body (None for no body) and extra headers."""
+    """What to answer: a status, a JSON body (None for no body) and extra headers.
+
+    The body may share nested values with stored objects (reads copy nothing): the engine serializes it at once,
+    and nobody edits a body below its top level. `source` names the stored data the body is a pure function of,
+    so its bytes can be cached until that data changes; None when anything else went into it.
+    """
 
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    source: Version | None = None
 
 
 class Crud:
@@ -70,6 +76,7 @@ class Crud:
         self.spec = spec
         self.actions = actions
         self.models = build_models(spec, actions)
+        self._write_only: dict[int, tuple[dict[str, Any], frozenset[str]]] = {}
 
     # ---- entry point ----
     def execute(self, call: Call) -> Outcome:
@@ -178,21 +185,43 @@ class Crud:
                 out[name] = call.now_iso
             elif _UPDATED.search(name) and not (creating and name in body):
                 out[name] = call.now_iso
-        return _strip(out, props, self.spec, "writeOnly")
+        return self._visible(out, props)
+
+    def _visible(self, obj: Any, props: dict[str, Any]) -> Any:
+        """A new top-level dict of `obj` without the properties `props` marks writeOnly (nested values are shared)."""
+        if not isinstance(obj, dict):
+            return obj
+        hidden = self._write_only_names(props)
+        return {k: v for k, v in obj.items() if k not in hidden} if hidden else dict(obj)
+
+    def _write_only_names(self, props: dict[str, Any]) -> frozenset[str]:
+        """The names `props` marks writeOnly, worked out once per properties object (bounded memo)."""
+        known = self._write_only.get(id(props))
+        if known is not None and known[0] is props:
+            return known[1]
+        names = frozenset(k for k, sub in props.items() if self.spec.resolve(sub or {}).get("writeOnly"))
+        if len(self._write_only) >= 4096:
+            self._write_only.clear()
+        self._write_only[id(props)] = (props, names)  # the entry keeps `props` alive, so its id is not reused
+        return names
 
     def _present(self, call: Call, model: ResourceModel, obj: Any, status: int | None = None) -> Any:
         """The stored object when the response describes it, otherwise a generated body carrying its id."""
+        return self._presented(call, model, obj, status)[0]
+
+    def _presented(self, call: Call, model: ResourceModel, obj: Any, status: int | None) -> tuple[Any, bool]:
+        """`_present`'s body, and whether it shows the stored object as it is (no generated part)."""
         schema = success_schema(self.spec, call.op, status)
         if schema is None:
-            return None
+            return None, False
         schema = effective_schema(self.spec, schema, obj)
         props = schema.get("properties") or {}
         if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
-            return _strip(copy.deepcopy(obj), props, self.spec, "writeOnly")
+            return self._visible(obj, props), True
         body = call.generate(schema, "response")
         if isinstance(body, dict) and model.id_field in props and isinstance(obj, dict):
             body[model.id_field] = obj.get(model.id_field)
-        return body
+        return body, False
 
     def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
         mine = effective_schema(self.spec, model.schema, {})
@@ -237,7 +266,8 @@ class Crud:
     def _read(self, call: Call, model: ResourceModel) -> Outcome:
         _, obj = self._item(call, model)
         status = success_status(call.op)
-        return Outcome(status, self._present(call, model, obj, status))
+        body, stored = self._presented(call, model, obj, status)
+        return Outcome(status, body, source=call.state.version(obj) if stored else None)
 
     def _update(self, call: Call, model: ResourceModel) -> Outcome:
         key, obj = self._item(call, model)
@@ -300,11 +330,14 @@ class Crud:
         return Outcome(status, self._present(call, model, copy_, status), {"Location": self._location(call, model, ident)})
 
     def _list(self, call: Call, model: ResourceModel) -> Outcome:
-        items = list(self.bucket(call, model).values())
+        bucket = self.bucket(call, model)
+        items = list(bucket.values())
         criteria = dict(call.query)
         items = _declared_filters(call, items, criteria)
         items = self._filter(items, model, criteria, self._query_defaults(call))
-        return self._page(call, model, items, dict(call.query))
+        anchor = bucket.parent if isinstance(bucket, EmbeddedItems) else bucket
+        source = call.state.version(anchor, (model.key, tuple(call.query), len(bucket))) if len(bucket) else None
+        return self._page(call, model, items, dict(call.query), source)
 
     def _search(self, call: Call, model: ResourceModel) -> Outcome:
         body = call.body if isinstance(call.body, dict) else {}
@@ -351,7 +384,8 @@ class Crud:
 
         return [i for i in items if keep(i)]
 
-    def _page(self, call: Call, model: ResourceModel, items: list[Any], paging: dict[str, Any]) -> Outcome:
+    def _page(self, call: Call, model: ResourceModel, items: list[Any], paging: dict[str, Any], source: Version | None = None) -> Outcome:
+        """One page of `items` (the documented default size when the client names none), bare or in the envelope."""
         lowered = {k.lower(): v for k, v in paging.items()}
         size = _int(next((lowered[k] for k in _PAGE_SIZE if k in lowered), None))
         if size is None:
@@ -369,11 +403,12 @@ class Crud:
         status = success_status(call.op)
         schema = success_schema(self.spec, call.op, status) or {"type": "array"}
         props = schema.get("properties") or {}
-        rendered = [_strip(copy.deepcopy(i), model.schema.get("properties") or {}, self.spec, "writeOnly") for i in window]
+        item_props = model.schema.get("properties") or {}
+        rendered = [self._visible(i, item_props) for i in window]
         if schema.get("type") == "array" or not props:
-            return Outcome(status, rendered)
-        envelope = self._envelope(call, schema, rendered, total, next_cursor)
-        return Outcome(status, envelope)
+            return Outcome(status, rendered, source=source)
+        envelope, generated = self._envelope(call, schema, rendered, total, next_cursor)
+        return Outcome(status, envelope, source=None if generated else source)
 
     def _documented_page_size(self, call: Call) -> int | None:
         """A list pages by default when its page-size parameter documents a default (`limit: {default: 20}`)."""
@@ -385,7 +420,9 @@ class Crud:
                 return default
         return None
 
-    def _envelope(self, call: Call, schema: dict[str, Any], items: list[Any], total: int, next_cursor: str | None) -> dict[str, Any]:
+    def _envelope(self, call: Call, schema: dict[str, Any], items: list[Any], total: int,
+                  next_cursor: str | None) -> tuple[dict[str, Any], bool]:
+        """The list's envelope object, and whether any part of it had to be generated."""
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
         arrays = [n for n, s in props.items() if self.spec.resolve(s).get("type") == "array"]
@@ -407,7 +444,7 @@ class Crud:
             elif name in required:
                 generated = generated if generated is not None else call.generate(schema, "response")
                 body[name] = generated.get(name) if isinstance(generated, dict) else None
-        return body
+        return body, generated is not None
 
 
 def _declared_filters(call: Call, items: list[Any], criteria: dict[str, Any]) -> list[Any]:
@@ -451,12 +488,6 @@ def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
         else:
             base[key] = value
     return base
-
-
-def _strip(obj: Any, props: dict[str, Any], spec: Spec, flag: str) -> Any:
-    if not isinstance(obj, dict):
-        return obj
-    return {k: v for k, v in obj.items() if not spec.resolve(props.get(k) or {}).get(flag)}
 
 
 def _text(value: Any) -> str:

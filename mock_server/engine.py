@@ -23,6 +23,7 @@ from mock_server.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.generate import generate, make_context
 from mock_server.jsonbody import BadJson, parse_strict
+from mock_server.jsonencode import json_bytes
 from mock_server.negotiate import Preferences, documented_statuses, media_type_for, pick_example, response_for, success_status
 from mock_server.resources import Action, infer_actions
 from mock_server.routing import Match
@@ -67,6 +68,14 @@ class EngineResponse:
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """The bytes of a body built from unchanged stored data, and the response-validation errors they have."""
+
+    body: bytes
+    errors: tuple[FieldError, ...]
+
+
+@dataclass(frozen=True)
 class Admission:
     """An admitted request's preferences (`Prefer`) and tenant, worked out once."""
 
@@ -95,6 +104,7 @@ class Engine:
         self.chaos = random.Random(f"chaos|{self.seed}")
         self.request_verdicts = Verdicts()
         self.response_verdicts = Verdicts()
+        self.rendered = Verdicts(size=4096, max_bytes=32 * 1024 * 1024)  # bytes per (operation, status, stored version)
         self.apis: dict[str, _ApiRuntime] = {}
         for spec in specs:
             actions = infer_actions(spec)
@@ -236,7 +246,9 @@ class Engine:
         runtime.crud.resolve_alternate_ids(call)
         behaviour = runtime.behaviours.get(op.operation_id)
         if behaviour is not None:
-            return behaviour(call, lambda c: self._default(c, prefs, dynamic))
+            outcome = behaviour(call, lambda c: self._default(c, prefs, dynamic))
+            outcome.source = None  # a domain rule may have reshaped the body: its bytes are not the stored data's
+            return outcome
         return self._default(call, prefs, dynamic)
 
     def _call(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
@@ -356,13 +368,20 @@ class Engine:
     # ---- rendering ----
     def _render(self, spec: Spec, op: Operation, outcome: Outcome, tenant: str) -> EngineResponse:
         ctype, _ = media_type_for(spec, op, outcome.status, problem=outcome.status >= 400)
-        body = b"" if outcome.body is None else json.dumps(outcome.body, separators=(",", ":"), ensure_ascii=False, default=str).encode()
         headers = dict(outcome.headers)
         if outcome.body is not None:
             headers["Content-Type"] = ctype
-        errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
-        if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
-            errors = []
+        key = (op.key, outcome.status, outcome.source) if outcome.source is not None and outcome.body is not None else None
+        cached: Rendered | None = self.rendered.get(key) if key is not None else None
+        if cached is not None:
+            body, errors = cached.body, list(cached.errors)
+        else:
+            body = b"" if outcome.body is None else json_bytes(outcome.body)
+            errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
+            if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
+                errors = []
+            if key is not None:
+                self.rendered.put(key, Rendered(body, tuple(errors)))
         if errors:
             return self._violation(spec, op, outcome.status, errors, tenant, body, headers)
         return EngineResponse(outcome.status, headers, body, tenant)
@@ -373,7 +392,7 @@ class Engine:
         schema = spec.resolve((media or {}).get("schema") or {})
         if "message" in (schema.get("properties") or {}) or any("message" in (spec.resolve(p).get("properties") or {}) for p in schema.get("allOf", [])):
             payload["message"] = problem.detail
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        body = json_bytes(payload)
         headers = {"Content-Type": ctype, **problem.headers}
         if problem.status in documented_statuses(op):
             errors = self._validated_response(spec, op, problem.status, body, headers, ctype)

@@ -71,9 +71,9 @@ class Verdicts:
 
 
 def _approximate_size(verdict: Any) -> int:
-    """Bytes a verdict keeps alive, roughly: a fixed overhead plus its errors' text."""
+    """Bytes a verdict keeps alive, roughly: a fixed overhead, its body (if it keeps one) and its errors' text."""
     errors = getattr(verdict, "errors", verdict)
-    return 256 + sum(120 + len(e.field) + len(e.message) for e in errors if isinstance(e, FieldError))
+    return 256 + len(getattr(verdict, "body", b"")) + sum(120 + len(e.field) + len(e.message) for e in errors if isinstance(e, FieldError))
 
 
 def request_key(op: Operation, req: RequestData) -> Hashable:

@@ -31,7 +31,7 @@ def create_from(call: Call, default: Callable[[Call], Outcome], resource: str, s
         return outcome
     created = stored(call, resource, outcome, id_field)
     build(created, source)
-    outcome.body = copy.deepcopy(created)
+    outcome.body = dict(created)  # serialized at once; only its top level is ever edited
     return outcome
 
 

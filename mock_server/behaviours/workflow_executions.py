@@ -79,7 +79,7 @@ def _flow_item(call: Call, item: dict[str, Any], execution_id: str) -> dict[str,
 def get_execution_closing_reasons(call: Call, default: Default) -> Outcome:
     """The closing reasons snapshotted when the execution started."""
     execution = stored_or_404(call, EXECUTIONS, "executionId")
-    return Outcome(200, {"reasons": copy.deepcopy(execution.get("configuredClosingReasonSnapshot") or [])})
+    return Outcome(200, {"reasons": execution.get("configuredClosingReasonSnapshot") or []})
 
 
 def update_execution(call: Call, default: Default) -> Outcome:
