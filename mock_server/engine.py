@@ -32,12 +32,12 @@ from mock_server.store import Clock, Store, TenantState
 from mock_server.validate import (
     NOT_PARSED,
     RequestData,
+    ResponseValidators,
     UnsupportedMediaType,
     Verdicts,
     digest,
     request_key,
     validate_request,
-    validate_response,
 )
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ class Engine:
         self.chaos = random.Random(f"chaos|{self.seed}")
         self.request_verdicts = Verdicts()
         self.response_verdicts = Verdicts()
+        self.response_validators = ResponseValidators()
         self.rendered = Verdicts(size=4096, max_bytes=32 * 1024 * 1024)  # bytes per (operation, status, stored version)
         self.apis: dict[str, _ApiRuntime] = {}
         for spec in specs:
@@ -406,7 +407,7 @@ class Engine:
         found = self.response_verdicts.get(key)
         if found is not None:
             return found
-        return self.response_verdicts.put(key, validate_response(spec, op, status, body, headers, mimetype)[: self.config.max_errors])
+        return self.response_verdicts.put(key, self.response_validators.errors(spec, op, status, body, headers, mimetype)[: self.config.max_errors])
 
     def _violation(self, spec: Spec, op: Operation, status: int, errors: list[FieldError], tenant: str,
                    body: bytes, headers: dict[str, str]) -> EngineResponse:
