@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import uuid
@@ -176,7 +177,9 @@ def _array(schema: dict[str, Any], ctx: GenerationContext, name: str, depth: int
     return items
 
 
+@functools.lru_cache(maxsize=8192)
 def _key(name: str) -> str:
+    """A property name reduced to lower-case letters and digits (`created_at` → `createdat`); memoized, names repeat."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
@@ -302,8 +305,10 @@ def _order_timestamps(out: dict[str, Any]) -> None:
     """Put an object's generated timestamps in the order their names imply: created ≤ started ≤ completed ≤ updated."""
     ranked = []
     for prop, value in out.items():
-        rank = next((r for pattern, r in _MOMENTS if pattern.search(_key(prop))), None)
-        if rank is not None and isinstance(value, str) and _TIMESTAMP.match(value):
+        if not isinstance(value, str) or not _TIMESTAMP.match(value):
+            continue
+        rank = _moment_rank(prop)
+        if rank is not None:
             ranked.append((rank, prop))
     moments = sorted(out[prop] for _, prop in ranked)
     for (_, prop), moment in zip(sorted(ranked), moments, strict=True):
@@ -311,6 +316,21 @@ def _order_timestamps(out: dict[str, Any]) -> None:
 
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+@functools.lru_cache(maxsize=8192)
+def _moment_rank(prop: str) -> int | None:
+    """Where a timestamp property's name puts it among an object's moments (None: not a moment)."""
+    return next((r for pattern, r in _MOMENTS if pattern.search(_key(prop))), None)
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_hint(key: str) -> Callable[[Faker], Any] | None:
+    """The Faker provider a (reduced) property name hints at, the first that matches."""
+    return next((hint for pat, hint in _NAME_HINTS if key and pat.search(key)), None)
+
+
+_TIME_NAME = re.compile(r"(at|time|date|timestamp|since|until)$")
 
 
 def _string(schema: dict[str, Any], ctx: GenerationContext, name: str) -> str:
@@ -323,13 +343,14 @@ def _string(schema: dict[str, Any], ctx: GenerationContext, name: str) -> str:
     if value is None and "pattern" in schema:
         value = _from_pattern(schema["pattern"], ctx)
     if value is None:
-        key = re.sub(r"[^a-z0-9]", "", name.lower())
+        key = _key(name)
         if key.endswith("id") and len(key) > 2 or key in ("id", "uuid", "guid"):
             value = ctx.uuid4()
-        elif re.search(r"(at|time|date|timestamp|since|until)$", key) and "format" not in schema:
+        elif _TIME_NAME.search(key) and "format" not in schema:
             value = _string({**schema, "format": "date-time"}, ctx, name)
         else:
-            value = next((str(hint(ctx.fake)) for pat, hint in _NAME_HINTS if key and pat.search(key)), None)
+            hint = _name_hint(key)
+            value = str(hint(ctx.fake)) if hint is not None else None
     if value is None:
         value = ctx.fake.word()
     return _fit_length(str(value), schema)

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from collections.abc import Hashable
 from typing import Any
 
+import orjson
+
 DEFAULT_TENANT = "default"
 _MISSING = object()
 Undo = list[tuple["Bucket", str, Any]]  # (bucket, key, value before the change or _MISSING)
@@ -110,7 +112,7 @@ class TenantState:
     _undo: Undo | None = field(default=None, repr=False, compare=False)
     _touched: list[Bucket] = field(default_factory=list, repr=False, compare=False)
     _created: list[str] = field(default_factory=list, repr=False, compare=False)
-    _found: dict[int, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _found: dict[int, tuple[dict[str, Any], Any]] = field(default_factory=dict, repr=False, compare=False)
     _saved: tuple[dict[str, int], int, list[dict[str, Any]]] = field(default=({}, 0, []), repr=False, compare=False)
 
     def schedule(self, due: str, job: dict[str, Any]) -> None:
@@ -161,7 +163,7 @@ class TenantState:
                 self.buckets.pop(key, None)
         for obj, before in self._found.values():  # objects a domain rule may have edited in place
             obj.clear()
-            obj.update(before)
+            obj.update(_restored(before))
         self.counters, self.ticks, self.jobs = dict(self._saved[0]), self._saved[1], self._saved[2]
         self.token = object()
         self.commit()
@@ -175,7 +177,7 @@ class TenantState:
     def remember(self, obj: Any) -> None:
         """During a write, keep a copy of an object that may be edited in place, so a rollback restores it."""
         if self._undo is not None and isinstance(obj, dict) and id(obj) not in self._found:
-            self._found[id(obj)] = (obj, copy.deepcopy(obj))
+            self._found[id(obj)] = (obj, _snapshot(obj))
 
     def version(self, anchor: Any, detail: Hashable = ()) -> Version:
         """The version of a stored object or collection of this tenant, as it is until the tenant next changes."""
@@ -207,6 +209,19 @@ class TenantState:
         for key, items in self.buckets.items():
             if key == prefix or key.startswith(prefix + "|"):
                 yield from items.values()
+
+
+def _snapshot(obj: dict[str, Any]) -> Any:
+    """A frozen copy of a stored object, cheap to take (rollbacks are rare): its JSON bytes, else a deep copy."""
+    try:
+        return orjson.dumps(obj)
+    except orjson.JSONEncodeError:  # not plain JSON data (e.g. an integer beyond 64 bits)
+        return copy.deepcopy(obj)
+
+
+def _restored(snapshot: Any) -> dict[str, Any]:
+    """The object a `_snapshot` was taken of."""
+    return orjson.loads(snapshot) if isinstance(snapshot, bytes) else snapshot
 
 
 class Store:
