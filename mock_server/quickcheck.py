@@ -55,8 +55,9 @@ class Untranslatable(Exception):
 class QuickCheck:
     """A compiled validator for one OpenAPI 3.0 schema of a document; `accepts` never says yes to an invalid value."""
 
-    def __init__(self, validator: Any) -> None:
+    def __init__(self, validator: Any, integers: bool) -> None:
         self._validator = validator
+        self._integers = integers  # whether the schema says `integer` anywhere (only then can 1.0 matter)
 
     @classmethod
     def build(cls, doc: dict[str, Any], schema: Any, checked_formats: frozenset[str]) -> QuickCheck | None:
@@ -70,13 +71,13 @@ class QuickCheck:
             translator = _Translator(doc, checked_formats)
             root: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [translator.schema(schema)]}
             root["components"] = {"schemas": translator.components()}
-            return cls(jsonschema_rs.Draft202012Validator(root, validate_formats=False))
+            return cls(jsonschema_rs.Draft202012Validator(root, validate_formats=False), translator.integers)
         except (Untranslatable, ValueError, TypeError, RecursionError, jsonschema_rs.ValidationError):
             return None
 
     def accepts(self, value: Any) -> bool:
         """True only when openapi-core's read validator would find nothing wrong with `value`."""
-        if _has_whole_float(value):
+        if self._integers and _has_whole_float(value):
             return False
         try:
             return bool(self._validator.is_valid(value))
@@ -90,6 +91,7 @@ class _Translator:
     def __init__(self, doc: dict[str, Any], checked_formats: frozenset[str]) -> None:
         self.doc = doc
         self.checked_formats = checked_formats
+        self.integers = False
         self.available: dict[str, Any] = ((doc.get("components") or {}).get("schemas")) or {}
         self.done: dict[str, Any] = {}
         self.pending: list[str] = []
@@ -129,6 +131,7 @@ class _Translator:
             if kind not in _TYPES:
                 raise Untranslatable(f"type {kind!r}")
             out["type"] = [kind, "null"] if node.get("nullable") is True else kind
+            self.integers = self.integers or kind == "integer"
         self._numbers(node, out)
         for key in _COUNTS:
             if key in node:
