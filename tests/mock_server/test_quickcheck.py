@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+from typing import Any
 
 import pytest
 from faker import Faker
@@ -14,7 +15,7 @@ from mock_server.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.validate import _CompiledResponse, validate_response
 
 JSON = "application/json"
-ODD_VALUES = [None, 1, 1.0, "x", "", [], {}, True, 2**40, "2021-02-30T00:00:00Z", "not-a-uuid"]
+ODD_VALUES: list[Any] = [None, 1, 1.0, "x", "", [], {}, True, 2**40, "2021-02-30T00:00:00Z", "not-a-uuid"]
 
 
 def _mutated(value, rng: random.Random):
