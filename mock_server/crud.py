@@ -21,9 +21,10 @@ from mock_server.store import TenantState, Version, bucket_key
 Generate = Callable[[Any, str], Any]  # (schema, mode) -> value
 Perform = Callable[[str, str, dict[str, str], Any], "Outcome"]  # (spec, operationId, path params, body) -> outcome
 Schedule = Callable[[float, str, dict[str, Any]], None]  # (seconds from now, job kind, args)
-_PAGE_SIZE = ("size", "limit", "per_page", "perpage", "pagesize", "page_size", "max_results", "maxresults", "count")
-_OFFSET = ("from", "offset", "skip", "start")
-_PAGE = ("page", "page_number", "pagenumber")
+_PAGE_SIZE = ("size", "limit", "per_page", "perpage", "pagesize", "page_size", "max_results", "maxresults", "count", "top", "$top",
+              "take", "first", "page[size]", "page[limit]")
+_OFFSET = ("from", "offset", "skip", "$skip", "start", "page[offset]")
+_PAGE = ("page", "page_number", "pagenumber", "page[number]")
 _CURSOR = ("cursor", "next_token", "nexttoken", "page_token", "pagetoken", "continuation_token", "after")
 _ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "values", "list")
 _COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
@@ -425,13 +426,16 @@ class Crud:
         return Outcome(status, envelope, source=None if generated else source)
 
     def _documented_page_size(self, call: Call) -> int | None:
-        """A list pages by default when its page-size parameter documents a default (`limit: {default: 20}`)."""
+        """The page size of a list whose client names none: its page-size parameter's default (`limit: {default: 20}`),
+        else that parameter's maximum (a page never holds more than a client may ask for); None (every item) without."""
         for param in call.op.parameters:
             param = self.spec.resolve(param)
-            default = self.spec.resolve(param.get("schema") or {}).get("default")
-            if param.get("in") == "query" and str(param.get("name", "")).lower() in _PAGE_SIZE and isinstance(default, int) \
-                    and not isinstance(default, bool) and default > 0:
-                return default
+            if param.get("in") != "query" or str(param.get("name", "")).lower() not in _PAGE_SIZE:
+                continue
+            schema = self.spec.resolve(param.get("schema") or {})
+            for bound in (schema.get("default"), schema.get("maximum")):
+                if isinstance(bound, int) and not isinstance(bound, bool) and bound > 0:
+                    return bound
         return None
 
     def _envelope(self, call: Call, schema: dict[str, Any], items: list[Any], total: int,
