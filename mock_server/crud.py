@@ -77,7 +77,7 @@ class Crud:
         self.spec = spec
         self.actions = actions
         self.models = build_models(spec, actions)
-        self._write_only: dict[int, tuple[dict[str, Any], frozenset[str]]] = {}
+        self._write_only: dict[tuple[tuple[str, int], ...], frozenset[str]] = {}
 
     # ---- entry point ----
     def execute(self, call: Call) -> Outcome:
@@ -210,14 +210,19 @@ class Crud:
         return {k: v for k, v in obj.items() if k not in hidden} if hidden else dict(obj)
 
     def _write_only_names(self, props: dict[str, Any]) -> frozenset[str]:
-        """The names `props` marks writeOnly, worked out once per properties object (bounded memo)."""
-        known = self._write_only.get(id(props))
-        if known is not None and known[0] is props:
-            return known[1]
+        """The names `props` marks writeOnly, worked out once per set of property schemas (bounded memo).
+
+        The key is each name with the identity of its schema node, which belongs to the (never changing) spec
+        document, even when `props` itself is a fresh dict built by merging `allOf`.
+        """
+        key = tuple((name, id(sub)) for name, sub in props.items())
+        known = self._write_only.get(key)
+        if known is not None:
+            return known
         names = frozenset(k for k, sub in props.items() if self.spec.resolve(sub or {}).get("writeOnly"))
         if len(self._write_only) >= 4096:
             self._write_only.clear()
-        self._write_only[id(props)] = (props, names)  # the entry keeps `props` alive, so its id is not reused
+        self._write_only[key] = names
         return names
 
     def _present(self, call: Call, model: ResourceModel, obj: Any, status: int | None = None) -> Any:

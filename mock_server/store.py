@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from mock_server.jsonencode import EXACT_JSON
+
 DEFAULT_TENANT = "default"
 _MISSING = object()
 Undo = list[tuple["Bucket", str, Any]]  # (bucket, key, value before the change or _MISSING)
@@ -214,8 +216,8 @@ class TenantState:
 def _snapshot(obj: dict[str, Any]) -> Any:
     """A frozen copy of a stored object, cheap to take (rollbacks are rare): its JSON bytes, else a deep copy."""
     try:
-        return orjson.dumps(obj)
-    except orjson.JSONEncodeError:  # not plain JSON data (e.g. an integer beyond 64 bits)
+        return orjson.dumps(obj, option=EXACT_JSON)
+    except orjson.JSONEncodeError:  # not plain JSON data (a datetime, an integer beyond 64 bits, ...)
         return copy.deepcopy(obj)
 
 
