@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from faker import Faker
 
-from mock_server.generate import generate, make_context
-from mock_server.quickcheck import QuickCheck
-from mock_server.spec import Spec, bundled_spec_paths, load_spec
-from mock_server.validate import _CompiledResponse, validate_response
+from mock_server.request_path.generate import generate, make_context
+from mock_server.request_path.quickcheck import QuickCheck
+from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
+from mock_server.request_path.validate import _CompiledResponse, validate_response
 
 JSON = "application/json"
 ODD_VALUES: list[Any] = [None, 1, 1.0, "x", "", [], {}, True, 2**40, "2021-02-30T00:00:00Z", "not-a-uuid"]
