@@ -359,7 +359,8 @@ class Engine:
         def gen(schema: Any, purpose: str) -> Any:
             calls[0] += 1
             ctx = make_context(resolve, f"{self.seed}|{op.key}|{count}|{calls[0]}", self.fake,
-                               mode="request" if purpose == "request" else "response", use_examples=not dynamic, now=now)
+                               mode="request" if purpose == "request" else "response", use_examples=not dynamic, now=now,
+                               lazy_faker=True)
             if purpose == "id":
                 ctx.use_examples = False
             return generate(schema, ctx, "id" if purpose == "id" else "")

@@ -26,10 +26,20 @@ class GenerationContext:
 
     resolve: Resolve
     rng: random.Random
-    fake: Faker
+    faker: Faker  # shared; seeded for this run when first used (`fake`)
     mode: str = "response"  # "response" skips writeOnly, "request" skips readOnly
     use_examples: bool = True
     now: datetime | None = None
+    faker_seed: int | None = None  # drawn from `rng` at creation, applied on the first use of `fake`
+
+    @property
+    def fake(self) -> Faker:
+        """The Faker, seeded for this run (most runs, such as a new id, never need it: seeding costs)."""
+        if self.faker_seed is not None:
+            with_workflow_words(self.faker)
+            self.faker.seed_instance(self.faker_seed)
+            self.faker_seed = None
+        return self.faker
 
     def uuid4(self) -> str:
         """A random but seeded UUID."""
@@ -37,12 +47,17 @@ class GenerationContext:
 
 
 def make_context(resolve: Resolve, seed: str | int, fake: Faker, mode: str = "response",
-                 use_examples: bool = True, now: datetime | None = None) -> GenerationContext:
-    """Build a context whose every random choice derives from `seed`."""
+                 use_examples: bool = True, now: datetime | None = None, lazy_faker: bool = False) -> GenerationContext:
+    """Build a context whose every random choice derives from `seed`.
+
+    With `lazy_faker` the shared Faker is seeded only if this run uses it: the same values, for a caller that uses
+    that Faker through contexts only (the engine); others may read it afterwards, and get it seeded as before.
+    """
     rng = random.Random(str(seed))
-    with_workflow_words(fake)
-    fake.seed_instance(rng.getrandbits(32))
-    return GenerationContext(resolve, rng, fake, mode, use_examples, now)
+    context = GenerationContext(resolve, rng, fake, mode, use_examples, now, faker_seed=rng.getrandbits(32))
+    if not lazy_faker:
+        _ = context.fake
+    return context
 
 
 def merge_all_of(schema: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
