@@ -23,8 +23,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema_rs
-
 _REF_PREFIX = "#/components/schemas/"
 _TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
 _COUNTS = ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties")
@@ -67,6 +65,8 @@ class QuickCheck:
         """
         if not str(doc.get("openapi", "")).startswith("3.0"):
             return None
+        import jsonschema_rs  # here, not at start-up: the first response of an operation needs it
+
         try:
             translator = _Translator(doc, checked_formats)
             root: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [translator.schema(schema)]}
