@@ -12,6 +12,7 @@ import asyncio
 import cProfile
 import json
 import pstats
+import re
 import sys
 import sysconfig
 import time
@@ -21,7 +22,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTIONS = "/v1/workflows/executions"
-WORKSPACE = "a3e0f987-651f-4f35-87e1-74c7fceefdec"
+WORKSPACE = re.search(r"workspace_uuid: (\S+)", next((ROOT / "fixtures" / "default").glob("workspace-workflows__*.yaml"))
+                      .read_text()).group(1)  # type: ignore[union-attr]  # the bundled world's workspace
 AUTH = [(b"authorization", b"Bearer profile")]
 JSON = [*AUTH, (b"content-type", b"application/json")]
 KINDS = ("get", "list", "create", "generated", "invalid")

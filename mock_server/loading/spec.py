@@ -64,6 +64,7 @@ class Spec:
         self.server_base = _server_base_path(doc)
         self.operations = tuple(_operations(name, doc))
         self.by_id = {op.operation_id: op for op in self.operations}
+        self._nodes: dict[str, Any] = {}  # `$ref` → the node it names (the document never changes)
 
     @property
     def prefix(self) -> str:
@@ -102,9 +103,13 @@ class Spec:
 
     def lookup(self, ref: str) -> Any:
         """Return the node a local JSON pointer (`#/components/...`, any RFC 6901 form) names."""
+        found = self._nodes.get(ref)
+        if found is not None:
+            return found
         if not ref.startswith("#"):
             raise ValueError(f"only local references are supported: {ref}")
-        return follow(self.doc, tokens_of(ref))
+        found = self._nodes[ref] = follow(self.doc, tokens_of(ref))
+        return found
 
 
 def _json_deserializer(data: bytes | str) -> Any:

@@ -16,14 +16,15 @@ from mock_server.request_path.models import ResourceModel, build_models, effecti
 from mock_server.request_path.negotiate import success_schema, success_status
 from mock_server.request_path.resources import Action
 from mock_server.loading.spec import Operation, Spec
-from mock_server.request_path.store import TenantState, bucket_key
+from mock_server.request_path.store import TenantState, Version, bucket_key
 
 Generate = Callable[[Any, str], Any]  # (schema, mode) -> value
 Perform = Callable[[str, str, dict[str, str], Any], "Outcome"]  # (spec, operationId, path params, body) -> outcome
 Schedule = Callable[[float, str, dict[str, Any]], None]  # (seconds from now, job kind, args)
-_PAGE_SIZE = ("size", "limit", "per_page", "perpage", "pagesize", "page_size", "max_results", "maxresults", "count")
-_OFFSET = ("from", "offset", "skip", "start")
-_PAGE = ("page", "page_number", "pagenumber")
+_PAGE_SIZE = ("size", "limit", "per_page", "perpage", "pagesize", "page_size", "max_results", "maxresults", "count", "top", "$top",
+              "take", "first", "page[size]", "page[limit]")
+_OFFSET = ("from", "offset", "skip", "$skip", "start", "page[offset]")
+_PAGE = ("page", "page_number", "pagenumber", "page[number]")
 _CURSOR = ("cursor", "next_token", "nexttoken", "page_token", "pagetoken", "continuation_token", "after")
 _ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "values", "list")
 _COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
@@ -56,11 +57,17 @@ class Call:
 
 @dataclass
 class Outcome:
-    """What to answer: a status, a JSON body (None for no body) and extra headers."""
+    """What to answer: a status, a JSON body (None for no body) and extra headers.
+
+    The body may share nested values with stored objects (reads copy nothing): the engine serializes it at once,
+    and nobody edits a body below its top level. `source` names the stored data the body is a pure function of,
+    so its bytes can be cached until that data changes; None when anything else went into it.
+    """
 
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    source: Version | None = None
 
 
 class Crud:
@@ -70,6 +77,7 @@ class Crud:
         self.spec = spec
         self.actions = actions
         self.models = build_models(spec, actions)
+        self._write_only: dict[tuple[tuple[str, int], ...], frozenset[str]] = {}
 
     # ---- entry point ----
     def execute(self, call: Call) -> Outcome:
@@ -161,7 +169,7 @@ class Crud:
         schema = effective_schema(self.spec, model.schema, body)
         props: dict[str, Any] = schema.get("properties") or {}
         required = set(schema.get("required") or [])
-        generated = call.generate(schema, "response") if creating else {}
+        generated = call.generate(self._server_part(schema, body), "response") if creating else {}
         out: dict[str, Any] = {}
         for name, sub in props.items():
             sub = self.spec.resolve(sub)
@@ -178,21 +186,62 @@ class Crud:
                 out[name] = call.now_iso
             elif _UPDATED.search(name) and not (creating and name in body):
                 out[name] = call.now_iso
-        return _strip(out, props, self.spec, "writeOnly")
+        return self._visible(out, props)
+
+    def _server_part(self, schema: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """The part of a create's schema the server fills in: required, readOnly and defaulted properties not sent.
+
+        Generating only these (not every optional property, to be thrown away) is most of a create's generation time.
+        """
+        required = set(schema.get("required") or [])
+        kept = {}
+        for name, sub in (schema.get("properties") or {}).items():
+            resolved = self.spec.resolve(sub)
+            if name not in body and (name in required or resolved.get("readOnly") or "default" in resolved):
+                kept[name] = sub
+        rest = {k: v for k, v in schema.items() if k not in ("properties", "required", "maxProperties")}
+        return {**rest, "type": "object", "properties": kept, "required": [r for r in required if r in kept]}
+
+    def _visible(self, obj: Any, props: dict[str, Any]) -> Any:
+        """A new top-level dict of `obj` without the properties `props` marks writeOnly (nested values are shared)."""
+        if not isinstance(obj, dict):
+            return obj
+        hidden = self._write_only_names(props)
+        return {k: v for k, v in obj.items() if k not in hidden} if hidden else dict(obj)
+
+    def _write_only_names(self, props: dict[str, Any]) -> frozenset[str]:
+        """The names `props` marks writeOnly, worked out once per set of property schemas (bounded memo).
+
+        The key is each name with the identity of its schema node, which belongs to the (never changing) spec
+        document, even when `props` itself is a fresh dict built by merging `allOf`.
+        """
+        key = tuple((name, id(sub)) for name, sub in props.items())
+        known = self._write_only.get(key)
+        if known is not None:
+            return known
+        names = frozenset(k for k, sub in props.items() if self.spec.resolve(sub or {}).get("writeOnly"))
+        if len(self._write_only) >= 4096:
+            self._write_only.clear()
+        self._write_only[key] = names
+        return names
 
     def _present(self, call: Call, model: ResourceModel, obj: Any, status: int | None = None) -> Any:
         """The stored object when the response describes it, otherwise a generated body carrying its id."""
+        return self._presented(call, model, obj, status)[0]
+
+    def _presented(self, call: Call, model: ResourceModel, obj: Any, status: int | None) -> tuple[Any, bool]:
+        """`_present`'s body, and whether it shows the stored object as it is (no generated part)."""
         schema = success_schema(self.spec, call.op, status)
         if schema is None:
-            return None
+            return None, False
         schema = effective_schema(self.spec, schema, obj)
         props = schema.get("properties") or {}
         if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
-            return _strip(copy.deepcopy(obj), props, self.spec, "writeOnly")
+            return self._visible(obj, props), True
         body = call.generate(schema, "response")
         if isinstance(body, dict) and model.id_field in props and isinstance(obj, dict):
             body[model.id_field] = obj.get(model.id_field)
-        return body
+        return body, False
 
     def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
         mine = effective_schema(self.spec, model.schema, {})
@@ -237,7 +286,8 @@ class Crud:
     def _read(self, call: Call, model: ResourceModel) -> Outcome:
         _, obj = self._item(call, model)
         status = success_status(call.op)
-        return Outcome(status, self._present(call, model, obj, status))
+        body, stored = self._presented(call, model, obj, status)
+        return Outcome(status, body, source=call.state.version(obj) if stored else None)
 
     def _update(self, call: Call, model: ResourceModel) -> Outcome:
         key, obj = self._item(call, model)
@@ -300,11 +350,14 @@ class Crud:
         return Outcome(status, self._present(call, model, copy_, status), {"Location": self._location(call, model, ident)})
 
     def _list(self, call: Call, model: ResourceModel) -> Outcome:
-        items = list(self.bucket(call, model).values())
+        bucket = self.bucket(call, model)
+        items = list(bucket.values())
         criteria = dict(call.query)
         items = _declared_filters(call, items, criteria)
         items = self._filter(items, model, criteria, self._query_defaults(call))
-        return self._page(call, model, items, dict(call.query))
+        anchor = bucket.parent if isinstance(bucket, EmbeddedItems) else bucket
+        source = call.state.version(anchor, (model.key, tuple(call.query), len(bucket))) if len(bucket) else None
+        return self._page(call, model, items, dict(call.query), source)
 
     def _search(self, call: Call, model: ResourceModel) -> Outcome:
         body = call.body if isinstance(call.body, dict) else {}
@@ -351,7 +404,8 @@ class Crud:
 
         return [i for i in items if keep(i)]
 
-    def _page(self, call: Call, model: ResourceModel, items: list[Any], paging: dict[str, Any]) -> Outcome:
+    def _page(self, call: Call, model: ResourceModel, items: list[Any], paging: dict[str, Any], source: Version | None = None) -> Outcome:
+        """One page of `items` (the documented default size when the client names none), bare or in the envelope."""
         lowered = {k.lower(): v for k, v in paging.items()}
         size = _int(next((lowered[k] for k in _PAGE_SIZE if k in lowered), None))
         if size is None:
@@ -369,23 +423,29 @@ class Crud:
         status = success_status(call.op)
         schema = success_schema(self.spec, call.op, status) or {"type": "array"}
         props = schema.get("properties") or {}
-        rendered = [_strip(copy.deepcopy(i), model.schema.get("properties") or {}, self.spec, "writeOnly") for i in window]
+        item_props = model.schema.get("properties") or {}
+        rendered = [self._visible(i, item_props) for i in window]
         if schema.get("type") == "array" or not props:
-            return Outcome(status, rendered)
-        envelope = self._envelope(call, schema, rendered, total, next_cursor)
-        return Outcome(status, envelope)
+            return Outcome(status, rendered, source=source)
+        envelope, generated = self._envelope(call, schema, rendered, total, next_cursor)
+        return Outcome(status, envelope, source=None if generated else source)
 
     def _documented_page_size(self, call: Call) -> int | None:
-        """A list pages by default when its page-size parameter documents a default (`limit: {default: 20}`)."""
+        """The page size of a list whose client names none: its page-size parameter's default (`limit: {default: 20}`),
+        else that parameter's maximum (a page never holds more than a client may ask for); None (every item) without."""
         for param in call.op.parameters:
             param = self.spec.resolve(param)
-            default = self.spec.resolve(param.get("schema") or {}).get("default")
-            if param.get("in") == "query" and str(param.get("name", "")).lower() in _PAGE_SIZE and isinstance(default, int) \
-                    and not isinstance(default, bool) and default > 0:
-                return default
+            if param.get("in") != "query" or str(param.get("name", "")).lower() not in _PAGE_SIZE:
+                continue
+            schema = self.spec.resolve(param.get("schema") or {})
+            for bound in (schema.get("default"), schema.get("maximum")):
+                if isinstance(bound, int) and not isinstance(bound, bool) and bound > 0:
+                    return bound
         return None
 
-    def _envelope(self, call: Call, schema: dict[str, Any], items: list[Any], total: int, next_cursor: str | None) -> dict[str, Any]:
+    def _envelope(self, call: Call, schema: dict[str, Any], items: list[Any], total: int,
+                  next_cursor: str | None) -> tuple[dict[str, Any], bool]:
+        """The list's envelope object, and whether any part of it had to be generated."""
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
         arrays = [n for n, s in props.items() if self.spec.resolve(s).get("type") == "array"]
@@ -407,7 +467,7 @@ class Crud:
             elif name in required:
                 generated = generated if generated is not None else call.generate(schema, "response")
                 body[name] = generated.get(name) if isinstance(generated, dict) else None
-        return body
+        return body, generated is not None
 
 
 def _declared_filters(call: Call, items: list[Any], criteria: dict[str, Any]) -> list[Any]:
@@ -451,12 +511,6 @@ def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
         else:
             base[key] = value
     return base
-
-
-def _strip(obj: Any, props: dict[str, Any], spec: Spec, flag: str) -> Any:
-    if not isinstance(obj, dict):
-        return obj
-    return {k: v for k, v in obj.items() if not spec.resolve(props.get(k) or {}).get(flag)}
 
 
 def _text(value: Any) -> str:

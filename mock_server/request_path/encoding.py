@@ -7,6 +7,7 @@ import json
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from mock_server.request_path.jsonencode import json_bytes
 from mock_server.request_path.generate import Resolve, merge_all_of
 from mock_server.request_path.negotiate import is_json, is_xml
 
@@ -29,7 +30,7 @@ def encode_body(value: Any, ctype: str, schema: Any, resolve: Resolve) -> bytes:
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    return json_bytes(value)
 
 
 def _rows(value: Any) -> bool:

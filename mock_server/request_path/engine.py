@@ -24,6 +24,7 @@ from mock_server.request_path.error_body import shaped_error
 from mock_server.request_path.forms import form_media, read_form
 from mock_server.request_path.generate import generate, make_context, merge_all_of, schema_example
 from mock_server.request_path.jsonbody import BadJson, parse_strict
+from mock_server.request_path.jsonencode import json_bytes
 from mock_server.request_path.negotiate import (
     Preferences,
     documented_statuses,
@@ -42,6 +43,7 @@ from mock_server.request_path.store import Clock, Store, TenantState
 from mock_server.request_path.validate import (
     NOT_PARSED,
     RequestData,
+    ResponseValidators,
     UnsupportedMediaType,
     Verdicts,
     digest,
@@ -83,6 +85,14 @@ class EngineResponse:
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """The bytes of a body built from unchanged stored data, and the response-validation errors they have."""
+
+    body: bytes
+    errors: tuple[FieldError, ...]
+
+
+@dataclass(frozen=True)
 class Admission:
     """An admitted request's preferences (`Prefer`) and tenant, worked out once."""
 
@@ -111,6 +121,8 @@ class Engine:
         self._deferred_checks = 0  # large responses being validated in worker threads
         self.request_verdicts = Verdicts(max_bytes=config.validation_memo)
         self.response_verdicts = Verdicts(max_bytes=config.validation_memo)
+        self.response_validators = ResponseValidators()
+        self.rendered = Verdicts(size=4096, max_bytes=32 * 1024 * 1024)  # bytes per (operation, status, media type, stored version)
         self.apis: dict[str, _ApiRuntime] = {}
         for spec in specs:
             actions = infer_actions(spec)
@@ -285,7 +297,9 @@ class Engine:
         runtime.crud.resolve_alternate_ids(call)
         behaviour = runtime.behaviours.get(op.operation_id)
         if behaviour is not None:
-            return behaviour(call, lambda c: self._default(c, prefs, dynamic))
+            outcome = behaviour(call, lambda c: self._default(c, prefs, dynamic))
+            outcome.source = None  # a domain rule may have reshaped the body: its bytes are not the stored data's
+            return outcome
         return self._default(call, prefs, dynamic)
 
     def _call(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
@@ -398,7 +412,8 @@ class Engine:
         def gen(schema: Any, purpose: str) -> Any:
             calls[0] += 1
             ctx = make_context(resolve, f"{self.seed}|{op.key}|{count}|{calls[0]}", self.fake,
-                               mode="request" if purpose == "request" else "response", use_examples=not dynamic, now=now)
+                               mode="request" if purpose == "request" else "response", use_examples=not dynamic, now=now,
+                               lazy_faker=True)
             if purpose == "id":
                 ctx.use_examples = False
             return generate(schema, ctx, "id" if purpose == "id" else "")
@@ -409,17 +424,24 @@ class Engine:
     def _render(self, spec: Spec, op: Operation, outcome: Outcome, tenant: str, accept: str | None = None) -> EngineResponse:
         ctype, media = media_type_for(spec, op, outcome.status, problem=outcome.status >= 400, accept=accept)
         schema = (media or {}).get("schema")
-        body = b"" if outcome.body is None else encode_body(outcome.body, ctype, schema, spec.resolve)
         headers = dict(outcome.headers)
         headers.update(documented_headers(spec, response_for(spec, op, outcome.status), headers, self._steady_generator(op)))
         if outcome.body is not None:
             headers["Content-Type"] = ctype
-        if not is_json(ctype) and not isinstance(outcome.body, (str, bytes)) and outcome.body is not None:
-            errors = self._validated_value(spec, op, outcome.status, outcome.body, schema)  # XML, CSV: checked as the value they encode
+        key = (op.key, outcome.status, ctype, outcome.source) if outcome.source is not None and outcome.body is not None else None
+        cached: Rendered | None = self.rendered.get(key) if key is not None else None
+        if cached is not None:
+            body, errors = cached.body, list(cached.errors)
         else:
-            errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
-        if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
-            errors = []
+            body = b"" if outcome.body is None else encode_body(outcome.body, ctype, schema, spec.resolve)
+            if not is_json(ctype) and not isinstance(outcome.body, (str, bytes)) and outcome.body is not None:
+                errors = self._validated_value(spec, op, outcome.status, outcome.body, schema)  # XML, CSV: checked as the value they encode
+            else:
+                errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
+            if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
+                errors = []
+            if key is not None:
+                self.rendered.put(key, Rendered(body, tuple(errors)))
         if errors:
             return self._violation(spec, op, outcome.status, errors, tenant, body, headers)
         return EngineResponse(outcome.status, headers, body, tenant)
@@ -439,7 +461,7 @@ class Engine:
         schema = spec.resolve((media or {}).get("schema") or {})
         if "message" in (schema.get("properties") or {}) or any("message" in (spec.resolve(p).get("properties") or {}) for p in schema.get("allOf", [])):
             payload["message"] = problem.detail
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        body = json_bytes(payload)
         headers = {"Content-Type": ctype, **problem.headers}
         if media is not None and response_for(spec, op, problem.status) is not None:
             errors = self._validated_response(spec, op, problem.status, body, headers, ctype) if is_json(ctype) else []
@@ -473,7 +495,7 @@ class Engine:
         found = self.response_verdicts.get(key)
         if found is not None:
             return found
-        return self.response_verdicts.put(key, validate_response(spec, op, status, body, headers, mimetype)[: self.config.max_errors])
+        return self.response_verdicts.put(key, self.response_validators.errors(spec, op, status, body, headers, mimetype)[: self.config.max_errors])
 
     def _check_later(self, spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str], mimetype: str) -> bool:
         """Validate a large response in a worker thread and log how it breaks the spec; False when that cannot be done

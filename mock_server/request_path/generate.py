@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import uuid
@@ -27,10 +28,20 @@ class GenerationContext:
 
     resolve: Resolve
     rng: random.Random
-    fake: Faker
+    faker: Faker  # shared; seeded for this run when first used (`fake`)
     mode: str = "response"  # "response" skips writeOnly, "request" skips readOnly
     use_examples: bool = True
     now: datetime | None = None
+    faker_seed: int | None = None  # drawn from `rng` at creation, applied on the first use of `fake`
+
+    @property
+    def fake(self) -> Faker:
+        """The Faker, seeded for this run (most runs, such as a new id, never need it: seeding costs)."""
+        if self.faker_seed is not None:
+            with_workflow_words(self.faker)
+            self.faker.seed_instance(self.faker_seed)
+            self.faker_seed = None
+        return self.faker
 
     def uuid4(self) -> str:
         """A random but seeded UUID."""
@@ -38,12 +49,17 @@ class GenerationContext:
 
 
 def make_context(resolve: Resolve, seed: str | int, fake: Faker, mode: str = "response",
-                 use_examples: bool = True, now: datetime | None = None) -> GenerationContext:
-    """Build a context whose every random choice derives from `seed`."""
+                 use_examples: bool = True, now: datetime | None = None, lazy_faker: bool = False) -> GenerationContext:
+    """Build a context whose every random choice derives from `seed`.
+
+    With `lazy_faker` the shared Faker is seeded only if this run uses it: the same values, for a caller that uses
+    that Faker through contexts only (the engine); others may read it afterwards, and get it seeded as before.
+    """
     rng = random.Random(str(seed))
-    with_workflow_words(fake)
-    fake.seed_instance(rng.getrandbits(32))
-    return GenerationContext(resolve, rng, fake, mode, use_examples, now)
+    context = GenerationContext(resolve, rng, fake, mode, use_examples, now, faker_seed=rng.getrandbits(32))
+    if not lazy_faker:
+        _ = context.fake
+    return context
 
 
 def merge_all_of(schema: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
@@ -246,7 +262,9 @@ def _array(schema: dict[str, Any], ctx: GenerationContext, name: str, depth: int
     return items
 
 
+@functools.lru_cache(maxsize=8192)
 def _key(name: str) -> str:
+    """A property name reduced to lower-case letters and digits (`created_at` → `createdat`); memoized, names repeat."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
@@ -372,8 +390,10 @@ def _order_timestamps(out: dict[str, Any]) -> None:
     """Put an object's generated timestamps in the order their names imply: created ≤ started ≤ completed ≤ updated."""
     ranked = []
     for prop, value in out.items():
-        rank = next((r for pattern, r in _MOMENTS if pattern.search(_key(prop))), None)
-        if rank is not None and isinstance(value, str) and _TIMESTAMP.match(value):
+        if not isinstance(value, str) or not _TIMESTAMP.match(value):
+            continue
+        rank = _moment_rank(prop)
+        if rank is not None:
             ranked.append((rank, prop))
     moments = sorted(out[prop] for _, prop in ranked)
     for (_, prop), moment in zip(sorted(ranked), moments, strict=True):
@@ -381,6 +401,21 @@ def _order_timestamps(out: dict[str, Any]) -> None:
 
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+@functools.lru_cache(maxsize=8192)
+def _moment_rank(prop: str) -> int | None:
+    """Where a timestamp property's name puts it among an object's moments (None: not a moment)."""
+    return next((r for pattern, r in _MOMENTS if pattern.search(_key(prop))), None)
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_hint(key: str) -> Callable[[Faker], Any] | None:
+    """The Faker provider a (reduced) property name hints at, the first that matches."""
+    return next((hint for pat, hint in _NAME_HINTS if key and pat.search(key)), None)
+
+
+_TIME_NAME = re.compile(r"(at|time|date|timestamp|since|until)$")
 
 
 def _string(schema: dict[str, Any], ctx: GenerationContext, name: str) -> str:
@@ -393,13 +428,14 @@ def _string(schema: dict[str, Any], ctx: GenerationContext, name: str) -> str:
     if value is None and "pattern" in schema:
         value = _from_pattern(schema["pattern"], ctx)
     if value is None:
-        key = re.sub(r"[^a-z0-9]", "", name.lower())
+        key = _key(name)
         if key.endswith("id") and len(key) > 2 or key in ("id", "uuid", "guid"):
             value = ctx.uuid4()
-        elif re.search(r"(at|time|date|timestamp|since|until)$", key) and "format" not in schema:
+        elif _TIME_NAME.search(key) and "format" not in schema:
             value = _string({**schema, "format": "date-time"}, ctx, name)
         else:
-            value = next((str(hint(ctx.fake)) for pat, hint in _NAME_HINTS if key and pat.search(key)), None)
+            hint = _name_hint(key)
+            value = str(hint(ctx.fake)) if hint is not None else None
     if value is None:
         value = ctx.fake.word()
     return _fit_length(str(value), schema)

@@ -7,7 +7,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from collections.abc import Hashable
 from typing import Any
+
+import orjson
+
+from mock_server.request_path.jsonencode import EXACT_JSON
 
 DEFAULT_TENANT = "default"
 _MISSING = object()
@@ -75,6 +80,27 @@ class Bucket(dict):
         return {key: copy.deepcopy(value, memo) for key, value in self.items()}
 
 
+class Version:
+    """Names stored data as it is now: an object or collection (`anchor`) under its tenant's current version token.
+
+    Equal only for the very same anchor and token, so a cache keyed by it is never served stale bytes: every write
+    of the tenant (and every job it runs) issues a new token. A key holds its anchor and token alive, so their ids
+    cannot be reused while it is cached.
+    """
+
+    __slots__ = ("anchor", "token", "detail")
+
+    def __init__(self, anchor: Any, token: object, detail: Hashable = ()) -> None:
+        self.anchor, self.token, self.detail = anchor, token, detail
+
+    def __hash__(self) -> int:
+        return hash((id(self.anchor), id(self.token), self.detail))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Version) and self.anchor is other.anchor and self.token is other.token
+                and self.detail == other.detail)
+
+
 @dataclass
 class TenantState:
     """One tenant's objects, plus the counters that keep generation deterministic."""
@@ -84,10 +110,11 @@ class TenantState:
     ticks: int = 0
     jobs: list[dict[str, Any]] = field(default_factory=list)  # work scheduled on the clock, earliest first
     shared: bool = False  # the baseline as every tenant sees it before its first write: never written to
+    token: object = field(default_factory=object, repr=False, compare=False)  # renewed whenever stored data may change
     _undo: Undo | None = field(default=None, repr=False, compare=False)
     _touched: list[Bucket] = field(default_factory=list, repr=False, compare=False)
     _created: list[str] = field(default_factory=list, repr=False, compare=False)
-    _found: dict[int, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _found: dict[int, tuple[dict[str, Any], Any]] = field(default_factory=dict, repr=False, compare=False)
     _saved: tuple[dict[str, int], int, list[dict[str, Any]]] = field(default=({}, 0, []), repr=False, compare=False)
 
     def schedule(self, due: str, job: dict[str, Any]) -> None:
@@ -99,6 +126,7 @@ class TenantState:
     def pop_due(self, now: str) -> dict[str, Any] | None:
         """The earliest job due at `now`, removed; None when nothing is due."""
         if self.jobs and self.jobs[0]["due"] <= now:
+            self.token = object()  # a job edits stored objects in place
             return self.jobs.pop(0)
         return None
 
@@ -122,6 +150,7 @@ class TenantState:
     def begin(self) -> None:
         """Start remembering changes made through `bucket()`, so `rollback()` can undo them."""
         self._undo, self._touched, self._created, self._found = [], [], [], {}
+        self.token = object()  # a write may edit stored objects in place: bytes cached for the old token are stale
         self._saved = (dict(self.counters), self.ticks, copy.deepcopy(self.jobs))
 
     def rollback(self) -> None:
@@ -136,8 +165,9 @@ class TenantState:
                 self.buckets.pop(key, None)
         for obj, before in self._found.values():  # objects a domain rule may have edited in place
             obj.clear()
-            obj.update(before)
+            obj.update(_restored(before))
         self.counters, self.ticks, self.jobs = dict(self._saved[0]), self._saved[1], self._saved[2]
+        self.token = object()
         self.commit()
 
     def commit(self) -> None:
@@ -149,7 +179,11 @@ class TenantState:
     def remember(self, obj: Any) -> None:
         """During a write, keep a copy of an object that may be edited in place, so a rollback restores it."""
         if self._undo is not None and isinstance(obj, dict) and id(obj) not in self._found:
-            self._found[id(obj)] = (obj, copy.deepcopy(obj))
+            self._found[id(obj)] = (obj, _snapshot(obj))
+
+    def version(self, anchor: Any, detail: Hashable = ()) -> Version:
+        """The version of a stored object or collection of this tenant, as it is until the tenant next changes."""
+        return Version(anchor, self.token, detail)
 
     def next_count(self, name: str) -> int:
         """Count calls per name: the sequence number that seeds generation."""
@@ -177,6 +211,19 @@ class TenantState:
         for key, items in self.buckets.items():
             if key == prefix or key.startswith(prefix + "|"):
                 yield from items.values()
+
+
+def _snapshot(obj: dict[str, Any]) -> Any:
+    """A frozen copy of a stored object, cheap to take (rollbacks are rare): its JSON bytes, else a deep copy."""
+    try:
+        return orjson.dumps(obj, option=EXACT_JSON)
+    except orjson.JSONEncodeError:  # not plain JSON data (a datetime, an integer beyond 64 bits, ...)
+        return copy.deepcopy(obj)
+
+
+def _restored(snapshot: Any) -> dict[str, Any]:
+    """The object a `_snapshot` was taken of."""
+    return orjson.loads(snapshot) if isinstance(snapshot, bytes) else snapshot
 
 
 class Store:

@@ -20,6 +20,7 @@ from openapi_core.validation.request.exceptions import MissingRequestBody, Missi
 from mock_server.errors import FieldError
 from mock_server.loading.spec import Operation, Spec
 from mock_server.request_path.forms import form_media, read_form
+from mock_server.request_path.quickcheck import QuickCheck
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,9 @@ def _approximate_size(value: Any) -> int:
             stack.extend(item)
         elif isinstance(item, FieldError):
             stack.extend((vars(item), item.location, item.field, item.message))
-        elif hasattr(item, "errors"):  # a verdict object
+        elif hasattr(item, "errors"):  # a verdict object (a rendered one keeps its body too)
             stack.append(item.errors)
+            total += len(getattr(item, "body", b""))
     return total
 
 
@@ -234,6 +236,84 @@ def validate_response(spec: Spec, op: Operation, status: int, body: bytes, heade
             name = getattr(exc, "name", "")
             errors.append(FieldError("response", name, _short(str(cause or exc))))
     return errors
+
+
+class ResponseValidators:
+    """Response validation with openapi-core's semantics, its validator built once per (operation, status, media type).
+
+    A body the compiled validator accepts has no errors; any other body (and any response this cannot compile, e.g.
+    one that declares headers) goes through `validate_response`, so errors, messages and field paths are exactly
+    openapi-core's.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[str, int, str], _CompiledResponse | None] = {}
+
+    def errors(self, spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str], mimetype: str) -> list[FieldError]:
+        """Every way a response breaks the operation's documented responses (see `validate_response`)."""
+        key = (op.key, status, mimetype)
+        if key not in self._compiled:
+            self._compiled[key] = _CompiledResponse.build(spec, op, status, mimetype)
+        compiled = self._compiled[key]
+        if compiled is not None and compiled.accepts(body):
+            return []
+        return validate_response(spec, op, status, body, headers, mimetype)
+
+
+@dataclass(frozen=True)
+class _CompiledResponse:
+    """What openapi-core builds to check one documented response's body, built once: deserializer and schema validator."""
+
+    has_content: bool
+    deserializer: Any = None
+    schema_validator: Any = None
+    quick: QuickCheck | None = None  # compiled (Rust): its yes is openapi-core's yes; after a no, openapi-core decides
+
+    @classmethod
+    def build(cls, spec: Spec, op: Operation, status: int, mimetype: str) -> _CompiledResponse | None:
+        """The compiled check, or None when the response needs openapi-core's full path (headers, unknown status or type)."""
+        validator: Any = spec.openapi.response_validator  # internal API, pinned (see validate_request)
+        try:
+            response = validator._find_operation_response(status, validator.spec / "paths" / op.path / op.method)
+            if "headers" in response:
+                return None
+            if "content" not in response:
+                return cls(False)
+            mime_type, parameters, media_type = validator._find_media_type(response / "content", mimetype)
+        except Exception:  # openapi-core reports these itself, with its own message
+            return None
+        schema = media_type / "schema" if "schema" in media_type else None
+        schema_validator = None if schema is None else validator.schema_validators_factory.create(
+            validator.spec, schema, format_validators=validator.format_validators,
+            extra_format_validators=validator.extra_format_validators,
+            forbid_unspecified_additional_properties=validator.forbid_unspecified_additional_properties,
+            enforce_properties_required=validator.enforce_properties_required)
+        deserializer = validator.media_type_deserializers_factory.create(
+            validator.spec, mime_type, schema=schema, schema_validator=schema_validator, parameters=parameters,
+            encoding=media_type.get("encoding") if "encoding" in media_type else None,
+            extra_media_type_deserializers=validator.extra_media_type_deserializers)
+        quick = None
+        if schema is not None and not (validator.forbid_unspecified_additional_properties or validator.enforce_properties_required):
+            with schema.resolve() as resolved:
+                checked = frozenset(validator.schema_validators_factory.format_checker.checkers)
+                quick = QuickCheck.build(spec.doc, resolved.contents, checked)
+        return cls(True, deserializer, schema_validator, quick)
+
+    def accepts(self, body: bytes) -> bool:
+        """True when openapi-core would find nothing wrong with this body."""
+        if not self.has_content:
+            return True
+        if not body:
+            return False
+        try:
+            value = self.deserializer.deserialize(body)
+            if self.quick is not None and self.quick.accepts(value):
+                return True
+            if self.schema_validator is not None:
+                self.schema_validator.validate(value)
+        except Exception:
+            return False
+        return True
 
 
 def _parameter_errors(exc: Exception) -> list[FieldError]:

@@ -1,13 +1,13 @@
 """Helpers the per-API behaviour modules share: cross-resource lookups, stored objects, reshaping."""
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 from mock_server.request_path.conform import conform
 from mock_server.request_path.crud import Call, Outcome
 from mock_server.errors import FieldError, HttpProblem
+from mock_server.request_path.jsonencode import json_copy
 from mock_server.request_path.negotiate import documented_statuses
 
 
@@ -31,7 +31,7 @@ def create_from(call: Call, default: Callable[[Call], Outcome], resource: str, s
         return outcome
     created = stored(call, resource, outcome, id_field)
     build(created, source)
-    outcome.body = copy.deepcopy(created)
+    outcome.body = dict(created)  # serialized at once; only its top level is ever edited
     return outcome
 
 
@@ -62,7 +62,7 @@ def reshape(call: Call, target: Any, value: Any) -> Any:
                 return existing["id"]
         return call.generate(schema, "response")
 
-    return conform(call.spec, target, copy.deepcopy(value), fill)
+    return conform(call.spec, target, json_copy(value), fill)
 
 
 def property_schema(call: Call, schema_name: str, prop: str) -> Any:

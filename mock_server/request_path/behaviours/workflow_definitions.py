@@ -129,7 +129,7 @@ def _resolved_automations(call: Call, template: dict[str, Any]) -> dict[str, Any
     if AUTOMATION_API not in call.served:
         return {}
     found = {ref: call.state.find(AUTOMATION_API, AUTOMATION_FLOWS, ref) for ref in _automation_refs(template)}
-    return {ref: copy.deepcopy(flow) for ref, flow in found.items() if isinstance(flow, dict)}
+    return {ref: flow for ref, flow in found.items() if isinstance(flow, dict)}
 
 
 def import_flow_template(call: Call, default: Default) -> Outcome:
@@ -176,7 +176,7 @@ def list_flow_templates(call: Call, default: Default) -> Outcome:
     """Every template whose trigger (or an additional trigger) matches `trigger_type`, `trigger_source_id`, `trigger_schema`."""
     query = dict(call.query)
     found = [t for t in call.state.objects(call.spec.name, TEMPLATES) if _matches(t, query)]
-    return Outcome(200, {"hits": len(found), "results": copy.deepcopy(found)})
+    return Outcome(200, {"hits": len(found), "results": found})
 
 
 def search_flow_templates(call: Call, default: Default) -> Outcome:
@@ -187,7 +187,7 @@ def search_flow_templates(call: Call, default: Default) -> Outcome:
     sort_by = body.get("sort_by") or "updated_at"
     found.sort(key=lambda t: str(t.get(sort_by) or ""), reverse=(body.get("sort_order") or "desc") == "desc")
     window = found[start: start + size] if size else found[start:]
-    return Outcome(200, {"hits": len(found), "results": copy.deepcopy(window)})
+    return Outcome(200, {"hits": len(found), "results": window})
 
 
 def _matches(template: dict[str, Any], criteria: dict[str, Any]) -> bool:

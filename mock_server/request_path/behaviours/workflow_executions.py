@@ -5,6 +5,7 @@ The v2 flow-execution rules live in `flow_executions`; both are registered here 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from mock_server.request_path.behaviours import Default
@@ -47,6 +48,8 @@ def create_execution(call: Call, default: Default) -> Outcome:
                                     [_flow_item(call, item, execution["id"]) for item in definition.get("flow", [])])
         _follow_steps(execution)
 
+    if definition is not None and isinstance(call.body, dict):  # the flow is the definition's: none to generate first
+        call = dataclasses.replace(call, body={**call.body, "flow": []})
     return create_from(call, default, EXECUTIONS, definition, build)
 
 
@@ -79,7 +82,7 @@ def _flow_item(call: Call, item: dict[str, Any], execution_id: str) -> dict[str,
 def get_execution_closing_reasons(call: Call, default: Default) -> Outcome:
     """The closing reasons snapshotted when the execution started."""
     execution = stored_or_404(call, EXECUTIONS, "executionId")
-    return Outcome(200, {"reasons": copy.deepcopy(execution.get("configuredClosingReasonSnapshot") or [])})
+    return Outcome(200, {"reasons": execution.get("configuredClosingReasonSnapshot") or []})
 
 
 def update_execution(call: Call, default: Default) -> Outcome:
