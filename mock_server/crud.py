@@ -12,7 +12,8 @@ from urllib.parse import quote
 from mock_server.embedded import Embedding, EmbeddedItems
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.generate import merge_all_of
-from mock_server.models import ResourceModel, build_models, effective_schema
+from mock_server.conform import conform
+from mock_server.models import ResourceModel, build_models, effective_schema, request_schema
 from mock_server.negotiate import success_schema, success_status
 from mock_server.resources import Action
 from mock_server.spec import Operation, Spec
@@ -103,6 +104,8 @@ class Crud:
         for index, segment in enumerate(segments):
             if not (segment.startswith("{") and segment.endswith("}")):
                 continue
+            if call.action.upsert and index == len(segments) - 1:
+                continue  # a PUT that creates: its own item may not exist yet
             model = self.models.get("/" + "/".join(segments[:index]))
             param = segment[1:-1]
             if model is not None and param in call.path_params:
@@ -188,11 +191,16 @@ class Crud:
         schema = effective_schema(self.spec, schema, obj)
         props = schema.get("properties") or {}
         if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
-            return _strip(copy.deepcopy(obj), props, self.spec, "writeOnly")
+            return self._fit(call, schema, _strip(copy.deepcopy(obj), props, self.spec, "writeOnly"))
         body = call.generate(schema, "response")
         if isinstance(body, dict) and model.id_field in props and isinstance(obj, dict):
             body[model.id_field] = obj.get(model.id_field)
-        return body
+        return self._fit(call, schema, body)
+
+    def _fit(self, call: Call, schema: dict[str, Any], body: Any) -> Any:
+        """What the store holds, made valid for the response schema: forbidden properties dropped, values converted,
+        missing required ones generated."""
+        return conform(self.spec, schema, body, lambda sub: call.generate(sub, "response"), keep_extra=True)
 
     def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
         mine = effective_schema(self.spec, model.schema, {})
@@ -200,8 +208,9 @@ class Crud:
 
     # ---- actions ----
     def _create(self, call: Call, model: ResourceModel) -> Outcome:
-        body = call.body if isinstance(call.body, dict) else {}
+        body = self._with_defaults(call, call.body if isinstance(call.body, dict) else {})
         obj = self._fill(call, model, body, creating=True)
+        self._set_parent_ids(call, model, obj)
         supplied = body.get(model.id_field) if self._client_names_id(call, model) else None
         bucket = self.bucket(call, model)
         if supplied is not None and str(supplied) in bucket:
@@ -220,6 +229,28 @@ class Crud:
         status = success_status(call.op)
         headers = {"Location": self._location(call, model, ident)}
         return Outcome(status, self._present(call, model, obj, status), headers)
+
+    def _with_defaults(self, call: Call, body: dict[str, Any]) -> dict[str, Any]:
+        """The request body with its schema's `default`s filled in where the client left a property out."""
+        schema = request_schema(self.spec, call.op)
+        return _defaults(self.spec, schema, body, 0) if schema else body
+
+    def _set_parent_ids(self, call: Call, model: ResourceModel, obj: dict[str, Any]) -> None:
+        """A nested item names its parent: `/projects/{projectId}/todos` sets `projectId`, `project_id` or `project`."""
+        props = effective_schema(self.spec, model.schema, obj).get("properties") or {}
+        segments = model.key.strip("/").split("/")
+        for index, segment in enumerate(segments):
+            param = segment[1:-1] if segment.startswith("{") and segment.endswith("}") else ""
+            if not param or param not in call.path_params:
+                continue
+            owner = segments[index - 1] if index else ""
+            name = _parent_property(param, owner, {k: v for k, v in props.items() if k != model.id_field}, self.spec)
+            if name is not None:
+                obj[name] = _typed(self.spec.resolve(props[name]), call.path_params[param])
+
+    def _id_value(self, model: ResourceModel, key: str) -> Any:
+        """A path id as the id property's type (an integer id from `/pets/7` is 7)."""
+        return _typed(model.id_schema, key)
 
     @staticmethod
     def _location(call: Call, model: ResourceModel, ident: Any) -> str:
@@ -259,8 +290,11 @@ class Crud:
         return Outcome(status, self._present(call, model, updated, status))
 
     def _replace(self, call: Call, model: ResourceModel) -> Outcome:
+        given = str(call.path_params.get(call.action.item_param or "", ""))
+        if call.action.upsert and given not in self.bucket(call, model):
+            return self._create_at(call, model, given)
         key, obj = self._item(call, model)
-        body = call.body if isinstance(call.body, dict) else {}
+        body = self._with_defaults(call, call.body if isinstance(call.body, dict) else {})
         props = model.schema.get("properties") or {}
         kept = {k: v for k, v in obj.items() if k == model.id_field or self.spec.resolve(props.get(k) or {}).get("readOnly")
                 or _CREATED.search(k)}
@@ -272,6 +306,18 @@ class Crud:
         self._touch_parent(call, model)
         status = success_status(call.op)
         return Outcome(status, self._present(call, model, replaced, status))
+
+    def _create_at(self, call: Call, model: ResourceModel, key: str) -> Outcome:
+        """A PUT to an id that does not exist yet creates the item there (its spec documents a 201)."""
+        body = self._with_defaults(call, call.body if isinstance(call.body, dict) else {})
+        obj = self._fill(call, model, body, creating=True)
+        self._set_parent_ids(call, model, obj)
+        ident = self._id_value(model, key)
+        obj[model.id_field] = ident
+        obj.update(call.action.set_fields)
+        self.bucket(call, model)[key] = obj
+        call.state.tick()
+        return Outcome(201, self._present(call, model, obj, 201), {"Location": self._location(call, model, ident)})
 
     def _delete(self, call: Call, model: ResourceModel) -> Outcome:
         key, obj = self._item(call, model)
@@ -371,9 +417,24 @@ class Crud:
         props = schema.get("properties") or {}
         rendered = [_strip(copy.deepcopy(i), model.schema.get("properties") or {}, self.spec, "writeOnly") for i in window]
         if schema.get("type") == "array" or not props:
-            return Outcome(status, rendered)
+            return Outcome(status, self._fit(call, schema, self._listed(call, model, schema, rendered)))
         envelope = self._envelope(call, schema, rendered, total, next_cursor)
-        return Outcome(status, envelope)
+        target = next((n for n, v in envelope.items() if v is rendered), None)
+        if target is not None:
+            envelope[target] = self._listed(call, model, self.spec.resolve(props[target]), rendered)
+        return Outcome(status, self._fit(call, schema, envelope))
+
+    def _listed(self, call: Call, model: ResourceModel, array: dict[str, Any], items: list[Any]) -> list[Any]:
+        """A page's items as the list schema wants them: ids where it lists ids, padded with generated items up to
+        its `minItems` (an empty store still answers a valid list; those items are not stored)."""
+        item_schema = merge_all_of(array.get("items") or {}, self.spec.resolve)
+        kind = item_schema.get("type", "object" if item_schema.get("properties") else None)
+        if kind in ("string", "integer", "number"):
+            items = [i.get(model.id_field) if isinstance(i, dict) else i for i in items]
+        missing = int(array.get("minItems") or 0) - len(items)
+        if missing > 0:
+            items = [*items, *(call.generate(item_schema, "response") for _ in range(missing))]
+        return items
 
     def _documented_page_size(self, call: Call) -> int | None:
         """A list pages by default when its page-size parameter documents a default (`limit: {default: 20}`)."""
@@ -492,3 +553,53 @@ def _first_id_list(body: Any) -> list[Any]:
             if isinstance(value, list) and all(isinstance(i, (str, int)) for i in value):
                 return value
     return []
+
+
+def _defaults(spec: Spec, schema: dict[str, Any], body: dict[str, Any], depth: int) -> dict[str, Any]:
+    """`body` with the `default` of every property it leaves out (nested objects too), when the default fits its type."""
+    schema = effective_schema(spec, merge_all_of(schema, spec.resolve), body)
+    out = dict(body)
+    for name, sub in (schema.get("properties") or {}).items():
+        sub = merge_all_of(sub, spec.resolve) if isinstance(sub, dict) else {}
+        if name not in out and "default" in sub and not sub.get("readOnly") and _fits(sub, sub["default"]):
+            out[name] = copy.deepcopy(sub["default"])
+        elif isinstance(out.get(name), dict) and depth < 8:
+            out[name] = _defaults(spec, sub, out[name], depth + 1)
+    return out
+
+
+def _fits(schema: dict[str, Any], value: Any) -> bool:
+    """Whether a value has the schema's declared type (a `default: "true"` on an array does not)."""
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
+    python: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,
+              "null": type(None)}
+    return not kinds or any(isinstance(value, python.get(k, object)) and not (k in ("integer", "number") and isinstance(value, bool))
+                            for k in kinds)
+
+
+def _parent_property(param: str, owner: str, props: dict[str, Any], spec: Spec) -> str | None:
+    """The scalar property that holds the parent's id: named like the path parameter (`projectId`, `project_id`)
+    or like the parent (`project`); for a bare `{id}`, named after the parent collection (`projects` → `projectId`)."""
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    base = norm(param).removesuffix("id")
+    if not base:  # `/projects/{id}/todos`: the parent is a project
+        base = norm(owner).removesuffix("s")
+    if not base:
+        return None
+    for name, sub in props.items():
+        sub = spec.resolve(sub)
+        scalar = sub.get("type", "string") in ("string", "integer", "number") and not sub.get("readOnly")
+        if name == param or (scalar and norm(name) in (base + "id", base)):
+            return name
+    return None
+
+
+def _typed(schema: dict[str, Any], value: Any) -> Any:
+    """A path value as the property's type: digits become an integer where the schema wants one."""
+    text = str(value)
+    if schema.get("type") in ("integer", "number") and text.lstrip("-").isdigit():
+        return int(text)
+    return text
