@@ -71,6 +71,9 @@ class Crud:
         self.spec = spec
         self.actions = actions
         self.models = build_models(spec, actions)
+        # collections whose items have paths of their own: only those can make an id in a longer path unknown
+        self.addressable = {a.resource for a in actions.values() if a.item_param} | \
+            {m.embedding.parent for m in self.models.values() if m.embedding is not None}
 
     # ---- entry point ----
     def execute(self, call: Call) -> Outcome:
@@ -108,7 +111,7 @@ class Crud:
                 continue  # a PUT that creates: its own item may not exist yet
             model = self.models.get("/" + "/".join(segments[:index]))
             param = segment[1:-1]
-            if model is not None and param in call.path_params:
+            if model is not None and model.key in self.addressable and param in call.path_params:
                 if str(call.path_params[param]) not in self.bucket(call, model):
                     raise _not_found(model, param, call.path_params[param])
 
