@@ -40,6 +40,8 @@ def _conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int, keep_e
             if _fits(value, one):
                 return _conform(spec, {**schema, "type": one}, value, fill, depth, keep_extra)
         return _convert(value, kinds[0]) if kinds else value
+    if value is None:
+        return value if schema.get("nullable") or kind is None and "enum" not in schema else _UNFIT
     if kind == "array" or (kind is None and "items" in schema):
         if not isinstance(value, list):
             return _UNFIT
@@ -48,8 +50,6 @@ def _conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int, keep_e
         if not isinstance(value, dict):
             return _UNFIT
         return _conform_object(spec, schema, value, fill, depth, keep_extra)
-    if value is None:
-        return value if schema.get("nullable") else _UNFIT
     return _convert(value, kind) if kind else value
 
 
@@ -59,14 +59,12 @@ def _conform_object(spec: Spec, schema: dict[str, Any], value: dict[str, Any], f
     required = schema.get("required") or []
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if key in props and item is not None:
+        if key in props:
             found = _conform(spec, props[key], item, fill, depth + 1, keep_extra)
             if found is not _UNFIT:
                 out[key] = found
             elif key in required:
                 out[key] = fill(_merged(spec, props[key], item))
-        elif key in props and item is None and (spec.resolve(props[key]).get("nullable") or key in required):
-            out[key] = item if spec.resolve(props[key]).get("nullable") else fill(props[key])
     extra = schema.get("additionalProperties", True)
     if extra is not False and (keep_extra or not props):
         out.update({k: v for k, v in value.items() if k not in props})
