@@ -259,6 +259,8 @@ class _Linter:
                 self.warn((*path, key), f"unknown keyword {key!r}: ignored{_did_you_mean(key, _SCHEMA_KEYWORDS)}")
         self._required_on_properties(path, node)
         self._keyword_values(path, node)
+        if "$schema" in node:
+            self._dialect(path, node)
         if self.is_31 and "nullable" in node:
             self._nullable_31(path, node)
         if node.get("type") == "boolean" or node.get("type") == ["boolean"]:
@@ -332,6 +334,15 @@ class _Linter:
         except re.error as exc:
             self.warn((*path, "pattern"), f"not a usable regular expression ({_shown(pattern)}: {exc}): ignored")
             del node["pattern"]
+
+    def _dialect(self, path: Path_, node: dict[str, Any]) -> None:
+        """A schema-local `$schema` naming a JSON Schema dialect no validator knows (`draft-05`) is dropped."""
+        from jsonschema.validators import validator_for
+
+        dialect = node["$schema"]
+        if not isinstance(dialect, str) or validator_for({"$schema": dialect}, default=None) is None:
+            self.warn((*path, "$schema"), f"unknown JSON Schema dialect {_shown(dialect)}: validated with the document's own")
+            del node["$schema"]
 
     def _nullable_31(self, path: Path_, node: dict[str, Any]) -> None:
         nullable = node.pop("nullable")
