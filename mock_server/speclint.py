@@ -288,6 +288,10 @@ class _Linter:
         declared = node.get("type")
         if declared is None:
             return
+        if not isinstance(declared, (str, list)):
+            self.warn((*path, "type"), f"must be a type name or a list of them, found {_shown(declared)}: ignored")
+            del node["type"]
+            return
         for name in declared if isinstance(declared, list) else [declared]:
             if name not in TYPES:
                 self.fail((*path, "type"), f"unknown type {name!r}{_did_you_mean(str(name), TYPES)} "
