@@ -1,0 +1,42 @@
+"""Slips found in public API descriptions by the real-world smoke: served with a warning, never a 500."""
+from __future__ import annotations
+
+SPEC = """openapi: 3.0.3
+info: {title: Slips, version: '1'}
+paths:
+  /numbers:
+    get:
+      parameters:
+        - name: n
+          in: query
+          schema: {$schema: 'https://json-schema.org/draft-05/schema#', type: integer, minimum: 1}
+      responses:
+        200:
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Item'}
+components:
+  schemas:
+    Item:
+      type: object
+      required: [kind]
+      properties:
+        kind: {type: string, enum: [a, b]}
+      definitions:
+        itemType:
+          type: {description: Type of the item., enum: [x, y], type: string}
+"""
+
+
+def test_an_unknown_schema_dialect_and_a_mapping_as_type_are_warned_about_and_served(serve, tmp_path):
+    spec = tmp_path / "slips.yaml"
+    spec.write_text(SPEC)
+    running = serve(specs=(spec,), seed=1)
+    warnings = [str(w) for w in running.app.specs[0].warnings]
+    assert any('$schema: unknown JSON Schema dialect "https://json-schema.org/draft-05/schema#"' in w for w in warnings), warnings
+    assert any("definitions.itemType.type: must be a type name or a list of them" in w for w in warnings), warnings
+    ok = running.client.get("/numbers", params={"n": 3})
+    assert ok.status_code == 200 and ok.json()["kind"] in ("a", "b")
+    bad = running.client.get("/numbers", params={"n": 0})
+    assert bad.status_code == 400 and "query.n" in bad.json()["detail"]
