@@ -11,7 +11,7 @@ Run: .venv/bin/python benchmarks/real_world.py [--sample 50] [--examples 10] [--
    contract run (the runner of `flowmock contract`: examples and fuzzing phases, `--max-time` seconds, response checks
    only; 10 s more per MB of document, which the contract spends loading it), in a child process, then stops the server.
 4. Prints one row per document: loaded, start-up seconds, resident memory, requests, 5xx, and responses that break the
-   document's own schema (Schemathesis' response_schema_conformance); and the totals.
+   document's own schema (Schemathesis' response_schema_conformance), success and error responses apart; and the totals.
 """
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ class DocumentResult:
     peak_mb: float | None = None
     requests: int = 0
     server_errors: int = 0
-    schema_breaks: int = 0
+    schema_breaks: int = 0  # success (2xx) responses that break the document's schema: the stateful logic's
+    error_breaks: int = 0  # error responses that break the document's error schema
     other_failures: dict[str, int] = field(default_factory=dict)
     problem: str = ""  # why it did not load, or why the smoke could not run
 
@@ -159,7 +160,7 @@ def smoke(doc: Path, max_time: float, seed: int) -> DocumentResult:
     result = DocumentResult(label(doc), doc.stat().st_size // 1024)
     port = free_port()
     command = [sys.executable, "-m", "mock_server.cli", "serve", "--spec", str(doc), "--port", str(port),
-               "--seed", str(seed)]  # any credential of the documented schemes is accepted, so requests reach the logic
+               "--seed", str(seed), "--no-auth"]  # the contract sends no scheme's credentials: requests reach the logic
     server = ServerProcess(label(doc), command, port, "/__flowmock/health")
     try:
         server.start()
@@ -180,7 +181,9 @@ def smoke(doc: Path, max_time: float, seed: int) -> DocumentResult:
         result.requests = summary.get("requests", 0)
         result.server_errors = summary.get("server_errors", 0)
         failures = dict(summary.get("failures", {}))
-        result.schema_breaks = failures.pop("response_schema_conformance", 0)
+        failures.pop("response_schema_conformance", None)
+        result.schema_breaks = summary.get("schema_breaks", 0)
+        result.error_breaks = summary.get("error_breaks", 0)
         result.other_failures = failures
         result.problem = summary.get("problem", "")
     finally:
@@ -204,12 +207,18 @@ def _contract(doc: Path, base_url: str, max_time: float, seed: int) -> dict[str,
 
 def contract_one(doc: str, base_url: str, max_time: float, seed: int) -> dict[str, Any]:
     """One bounded contract run (examples and fuzzing, response checks), folded into counts."""
+    from contracts.events import CheckFailed
     from contracts.runner import ContractOptions, run_contract
     from contracts.summary import ContractSummary
 
     options = ContractOptions(specs=(Path(doc),), base_url=base_url, token=TOKEN, max_examples=3, max_time=max_time,
                               seed=seed, checks=CHECKS, phases=("examples", "fuzzing"), request_timeout=10.0)
-    summary = ContractSummary.from_events(run_contract(options))
+    summary = ContractSummary()
+    breaks = {"schema_breaks": 0, "error_breaks": 0}
+    for event in run_contract(options):
+        summary.add(event)
+        if isinstance(event, CheckFailed) and event.check == "response_schema_conformance":
+            breaks["error_breaks" if (event.status or 0) >= 400 else "schema_breaks"] += 1
     spec = next(iter(summary.specs.values()), None)
     if spec is None:
         return {"problem": "nothing ran"}
@@ -220,7 +229,7 @@ def contract_one(doc: str, base_url: str, max_time: float, seed: int) -> dict[st
                 failures[check] = failures.get(check, 0) + times
     server_errors = sum(n for stats in spec.operations.values() for status, n in stats.statuses.items() if status >= 500)
     problem = "; ".join(f"{e.label}: {e.message}" for e in spec.errors)[:300]
-    return {"requests": spec.requests, "server_errors": server_errors, "failures": failures, "problem": problem}
+    return {"requests": spec.requests, "server_errors": server_errors, "failures": failures, "problem": problem, **breaks}
 
 
 def _first_paragraph(text: str) -> str:
@@ -234,18 +243,20 @@ def _round(value: float | None) -> float | None:
 
 def table(results: list[DocumentResult]) -> str:
     """The per-document rows and a totals line, as a Markdown table."""
-    rows = ["| document | KB | ops | loaded | start-up s | RSS MB | peak MB | requests | 5xx | schema breaks | other |",
-            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    rows = ["| document | KB | ops | loaded | start-up s | RSS MB | peak MB | requests | 5xx | 2xx breaking schema "
+            "| errors breaking schema | other failed checks |",
+            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         other = ", ".join(f"{k} {v}" for k, v in sorted(r.other_failures.items())) or ""
         loaded = "yes" if r.loaded else f"no: {r.problem}"
         rows.append(f"| {r.name} | {r.size_kb} | {r.operations} | {loaded} | {_cell(r.startup_s)} | {_cell(r.rss_mb)} | "
-                    f"{_cell(r.peak_mb)} | {r.requests} | {r.server_errors} | {r.schema_breaks} | {other} |")
+                    f"{_cell(r.peak_mb)} | {r.requests} | {r.server_errors} | {r.schema_breaks} | {r.error_breaks} | {other} |")
     done = [r for r in results if r.loaded]
     rows.append(f"| **{len(results)} documents** | | {sum(r.operations for r in results)} | {len(done)} loaded | "
                 f"max {_cell(max((r.startup_s or 0 for r in done), default=None))} | | "
                 f"max {_cell(max((r.peak_mb or 0 for r in done), default=None))} | {sum(r.requests for r in results)} | "
-                f"{sum(r.server_errors for r in results)} | {sum(r.schema_breaks for r in results)} | |")
+                f"{sum(r.server_errors for r in results)} | {sum(r.schema_breaks for r in results)} | "
+                f"{sum(r.error_breaks for r in results)} | |")
     return "\n".join(rows)
 
 
@@ -275,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         print(f"[{index}/{len(documents)}] {result.name}: {'loaded' if result.loaded else 'NOT LOADED'} "
               f"{result.operations} ops, {result.requests} requests, {result.server_errors} 5xx, "
-              f"{result.schema_breaks} schema breaks ({time.monotonic() - started:.0f} s){' - ' + result.problem if result.problem else ''}",
+              f"{result.schema_breaks} 2xx and {result.error_breaks} errors breaking the schema ({time.monotonic() - started:.0f} s){' - ' + result.problem if result.problem else ''}",
               flush=True)
     print(table(results))
     if args.json:

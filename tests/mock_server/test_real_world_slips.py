@@ -40,3 +40,19 @@ def test_an_unknown_schema_dialect_and_a_mapping_as_type_are_warned_about_and_se
     assert ok.status_code == 200 and ok.json()["kind"] in ("a", "b")
     bad = running.client.get("/numbers", params={"n": 0})
     assert bad.status_code == 400 and "query.n" in bad.json()["detail"]
+
+
+def test_a_server_url_without_a_scheme_names_a_host_and_its_path_is_the_base(serve, tmp_path):
+    spec = tmp_path / "hostonly.yaml"
+    spec.write_text("""openapi: 3.0.3
+info: {title: Host only, version: '1'}
+servers: [{url: api.example.com/v1}]
+paths:
+  /nutrition:
+    get:
+      responses:
+        200: {description: ok, content: {application/json: {schema: {type: object, properties: {kcal: {type: integer}}}}}}
+""")
+    running = serve(specs=(spec,), seed=1)
+    assert running.client.get("/v1/nutrition").status_code == 200
+    assert running.client.get("/api.example.com/v1/nutrition").status_code == 404
