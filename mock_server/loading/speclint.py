@@ -261,6 +261,8 @@ class _Linter:
         self._keyword_values(path, node)
         if "$schema" in node:
             self._dialect(path, node)
+        if node.get("type") in ("integer", "number") and isinstance(node.get("enum"), list):
+            self._numeric_enum(path, node)
         if self.is_31 and "nullable" in node:
             self._nullable_31(path, node)
         if node.get("type") == "boolean" or node.get("type") == ["boolean"]:
@@ -338,6 +340,18 @@ class _Linter:
         except re.error as exc:
             self.warn((*path, "pattern"), f"not a usable regular expression ({_shown(pattern)}: {exc}): ignored")
             del node["pattern"]
+
+    def _numeric_enum(self, path: Path_, node: dict[str, Any]) -> None:
+        """An integer or number enum written as strings (`enum: ["0", "2"]`) is read as the numbers it lists."""
+        values = node["enum"]
+        if not any(isinstance(v, str) for v in values):
+            return
+        try:
+            numbers = [v if not isinstance(v, str) else int(v) if node["type"] == "integer" else float(v) for v in values]
+        except ValueError:
+            return  # not numbers at all: validation reports the contradiction
+        self.warn((*path, "enum"), f"lists {node['type']}s as strings: read as {_shown(numbers[:3])}...")
+        node["enum"] = numbers
 
     def _dialect(self, path: Path_, node: dict[str, Any]) -> None:
         """A schema-local `$schema` naming a JSON Schema dialect no validator knows (`draft-05`) is dropped."""

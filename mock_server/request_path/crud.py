@@ -15,7 +15,7 @@ from mock_server.request_path.generate import merge_all_of
 from mock_server.request_path.conform import conform
 from mock_server.request_path.models import ResourceModel, build_models, effective_schema, request_schema
 from mock_server.request_path.negotiate import success_schema, success_status
-from mock_server.request_path.resources import Action
+from mock_server.request_path.resources import Action, fillable_resources
 from mock_server.loading.spec import Operation, Spec
 from mock_server.request_path.store import TenantState, bucket_key
 
@@ -74,6 +74,16 @@ class Crud:
         # collections whose items have paths of their own: only those can make an id in a longer path unknown
         self.addressable = {a.resource for a in actions.values() if a.item_param} | \
             {m.embedding.parent for m in self.models.values() if m.embedding is not None}
+        self.fillable = fillable_resources(spec, actions)
+
+    def backs(self, call: Call) -> bool:
+        """Whether the store answers this call: not for an item of a collection nothing can fill (no create, no PUT
+        that creates) while it holds nothing, which the schema answers instead (an RPC-style `GET /x/{id}`)."""
+        return call.action.kind not in ("read", "update", "replace", "delete") or self._holds(call, call.action.resource)
+
+    def _holds(self, call: Call, resource: str) -> bool:
+        """True when some operation can add items to `resource`, or the store holds some (from fixtures)."""
+        return resource in self.fillable or next(iter(call.state.objects(self.spec.name, resource)), None) is not None
 
     # ---- entry point ----
     def execute(self, call: Call) -> Outcome:
@@ -111,7 +121,7 @@ class Crud:
                 continue  # a PUT that creates: its own item may not exist yet
             model = self.models.get("/" + "/".join(segments[:index]))
             param = segment[1:-1]
-            if model is not None and model.key in self.addressable and param in call.path_params:
+            if model is not None and model.key in self.addressable and param in call.path_params and self._holds(call, model.key):
                 if str(call.path_params[param]) not in self.bucket(call, model):
                     raise _not_found(model, param, call.path_params[param])
 

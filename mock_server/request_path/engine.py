@@ -286,7 +286,7 @@ class Engine:
         return Clock.iso(self.clock.base()), ran
 
     def _default(self, call: Call, prefs: Preferences, dynamic: bool) -> Outcome:
-        if call.action.stateful:
+        if call.action.stateful and self.apis[call.spec.name].crud.backs(call):
             example = self._named_example(call, prefs.example) if prefs.example else None
             self._check_capacity(call)
             outcome = self.apis[call.spec.name].crud.execute(call)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mock_server.request_path.negotiate import success_schema
@@ -11,6 +11,7 @@ from mock_server.loading.spec import Operation, Spec
 ACTIONS = ("create", "list", "read", "replace", "update", "delete", "search", "batch-get", "duplicate", "generate")
 _PARAM = re.compile(r"\{([^}/]+)\}")
 _DUPLICATE_VERBS = {"duplicate", "clone", "copy"}
+_ITEM_KINDS = ("read", "update", "replace", "delete")
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,25 @@ def infer_actions(spec: Spec) -> dict[str, Action]:
     item_collections = {
         "/" + "/".join(_segments(op.path)[:-1]) for op in spec.operations if _segments(op.path) and _is_param(_segments(op.path)[-1])
     }
-    return {op.operation_id: infer_action(spec, op, item_collections) for op in spec.operations}
+    actions = {op.operation_id: infer_action(spec, op, item_collections) for op in spec.operations}
+    fillable = fillable_resources(spec, actions)
+    for op in spec.operations:
+        action = actions[op.operation_id]
+        if action.kind in _ITEM_KINDS and action.resource not in fillable:
+            actions[op.operation_id] = replace(action, reason=action.reason + f"; nothing creates items of {action.resource} "
+                                               "(no POST to it, no PUT that documents a 201), so it answers from the schema "
+                                               "while the store holds none (fixtures can fill it)")
+    return actions
+
+
+def fillable_resources(spec: Spec, actions: dict[str, Action]) -> set[str]:
+    """Resources some operation can add items to: a create, a duplicate, a PUT that creates, or an embedding."""
+    found = {a.resource for a in actions.values() if a.kind in ("create", "duplicate") or a.upsert}
+    for op in spec.operations:
+        item = (spec.doc.get("paths") or {}).get(op.path) or {}
+        if op.extension("embedded") is not None or (isinstance(item, dict) and "x-flowmock-embedded" in item):
+            found.add(actions[op.operation_id].resource)
+    return found
 
 
 def id_field(spec: Spec, schema: Any, item_param: str | None) -> str:

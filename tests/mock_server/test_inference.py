@@ -77,6 +77,14 @@ def test_lists_of_ids_hold_ids_and_a_list_that_is_never_empty_is_padded(projects
     assert all(r["code"] in ("eu", "us", "ap") for r in regions.json())
 
 
+def test_an_item_nothing_can_create_is_answered_from_the_schema_instead_of_a_404(projects):
+    country = projects.client.get("/countries/fr")
+    assert country.status_code == 200 and set(country.json()) >= {"code", "name"}
+    ops = {o["operationId"]: o for o in projects.client.get("/__flowmock/apis").json()[0]["operations"]}
+    assert "nothing creates items of /countries" in ops["getCountry"]["why"]
+    assert "nothing creates" not in ops["getTodo"]["why"]
+
+
 def test_apis_say_why_each_operation_got_its_action_and_how_to_make_a_stateless_one_stateful(petstore):
     ops = {o["operationId"]: o for o in petstore.client.get("/__flowmock/apis").json()[0]["operations"]}
     assert ops["createPets"]["action"] == "create" and ops["createPets"]["stateful"] is True
@@ -93,6 +101,6 @@ def test_start_up_prints_one_line_of_what_was_inferred_per_api(serve):
     summaries = [line.strip() for line in lines if line.strip().startswith("stateful:")]
     assert summaries[0] == ("stateful: 1 resource(s): /pets (list create read replace/create delete); "
                             "stateless: 2 (feedPet, getStats) - see /__flowmock/apis")
-    assert summaries[1].startswith("stateful: 6 resource(s): /projects (list create read), "
+    assert summaries[1].startswith("stateful: 7 resource(s): /projects (list create read), "
                                    "/projects/{projectId}/todos (list create read)")
     assert summaries[1].endswith("stateless: none")

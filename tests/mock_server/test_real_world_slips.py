@@ -20,9 +20,10 @@ components:
   schemas:
     Item:
       type: object
-      required: [kind]
+      required: [kind, mode]
       properties:
         kind: {type: string, enum: [a, b]}
+        mode: {type: integer, enum: ['0', '2', '72']}
       definitions:
         itemType:
           type: {description: Type of the item., enum: [x, y], type: string}
@@ -38,6 +39,8 @@ def test_an_unknown_schema_dialect_and_a_mapping_as_type_are_warned_about_and_se
     assert any("definitions.itemType.type: must be a type name or a list of them" in w for w in warnings), warnings
     ok = running.client.get("/numbers", params={"n": 3})
     assert ok.status_code == 200 and ok.json()["kind"] in ("a", "b")
+    assert ok.json()["mode"] in (0, 2, 72), "an integer enum written as strings is read as integers"
+    assert any("properties.mode.enum: lists integers as strings" in w for w in warnings), warnings
     bad = running.client.get("/numbers", params={"n": 0})
     assert bad.status_code == 400 and "query.n" in bad.json()["detail"]
 
