@@ -233,8 +233,9 @@ def contract_one(doc: str, base_url: str, max_time: float, seed: int) -> dict[st
 
 
 def _first_paragraph(text: str) -> str:
+    """The first lines of a failure, without the cache's folder names, fit for one table cell."""
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(("INFO", "WARNING"))]
-    return " ".join(lines[:3])[:300]
+    return " ".join(lines[:3]).replace(str(CACHE) + "/", "").replace("|", "/")[:300]
 
 
 def _round(value: float | None) -> float | None:
