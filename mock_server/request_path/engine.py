@@ -23,7 +23,15 @@ from mock_server.request_path.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.generate import generate, make_context
 from mock_server.request_path.jsonbody import BadJson, parse_strict
-from mock_server.request_path.negotiate import Preferences, documented_statuses, media_type_for, pick_example, response_for, success_status
+from mock_server.request_path.negotiate import (
+    Preferences,
+    documented_statuses,
+    media_type_for,
+    pick_example,
+    referenced_example,
+    response_for,
+    success_status,
+)
 from mock_server.request_path.resources import Action, infer_actions
 from mock_server.request_path.routing import Match
 from mock_server.loading.spec import Operation, Spec
@@ -307,6 +315,7 @@ class Engine:
         status = success_status(call.op)
         _, media = media_type_for(call.spec, call.op, status)
         found, value = pick_example(media, name)
+        value = referenced_example(call.spec, value)
         if not found:
             raise HttpProblem(400, "Bad Request", f"No example named '{name}' for {call.op.operation_id} {status}",
                               [FieldError("header", "Prefer", "unknown example")])
@@ -324,7 +333,7 @@ class Engine:
         if not dynamic or prefs.example:
             found, value = pick_example(media, prefs.example)
             if found:
-                return Outcome(status, value)
+                return Outcome(status, referenced_example(spec, value))
             if prefs.example:
                 raise HttpProblem(400, "Bad Request", f"No example named '{prefs.example}' for {op.operation_id} {status}",
                                   [FieldError("header", "Prefer", "unknown example")])

@@ -59,3 +59,28 @@ paths:
     running = serve(specs=(spec,), seed=1)
     assert running.client.get("/v1/nutrition").status_code == 200
     assert running.client.get("/api.example.com/v1/nutrition").status_code == 404
+
+
+def test_an_example_value_that_is_a_reference_is_served_as_what_it_points_at(serve, tmp_path):
+    spec = tmp_path / "refexample.yaml"
+    spec.write_text("""openapi: 3.0.3
+info: {title: Ref example, version: '1'}
+paths:
+  /view:
+    get:
+      responses:
+        200:
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [id], properties: {id: {type: integer}, name: {type: string}}}
+              examples:
+                table: {summary: A table view, value: {$ref: '#/components/examples/view'}}
+components:
+  examples:
+    view: {value: {id: 7, name: All issues}}
+""")
+    running = serve(specs=(spec,), seed=1)
+    assert running.client.get("/view").json() == {"id": 7, "name": "All issues"}
+    named = running.client.get("/view", headers={"Prefer": "example=table"})
+    assert named.json() == {"id": 7, "name": "All issues"}
