@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from mock_server.request_path.generate import merge_all_of
 from mock_server.request_path.models import effective_schema
@@ -50,7 +52,26 @@ def _conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int, keep_e
         if not isinstance(value, dict):
             return _UNFIT
         return _conform_object(spec, schema, value, fill, depth, keep_extra)
-    return _convert(value, kind) if kind else value
+    found = _convert(value, kind) if kind else value
+    return _UNFIT if isinstance(found, str) and not _has_format(found, schema.get("format")) else found
+
+
+def _has_format(text: str, form: Any) -> bool:
+    """Whether a string has the common formats a request schema may not have asked for (`""` is no uri)."""
+    try:
+        if form == "date-time":
+            datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        elif form == "date":
+            date.fromisoformat(text)
+        elif form == "uuid":
+            UUID(text)
+        elif form in ("uri", "url"):
+            return ":" in text
+        elif form == "email":
+            return "@" in text
+    except ValueError:
+        return False
+    return True
 
 
 def _conform_object(spec: Spec, schema: dict[str, Any], value: dict[str, Any], fill: Fill, depth: int,

@@ -53,12 +53,14 @@ def test_a_put_to_an_unknown_id_creates_there_when_the_spec_documents_a_201(pets
 
 def test_a_nested_create_names_its_parent_from_the_path_and_applies_defaults(projects):
     c = projects.client
-    assert c.post("/projects", json={"name": "Garden"}).json() == {"id": 1, "name": "Garden"}
+    assert c.post("/projects", json={"name": "Garden", "homepage": ""}).json() == {"id": 1, "name": "Garden"}, \
+        "a stored value that breaks the response's format (an empty uri) is left out"
+    assert c.post("/projects", json={"name": "Shed", "homepage": "https://shed.example"}).json()["homepage"] == "https://shed.example"
     todo = c.post("/projects/1/todos", json={"title": "Dig"})
     assert todo.status_code == 201
     assert todo.json() == {"id": 1, "projectId": 1, "title": "Dig", "done": False, "priority": 3}
     assert c.get("/projects/1/todos").json() == {"items": [todo.json()], "total": 1}
-    assert c.post("/projects/2/todos", json={"title": "x"}).status_code == 404, "the parent must exist"
+    assert c.post("/projects/3/todos", json={"title": "x"}).status_code == 404, "the parent must exist"
 
     card = c.post("/boards/b-7/cards", json={"text": "Plan"}).json()
     assert card["board"] == "b-7", "a property named like the parent (board) holds its id"
