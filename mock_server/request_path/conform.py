@@ -15,45 +15,97 @@ _UNFIT = object()  # a scalar that neither fits its schema nor converts to it
 Fill = Callable[[Any], Any]  # (schema) -> generated value for a required field that is missing
 
 
-def conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int = 0, keep_extra: bool = False) -> Any:
+MergeCache = dict[int, tuple[Any, dict[str, Any]]]  # id(schema) -> (schema, allOf merged): kept by a long-lived caller
+_CACHE_LIMIT = 4096
+
+
+def conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int = 0, keep_extra: bool = False,
+            cache: MergeCache | None = None) -> Any:
     """Project `value` onto `schema`: undeclared keys dropped (kept with `keep_extra` unless
     `additionalProperties: false`), scalars converted to the declared type ("true" → true, "5" → 5),
-    what cannot be converted dropped when optional and generated when required."""
-    found = _conform(spec, schema, value, fill, depth, keep_extra)
-    return fill(_merged(spec, schema, value)) if found is _UNFIT else found
+    what cannot be converted dropped when optional and generated when required. `cache` keeps merged schemas
+    between calls (a caller that conforms on every request passes one)."""
+    shaper = _Conformer(spec, fill, keep_extra, {} if cache is None else cache)
+    found = shaper.conform(schema, value, depth)
+    return fill(shaper.merged(schema, value)) if found is _UNFIT else found
 
 
-def _merged(spec: Spec, schema: Any, value: Any) -> dict[str, Any]:
-    return effective_schema(spec, merge_all_of(schema, spec.resolve), value) if isinstance(schema, dict) else {}
+class _Conformer:
+    """One conform run: the spec, how to fill, whether to keep undeclared keys, and the merged-schema cache."""
 
+    def __init__(self, spec: Spec, fill: Fill, keep_extra: bool, cache: MergeCache) -> None:
+        self.spec = spec
+        self.fill = fill
+        self.keep_extra = keep_extra
+        self.cache = cache
 
-def _conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int, keep_extra: bool) -> Any:
-    schema = _merged(spec, schema, value)
-    if depth > 12 or not schema:
-        return value
-    if "enum" in schema and value not in schema["enum"]:
-        return _UNFIT
-    kind = schema.get("type")
-    if isinstance(kind, list):  # OpenAPI 3.1: `type: [string, "null"]`
-        if value is None and "null" in kind:
+    def merged(self, schema: Any, value: Any) -> dict[str, Any]:
+        """`schema` with `allOf` merged (cached by identity), then the union branch `value` belongs to."""
+        if not isinstance(schema, dict):
+            return {}
+        entry = self.cache.get(id(schema))
+        if entry is not None and entry[0] is schema:
+            base = entry[1]
+        else:
+            base = merge_all_of(schema, self.spec.resolve)
+            if len(self.cache) >= _CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[id(schema)] = (schema, base)  # the schema itself is kept, so its id is never reused
+        return effective_schema(self.spec, base, value) if ("oneOf" in base or "anyOf" in base) else base
+
+    def fit(self, schema: Any, value: Any, depth: int) -> Any:
+        """`value` conformed to `schema`, generated when it cannot be."""
+        found = self.conform(schema, value, depth)
+        return self.fill(self.merged(schema, value)) if found is _UNFIT else found
+
+    def conform(self, schema: Any, value: Any, depth: int) -> Any:
+        """`value` conformed to `schema`, or `_UNFIT`."""
+        schema = self.merged(schema, value)
+        if depth > 12 or not schema:
             return value
-        kinds = [k for k in kind if k != "null"]
-        for one in kinds:
-            if _fits(value, one):
-                return _conform(spec, {**schema, "type": one}, value, fill, depth, keep_extra)
-        return _convert(value, kinds[0]) if kinds else value
-    if value is None:
-        return value if schema.get("nullable") or kind is None and "enum" not in schema else _UNFIT
-    if kind == "array" or (kind is None and "items" in schema):
-        if not isinstance(value, list):
+        if "enum" in schema and value not in schema["enum"]:
             return _UNFIT
-        return [conform(spec, schema.get("items") or {}, item, fill, depth + 1, keep_extra) for item in value]
-    if kind == "object" or (kind is None and "properties" in schema):
-        if not isinstance(value, dict):
-            return _UNFIT
-        return _conform_object(spec, schema, value, fill, depth, keep_extra)
-    found = _convert(value, kind) if kind else value
-    return _UNFIT if isinstance(found, str) and not _has_format(found, schema.get("format")) else found
+        kind = schema.get("type")
+        if isinstance(kind, list):  # OpenAPI 3.1: `type: [string, "null"]`
+            if value is None and "null" in kind:
+                return value
+            kinds = [k for k in kind if k != "null"]
+            for one in kinds:
+                if _fits(value, one):
+                    return self.conform({**schema, "type": one}, value, depth)
+            return _convert(value, kinds[0]) if kinds else value
+        if value is None:
+            return value if schema.get("nullable") or kind is None and "enum" not in schema else _UNFIT
+        if kind == "array" or (kind is None and "items" in schema):
+            if not isinstance(value, list):
+                return _UNFIT
+            return [self.fit(schema.get("items") or {}, item, depth + 1) for item in value]
+        if kind == "object" or (kind is None and "properties" in schema):
+            if not isinstance(value, dict):
+                return _UNFIT
+            return self.conform_object(schema, value, depth)
+        found = _convert(value, kind) if kind else value
+        return _UNFIT if isinstance(found, str) and not _has_format(found, schema.get("format")) else found
+
+    def conform_object(self, schema: dict[str, Any], value: dict[str, Any], depth: int) -> dict[str, Any]:
+        """An object's declared properties conformed, required ones filled, undeclared ones kept or dropped."""
+        props: dict[str, Any] = schema.get("properties") or {}
+        required = schema.get("required") or []
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in props:
+                found = self.conform(props[key], item, depth + 1)
+                if found is not _UNFIT:
+                    out[key] = found
+                elif key in required:
+                    out[key] = self.fill(self.merged(props[key], item))
+        extra = schema.get("additionalProperties", True)
+        if extra is not False and (self.keep_extra or not props):
+            out.update({k: v for k, v in value.items() if k not in props})
+        for name in required:
+            if name not in out:
+                out[name] = self.fill(props.get(name) or {})
+        return out
 
 
 def _has_format(text: str, form: Any) -> bool:
@@ -72,27 +124,6 @@ def _has_format(text: str, form: Any) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _conform_object(spec: Spec, schema: dict[str, Any], value: dict[str, Any], fill: Fill, depth: int,
-                    keep_extra: bool) -> dict[str, Any]:
-    props: dict[str, Any] = schema.get("properties") or {}
-    required = schema.get("required") or []
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if key in props:
-            found = _conform(spec, props[key], item, fill, depth + 1, keep_extra)
-            if found is not _UNFIT:
-                out[key] = found
-            elif key in required:
-                out[key] = fill(_merged(spec, props[key], item))
-    extra = schema.get("additionalProperties", True)
-    if extra is not False and (keep_extra or not props):
-        out.update({k: v for k, v in value.items() if k not in props})
-    for name in required:
-        if name not in out:
-            out[name] = fill(props.get(name) or {})
-    return out
 
 
 def _fits(value: Any, kind: str) -> bool:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from mock_server.request_path.embedded import Embedding, EmbeddedItems
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.generate import merge_all_of
-from mock_server.request_path.conform import conform
+from mock_server.request_path.conform import MergeCache, conform
 from mock_server.request_path.models import ResourceModel, build_models, effective_schema, request_schema
 from mock_server.request_path.negotiate import success_schema, success_status
 from mock_server.request_path.resources import Action, fillable_resources
@@ -75,6 +75,7 @@ class Crud:
         self.addressable = {a.resource for a in actions.values() if a.item_param} | \
             {m.embedding.parent for m in self.models.values() if m.embedding is not None}
         self.fillable = fillable_resources(spec, actions)
+        self.merged_schemas: MergeCache = {}  # response schemas with allOf merged, for fitting answers on every request
 
     def backs(self, call: Call) -> bool:
         """Whether the store answers this call: not for an item of a collection nothing can fill (no create, no PUT
@@ -213,7 +214,8 @@ class Crud:
     def _fit(self, call: Call, schema: dict[str, Any], body: Any) -> Any:
         """What the store holds, made valid for the response schema: forbidden properties dropped, values converted,
         missing required ones generated."""
-        return conform(self.spec, schema, body, lambda sub: call.generate(sub, "response"), keep_extra=True)
+        return conform(self.spec, schema, body, lambda sub: call.generate(sub, "response"), keep_extra=True,
+                       cache=self.merged_schemas)
 
     def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
         mine = effective_schema(self.spec, model.schema, {})
