@@ -109,7 +109,12 @@ class _Conformer:
 
 
 def _has_format(text: str, form: Any) -> bool:
-    """Whether a string has the common formats a request schema may not have asked for (`""` is no uri)."""
+    """Whether a string has the common formats a request schema may not have asked for (`""` is no uri). A string
+    that cannot be encoded is left for the encoder, which refuses the answer and undoes the write."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     try:
         if form == "date-time":
             datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
