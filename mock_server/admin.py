@@ -18,6 +18,7 @@ from mock_server.request_path.journal import Journal
 from mock_server.request_path.journal import parse_limit, parse_status_filter
 from mock_server.request_path.jsonbody import BadJson, parse_strict
 from mock_server.request_path.models import build_models
+from mock_server.request_path.resources import hint
 from mock_server.loading.spec import Spec
 from mock_server.request_path.state_import import StateChecker
 from mock_server.request_path.store import Store
@@ -112,7 +113,8 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
             for op in spec.operations:
                 action = app.engine.action(spec, op)
                 ops.append({"operationId": op.operation_id, "method": op.method.upper(), "path": op.path,
-                            "action": action.kind, "resource": action.resource})
+                            "action": action.kind, "resource": action.resource, "stateful": action.stateful,
+                            "why": action.reason, **({"hint": hint(action, op)} if not action.stateful else {})})
             out.append({"name": spec.name, "title": spec.title, "prefix": spec.prefix, "base_path": spec.server_base or "/",
                         "docs": f"{spec.prefix}{spec.server_base}/ui/", "operations": ops})
         return out

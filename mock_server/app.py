@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.admin import LazyAdminApp
+from mock_server.banner import inference_summary
 from mock_server.request_path.asgi import Hook, Lifespan, read_body
 from mock_server.redaction import redact_query
 from mock_server.config import ServerConfig
@@ -58,6 +59,7 @@ class FlowmockApp:
         lines = [f"flowmock serving {len(self.specs)} API(s) on {base_url}"]
         for spec in self.specs:
             lines.append(f"  {spec.title} ({len(spec.operations)} operations)")
+            lines.append(f"    {inference_summary(spec, self.engine.apis[spec.name].actions)}")
             roots = sorted({"/" + "/".join(op.path.strip("/").split("/")[:2]) for op in spec.operations})
             lines.append(f"    base URL: {base_url}{spec.server_base}  (paths {', '.join(roots[:4])}{' ...' if len(roots) > 4 else ''})")
             lines.append(f"    prefixed: {base_url}{spec.prefix}{spec.server_base}")

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from mock_server.config import ServerConfig
 from mock_server.loading.spec import Operation, Spec
+from mock_server.request_path.resources import Action
 
 EXAMPLE_TOKEN = "dev-token"
 TOKEN_VARIABLE = "FLOWMOCK_TOKEN"
@@ -29,6 +30,27 @@ def startup_banner(listing: str, specs: Sequence[Spec], config: ServerConfig, ba
         lines.append(f"  auth:      send any bearer token (e.g. {EXAMPLE_TOKEN}); --accept-tokens restricts them, --no-auth drops the check")
     lines.append(f"  inspector: {base_url}/__flowmock/  (admin API docs: {base_url}/__flowmock/ui/)")
     return "\n".join(lines)
+
+
+def inference_summary(spec: Spec, actions: dict[str, Action]) -> str:
+    """One line: the resources inferred for an API with their actions, then the operations that stayed stateless."""
+    by_resource: dict[str, list[str]] = {}
+    stateless: list[str] = []
+    for op in spec.operations:
+        action = actions[op.operation_id]
+        if action.stateful:
+            kinds = by_resource.setdefault(action.resource, [])
+            kind = action.kind + ("/create" if action.upsert else "")
+            if kind not in kinds:
+                kinds.append(kind)
+        else:
+            stateless.append(op.operation_id)
+    shown = list(by_resource.items())[:6]
+    resources = ", ".join(f"{resource} ({' '.join(kinds)})" for resource, kinds in shown) or "none"
+    resources += f" and {len(by_resource) - 6} more" if len(by_resource) > 6 else ""
+    names = ", ".join(stateless[:5]) + (f" and {len(stateless) - 5} more" if len(stateless) > 5 else "")
+    tail = f"; stateless: {len(stateless)} ({names}) - see /__flowmock/apis" if stateless else "; stateless: none"
+    return f"stateful: {len(by_resource)} resource(s): {resources}{tail}"
 
 
 def _example_operation(specs: Sequence[Spec]) -> tuple[Spec, Operation] | None:

@@ -141,7 +141,13 @@ def _server_base_path(doc: dict[str, Any]) -> str:
     url = str(servers[0].get("url", ""))
     for var, spec in (servers[0].get("variables") or {}).items():
         url = url.replace("{" + var + "}", str(spec.get("default", "")))
-    path = urlparse(url).path if "://" in url else url
+    if "://" in url or url.startswith("//"):
+        path = urlparse(url if "://" in url else "http:" + url).path
+    elif url.startswith("/"):
+        path = url
+    else:  # no scheme: `api.example.com/v1` names a host (its path is the base), `v1` is a relative path
+        host, _, rest = url.partition("/")
+        path = "/" + (rest if "." in host or ":" in host else url)
     return path.rstrip("/")
 
 

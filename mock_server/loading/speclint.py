@@ -259,6 +259,10 @@ class _Linter:
                 self.warn((*path, key), f"unknown keyword {key!r}: ignored{_did_you_mean(key, _SCHEMA_KEYWORDS)}")
         self._required_on_properties(path, node)
         self._keyword_values(path, node)
+        if "$schema" in node:
+            self._dialect(path, node)
+        if node.get("type") in ("integer", "number") and isinstance(node.get("enum"), list):
+            self._numeric_enum(path, node)
         if self.is_31 and "nullable" in node:
             self._nullable_31(path, node)
         if node.get("type") == "boolean" or node.get("type") == ["boolean"]:
@@ -285,6 +289,10 @@ class _Linter:
     def _type(self, path: Path_, node: dict[str, Any]) -> None:
         declared = node.get("type")
         if declared is None:
+            return
+        if not isinstance(declared, (str, list)):
+            self.warn((*path, "type"), f"must be a type name or a list of them, found {_shown(declared)}: ignored")
+            del node["type"]
             return
         for name in declared if isinstance(declared, list) else [declared]:
             if name not in TYPES:
@@ -332,6 +340,27 @@ class _Linter:
         except re.error as exc:
             self.warn((*path, "pattern"), f"not a usable regular expression ({_shown(pattern)}: {exc}): ignored")
             del node["pattern"]
+
+    def _numeric_enum(self, path: Path_, node: dict[str, Any]) -> None:
+        """An integer or number enum written as strings (`enum: ["0", "2"]`) is read as the numbers it lists."""
+        values = node["enum"]
+        if not any(isinstance(v, str) for v in values):
+            return
+        try:
+            numbers = [v if not isinstance(v, str) else int(v) if node["type"] == "integer" else float(v) for v in values]
+        except ValueError:
+            return  # not numbers at all: validation reports the contradiction
+        self.warn((*path, "enum"), f"lists {node['type']}s as strings: read as {_shown(numbers[:3])}...")
+        node["enum"] = numbers
+
+    def _dialect(self, path: Path_, node: dict[str, Any]) -> None:
+        """A schema-local `$schema` naming a JSON Schema dialect no validator knows (`draft-05`) is dropped."""
+        from jsonschema.validators import validator_for
+
+        dialect = node["$schema"]
+        if not isinstance(dialect, str) or validator_for({"$schema": dialect}, default=None) is None:
+            self.warn((*path, "$schema"), f"unknown JSON Schema dialect {_shown(dialect)}: validated with the document's own")
+            del node["$schema"]
 
     def _nullable_31(self, path: Path_, node: dict[str, Any]) -> None:
         nullable = node.pop("nullable")

@@ -12,9 +12,10 @@ from urllib.parse import quote
 from mock_server.request_path.embedded import Embedding, EmbeddedItems
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.generate import merge_all_of
-from mock_server.request_path.models import ResourceModel, build_models, effective_schema
+from mock_server.request_path.conform import MergeCache, conform
+from mock_server.request_path.models import ResourceModel, build_models, effective_schema, request_schema
 from mock_server.request_path.negotiate import success_schema, success_status
-from mock_server.request_path.resources import Action
+from mock_server.request_path.resources import Action, fillable_resources
 from mock_server.loading.spec import Operation, Spec
 from mock_server.request_path.store import TenantState, Version, bucket_key
 
@@ -78,6 +79,20 @@ class Crud:
         self.actions = actions
         self.models = build_models(spec, actions)
         self._write_only: dict[tuple[tuple[str, int], ...], frozenset[str]] = {}
+        # collections whose items have paths of their own: only those can make an id in a longer path unknown
+        self.addressable = {a.resource for a in actions.values() if a.item_param} | \
+            {m.embedding.parent for m in self.models.values() if m.embedding is not None}
+        self.fillable = fillable_resources(spec, actions)
+        self.merged_schemas: MergeCache = {}  # response schemas with allOf merged, for fitting answers on every request
+
+    def backs(self, call: Call) -> bool:
+        """Whether the store answers this call: not for an item of a collection nothing can fill (no create, no PUT
+        that creates) while it holds nothing, which the schema answers instead (an RPC-style `GET /x/{id}`)."""
+        return call.action.kind not in ("read", "update", "replace", "delete") or self._holds(call, call.action.resource)
+
+    def _holds(self, call: Call, resource: str) -> bool:
+        """True when some operation can add items to `resource`, or the store holds some (from fixtures)."""
+        return resource in self.fillable or next(iter(call.state.objects(self.spec.name, resource)), None) is not None
 
     # ---- entry point ----
     def execute(self, call: Call) -> Outcome:
@@ -111,9 +126,11 @@ class Crud:
         for index, segment in enumerate(segments):
             if not (segment.startswith("{") and segment.endswith("}")):
                 continue
+            if call.action.upsert and index == len(segments) - 1:
+                continue  # a PUT that creates: its own item may not exist yet
             model = self.models.get("/" + "/".join(segments[:index]))
             param = segment[1:-1]
-            if model is not None and param in call.path_params:
+            if model is not None and model.key in self.addressable and param in call.path_params and self._holds(call, model.key):
                 if str(call.path_params[param]) not in self.bucket(call, model):
                     raise _not_found(model, param, call.path_params[param])
 
@@ -237,11 +254,17 @@ class Crud:
         schema = effective_schema(self.spec, schema, obj)
         props = schema.get("properties") or {}
         if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
-            return self._visible(obj, props), True
+            return self._fit(call, schema, self._visible(obj, props)), True
         body = call.generate(schema, "response")
         if isinstance(body, dict) and model.id_field in props and isinstance(obj, dict):
             body[model.id_field] = obj.get(model.id_field)
-        return body, False
+        return self._fit(call, schema, body), False
+
+    def _fit(self, call: Call, schema: dict[str, Any], body: Any) -> Any:
+        """What the store holds, made valid for the response schema: forbidden properties dropped, values converted,
+        missing required ones generated."""
+        return conform(self.spec, schema, body, lambda sub: call.generate(sub, "response"), keep_extra=True,
+                       cache=self.merged_schemas)
 
     def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
         mine = effective_schema(self.spec, model.schema, {})
@@ -249,8 +272,9 @@ class Crud:
 
     # ---- actions ----
     def _create(self, call: Call, model: ResourceModel) -> Outcome:
-        body = call.body if isinstance(call.body, dict) else {}
+        body = self._with_defaults(call, call.body if isinstance(call.body, dict) else {})
         obj = self._fill(call, model, body, creating=True)
+        self._set_parent_ids(call, model, obj)
         supplied = body.get(model.id_field) if self._client_names_id(call, model) else None
         bucket = self.bucket(call, model)
         if supplied is not None and str(supplied) in bucket:
@@ -269,6 +293,28 @@ class Crud:
         status = success_status(call.op)
         headers = {"Location": self._location(call, model, ident)}
         return Outcome(status, self._present(call, model, obj, status), headers)
+
+    def _with_defaults(self, call: Call, body: dict[str, Any]) -> dict[str, Any]:
+        """The request body with its schema's `default`s filled in where the client left a property out."""
+        schema = request_schema(self.spec, call.op)
+        return _defaults(self.spec, schema, body, 0) if schema else body
+
+    def _set_parent_ids(self, call: Call, model: ResourceModel, obj: dict[str, Any]) -> None:
+        """A nested item names its parent: `/projects/{projectId}/todos` sets `projectId`, `project_id` or `project`."""
+        props = effective_schema(self.spec, model.schema, obj).get("properties") or {}
+        segments = model.key.strip("/").split("/")
+        for index, segment in enumerate(segments):
+            param = segment[1:-1] if segment.startswith("{") and segment.endswith("}") else ""
+            if not param or param not in call.path_params:
+                continue
+            owner = segments[index - 1] if index else ""
+            name = _parent_property(param, owner, {k: v for k, v in props.items() if k != model.id_field}, self.spec)
+            if name is not None:
+                obj[name] = _typed(self.spec.resolve(props[name]), call.path_params[param])
+
+    def _id_value(self, model: ResourceModel, key: str) -> Any:
+        """A path id as the id property's type (an integer id from `/pets/7` is 7)."""
+        return _typed(model.id_schema, key)
 
     @staticmethod
     def _location(call: Call, model: ResourceModel, ident: Any) -> str:
@@ -309,8 +355,11 @@ class Crud:
         return Outcome(status, self._present(call, model, updated, status))
 
     def _replace(self, call: Call, model: ResourceModel) -> Outcome:
+        given = str(call.path_params.get(call.action.item_param or "", ""))
+        if call.action.upsert and given not in self.bucket(call, model):
+            return self._create_at(call, model, given)
         key, obj = self._item(call, model)
-        body = call.body if isinstance(call.body, dict) else {}
+        body = self._with_defaults(call, call.body if isinstance(call.body, dict) else {})
         props = model.schema.get("properties") or {}
         kept = {k: v for k, v in obj.items() if k == model.id_field or self.spec.resolve(props.get(k) or {}).get("readOnly")
                 or _CREATED.search(k)}
@@ -322,6 +371,18 @@ class Crud:
         self._touch_parent(call, model)
         status = success_status(call.op)
         return Outcome(status, self._present(call, model, replaced, status))
+
+    def _create_at(self, call: Call, model: ResourceModel, key: str) -> Outcome:
+        """A PUT to an id that does not exist yet creates the item there (its spec documents a 201)."""
+        body = self._with_defaults(call, call.body if isinstance(call.body, dict) else {})
+        obj = self._fill(call, model, body, creating=True)
+        self._set_parent_ids(call, model, obj)
+        ident = self._id_value(model, key)
+        obj[model.id_field] = ident
+        obj.update(call.action.set_fields)
+        self.bucket(call, model)[key] = obj
+        call.state.tick()
+        return Outcome(201, self._present(call, model, obj, 201), {"Location": self._location(call, model, ident)})
 
     def _delete(self, call: Call, model: ResourceModel) -> Outcome:
         key, obj = self._item(call, model)
@@ -426,9 +487,24 @@ class Crud:
         item_props = model.schema.get("properties") or {}
         rendered = [self._visible(i, item_props) for i in window]
         if schema.get("type") == "array" or not props:
-            return Outcome(status, rendered, source=source)
+            return Outcome(status, self._fit(call, schema, self._listed(call, model, schema, rendered)), source=source)
         envelope, generated = self._envelope(call, schema, rendered, total, next_cursor)
-        return Outcome(status, envelope, source=None if generated else source)
+        target = next((n for n, v in envelope.items() if v is rendered), None)
+        if target is not None:
+            envelope[target] = self._listed(call, model, self.spec.resolve(props[target]), rendered)
+        return Outcome(status, self._fit(call, schema, envelope), source=None if generated else source)
+
+    def _listed(self, call: Call, model: ResourceModel, array: dict[str, Any], items: list[Any]) -> list[Any]:
+        """A page's items as the list schema wants them: ids where it lists ids, padded with generated items up to
+        its `minItems` (an empty store still answers a valid list; those items are not stored)."""
+        item_schema = merge_all_of(array.get("items") or {}, self.spec.resolve)
+        kind = item_schema.get("type", "object" if item_schema.get("properties") else None)
+        if kind in ("string", "integer", "number"):
+            items = [i.get(model.id_field) if isinstance(i, dict) else i for i in items]
+        missing = int(array.get("minItems") or 0) - len(items)
+        if missing > 0:
+            items = [*items, *(call.generate(item_schema, "response") for _ in range(missing))]
+        return items
 
     def _documented_page_size(self, call: Call) -> int | None:
         """The page size of a list whose client names none: its page-size parameter's default (`limit: {default: 20}`),
@@ -546,3 +622,53 @@ def _first_id_list(body: Any) -> list[Any]:
             if isinstance(value, list) and all(isinstance(i, (str, int)) for i in value):
                 return value
     return []
+
+
+def _defaults(spec: Spec, schema: dict[str, Any], body: dict[str, Any], depth: int) -> dict[str, Any]:
+    """`body` with the `default` of every property it leaves out (nested objects too), when the default fits its type."""
+    schema = effective_schema(spec, merge_all_of(schema, spec.resolve), body)
+    out = dict(body)
+    for name, sub in (schema.get("properties") or {}).items():
+        sub = merge_all_of(sub, spec.resolve) if isinstance(sub, dict) else {}
+        if name not in out and "default" in sub and not sub.get("readOnly") and _fits(sub, sub["default"]):
+            out[name] = copy.deepcopy(sub["default"])
+        elif isinstance(out.get(name), dict) and depth < 8:
+            out[name] = _defaults(spec, sub, out[name], depth + 1)
+    return out
+
+
+def _fits(schema: dict[str, Any], value: Any) -> bool:
+    """Whether a value has the schema's declared type (a `default: "true"` on an array does not)."""
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
+    python: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,
+              "null": type(None)}
+    return not kinds or any(isinstance(value, python.get(k, object)) and not (k in ("integer", "number") and isinstance(value, bool))
+                            for k in kinds)
+
+
+def _parent_property(param: str, owner: str, props: dict[str, Any], spec: Spec) -> str | None:
+    """The scalar property that holds the parent's id: named like the path parameter (`projectId`, `project_id`)
+    or like the parent (`project`); for a bare `{id}`, named after the parent collection (`projects` → `projectId`)."""
+    def norm(text: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", text.lower())
+
+    base = norm(param).removesuffix("id")
+    if not base:  # `/projects/{id}/todos`: the parent is a project
+        base = norm(owner).removesuffix("s")
+    if not base:
+        return None
+    for name, sub in props.items():
+        sub = spec.resolve(sub)
+        scalar = sub.get("type", "string") in ("string", "integer", "number") and not sub.get("readOnly")
+        if name == param or (scalar and norm(name) in (base + "id", base)):
+            return name
+    return None
+
+
+def _typed(schema: dict[str, Any], value: Any) -> Any:
+    """A path value as the property's type: digits become an integer where the schema wants one."""
+    text = str(value)
+    if schema.get("type") in ("integer", "number") and text.lstrip("-").isdigit():
+        return int(text)
+    return text

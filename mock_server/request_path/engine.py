@@ -32,6 +32,7 @@ from mock_server.request_path.negotiate import (
     media_type_for,
     not_acceptable,
     pick_example,
+    referenced_example,
     response_for,
     success_status,
 )
@@ -349,7 +350,7 @@ class Engine:
         return Clock.iso(self.clock.base()), ran
 
     def _default(self, call: Call, prefs: Preferences, dynamic: bool) -> Outcome:
-        if call.action.stateful:
+        if call.action.stateful and self.apis[call.spec.name].crud.backs(call):
             example = self._named_example(call, prefs.example, prefs.accept) if prefs.example else None
             self._check_capacity(call)
             outcome = self.apis[call.spec.name].crud.execute(call)
@@ -370,6 +371,7 @@ class Engine:
         status = success_status(call.op)
         _, media = media_type_for(call.spec, call.op, status, accept=accept)
         found, value = pick_example(media, name)
+        value = referenced_example(call.spec, value)
         if not found:
             raise HttpProblem(400, "Bad Request", f"No example named '{name}' for {call.op.operation_id} {status}",
                               [FieldError("header", "Prefer", "unknown example")])
@@ -387,7 +389,7 @@ class Engine:
         if not dynamic or prefs.example:
             found, value = pick_example(media, prefs.example)
             if found:
-                return Outcome(status, value)
+                return Outcome(status, referenced_example(spec, value))
             if prefs.example:
                 raise HttpProblem(400, "Bad Request", f"No example named '{prefs.example}' for {op.operation_id} {status}",
                                   [FieldError("header", "Prefer", "unknown example")])

@@ -68,13 +68,49 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
             if schema and schema.get("type", "object") == "object":
                 break
         if not schema or schema.get("type", "object") != "object":
-            schema = {"type": "object"}
+            schema = _fallback_schema(spec, resource, actions) or {"type": "object"}
         ident = id_field(spec, schema, item_param)
         id_schema = spec.resolve((schema.get("properties") or {}).get(ident) or {"type": "string"})
         alternate = schema.get("x-flowmock-alternate-id")
         models[resource] = ResourceModel(resource, schema, ident, id_schema, embeddings.get(resource),
                                          alternate if isinstance(alternate, str) else None)
     return models
+
+
+def _fallback_schema(spec: Spec, resource: str, actions: dict[str, Action]) -> dict[str, Any] | None:
+    """When no read or write answers the item: the items of its list, else the body its create takes."""
+    ops = [op for op in spec.operations if actions[op.operation_id].resource == resource]
+    for op in ops:
+        listed = success_schema(spec, op) if actions[op.operation_id].kind == "list" else None
+        items = _listed_items(spec, listed) if listed else None
+        if items:
+            return items
+    for op in ops:
+        if actions[op.operation_id].kind == "create":
+            body = request_schema(spec, op)
+            if body and body.get("type", "object") == "object":
+                return body
+    return None
+
+
+def _listed_items(spec: Spec, schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The object schema of a list's items, bare or inside its envelope's array property."""
+    arrays = [schema] if schema.get("type") == "array" else \
+        [spec.resolve(p) for p in (schema.get("properties") or {}).values() if spec.resolve(p).get("type") == "array"]
+    for array in arrays:
+        items = merge_all_of(array.get("items") or {}, spec.resolve)
+        if items.get("type", "object") == "object" and items.get("properties"):
+            return items
+    return None
+
+
+def request_schema(spec: Spec, op: Operation) -> dict[str, Any] | None:
+    """The JSON schema (allOf merged) of an operation's request body, if it takes one."""
+    body = spec.resolve(op.definition.get("requestBody") or {})
+    for ctype, media in (body.get("content") or {}).items():
+        if ("json" in ctype or ctype.startswith("*")) and isinstance(media, dict) and "schema" in media:
+            return merge_all_of(media["schema"], spec.resolve)
+    return None
 
 
 def _embeddings(spec: Spec, actions: dict[str, Action]) -> dict[str, Embedding]:

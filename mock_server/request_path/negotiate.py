@@ -201,6 +201,18 @@ def documented_statuses(op: Operation) -> list[int]:
     return sorted(int(c) for c in (op.definition.get("responses") or {}) if str(c).isdigit())
 
 
+def referenced_example(spec: Spec, value: Any) -> Any:
+    """An example value that is only a `$ref` (GitHub writes `value: {$ref: '#/components/examples/x'}`): what it
+    points at, the `value` of an Example Object."""
+    if not (isinstance(value, dict) and set(value) == {"$ref"}):
+        return value
+    try:
+        target = spec.resolve(value)
+    except Exception:  # noqa: BLE001 - a dangling reference: serve the value as written
+        return value
+    return target["value"] if isinstance(target, dict) and "value" in target else target
+
+
 def pick_example(media: dict[str, Any] | None, name: str | None) -> tuple[bool, Any]:
     """(found, value) of the named example, or of the first example when no name is given.
 
