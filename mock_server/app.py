@@ -8,9 +8,7 @@ import json
 import keyword
 import logging
 import re
-import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -22,11 +20,10 @@ from connexion.middleware.response_validation import ResponseValidationMiddlewar
 from connexion.middleware.security import SecurityMiddleware
 from connexion.resolver import Resolution, Resolver
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.admin import AdminResolver, admin_spec
 from mock_server.asgi import Hook, Lifespan, read_body, receive_again
-from mock_server.cassette import redact_query
 from mock_server.config import ServerConfig
 from mock_server.cors import ApiCors
 from mock_server.engine import Engine, EngineResponse
@@ -34,14 +31,15 @@ from mock_server.errors import ConfigError
 from mock_server.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
 from mock_server.fixtures import load_fixture_dir
 from mock_server.guard import Limits, RequestGuard
-from mock_server.journal import Journal, JournalEntry, redacted_errors
+from mock_server.inspector import InspectorPage
+from mock_server.journal import Journal
+from mock_server.journaling import JournalMiddleware
 from mock_server.persistence import ChangeNotifier, StateWriter, read_state_file
 from mock_server.protocol import guarded_protocol
 from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
 from mock_server.routing import Match, MethodNotAllowed, Router
 from mock_server.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.store import Store
-from mock_server.traffic import log_request
 from mock_server.validate import RequestData
 
 logger = logging.getLogger(__name__)
@@ -170,39 +168,6 @@ def _note(scope: Scope, match: Match, tenant: str | None, errors: list[Any]) -> 
                         "errors": [e.as_dict() for e in errors]}
 
 
-class _JournalMiddleware:
-    """Journals every API request (replayed, mocked or refused) with its status and duration."""
-
-    def __init__(self, app: ASGIApp, journal: Journal, skip: tuple[str, ...]) -> None:
-        self.app, self.journal, self.skip = app, journal, skip
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.skip):
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = [0]
-
-        async def noting(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, noting)
-        finally:
-            note = scope.get(JOURNAL_NOTE) or {}
-            entry = JournalEntry(
-                seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                method=scope["method"], path=scope["path"], query=redact_query(scope.get("query_string", b"").decode("latin-1")),
-                operation_id=note.get("operation_id"), api=note.get("api"), status=status[0],
-                duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
-                errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
-            )
-            self.journal.add(entry)
-            log_request(entry, scope["headers"])
-
-
 def _routing_path(match: Match) -> str:
     """The path Connexion routes on: the operation's template with percent-encoded parameter values.
 
@@ -307,7 +272,7 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     if saved is not None:
         store.import_(saved)
     writer = StateWriter(config.state_file, store, config.state_interval) if config.state_file else None
-    journal = Journal(config.journal_size)
+    journal = Journal(config.journal_size, config.journal_bytes, config.journal_body)
     engine = Engine(config, specs, store)
     router = Router(specs)
     middlewares = [m for m in ConnexionMiddleware.default_middlewares
@@ -323,12 +288,12 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     skip = (*dispatcher.documents, *dispatcher.passthrough)
     limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
     guarded = RequestGuard(replay or dispatcher, limits)
-    inner: ASGIApp = _JournalMiddleware(guarded, journal, skip)
+    inner: ASGIApp = JournalMiddleware(guarded, journal, skip)
     if writer is not None:
         inner = ChangeNotifier(inner, writer)
     startup: list[Hook] = [writer.start] if writer else []
     shutdown: list[Hook] = [writer.stop] if writer else []
-    asgi = Lifespan(ExposureGuard(admin=inner, api=ApiCors(inner, config.cors_origins), config=config), startup, shutdown)
+    asgi = Lifespan(ExposureGuard(admin=InspectorPage(inner), api=ApiCors(inner, config.cors_origins), config=config), startup, shutdown)
     app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay,
                       guarded_protocol(config.max_url, config.read_timeout, config.max_headers), writer)
     holder["app"] = app

@@ -8,6 +8,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.asgi import header, send_problem
 from mock_server.config import ServerConfig, is_loopback
+from mock_server.inspector import is_inspector_path
 
 ADMIN_PREFIX = "/__flowmock"
 ADMIN_TOKEN_HEADER = "X-Flowmock-Admin-Token"
@@ -20,9 +21,9 @@ def is_admin_path(path: str) -> bool:
 
 
 def is_admin_docs(path: str) -> bool:
-    """The admin API's own documentation page and document, which need no token (its Authorize button takes it)."""
+    """The admin API's documentation page and document, and the inspector page: no data, so no token (they ask for it)."""
     ui = ADMIN_PREFIX + "/ui"
-    return path in (ui, ADMIN_PREFIX + "/openapi.json") or (path.startswith(ui + "/") and ".." not in path)
+    return path in (ui, ADMIN_PREFIX + "/openapi.json") or (path.startswith(ui + "/") and ".." not in path) or is_inspector_path(path)
 
 
 def host_name(host_header: str) -> str:

@@ -103,6 +103,7 @@ class _Incoming:
 
 
 JOURNAL_NOTE = "flowmock.note"  # the scope key the journal reads to learn who answered
+REPLAY_CLOSEST = "flowmock.replay_closest"  # the scope key holding a replay miss's closest recordings (for the journal)
 
 
 class ReplayMiddleware:
@@ -172,10 +173,13 @@ class ReplayMiddleware:
         if self.strict and not _is_preflight(scope["method"], headers):
             scope[JOURNAL_NOTE] = {"source": "replay"}
             misses = self.near_misses(incoming)
+            scope[REPLAY_CLOSEST] = [m.as_dict() for m in misses]
             logger.debug("replay miss %s %s (strict)", incoming.method, redact_url(incoming.uri))
             await _send_miss(send, scrub_request(incoming, Redaction()), misses)
             return
         logger.debug("replay miss %s %s: falling back to the mock", incoming.method, redact_url(incoming.uri))
+        if not _is_preflight(scope["method"], headers):
+            scope[REPLAY_CLOSEST] = [m.as_dict() for m in self.near_misses(incoming)]
         await self.app(scope, receive_again(body, receive), send)
 
 
