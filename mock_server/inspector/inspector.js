@@ -183,7 +183,7 @@ async function loadApis() {
     if (!(error instanceof NeedsToken)) notify(`Cannot list the served APIs: ${error.message}`, "error");
     return;
   }
-  $("f-api").replaceChildren(el("option", {value: ""}, "all APIs"), view.apis.map((a) => el("option", {value: a.name}, a.name)));
+  $("f-api").replaceChildren(el("option", {value: ""}, "all APIs"), ...view.apis.map((a) => el("option", {value: a.name}, a.name)));
   fillOperations();
   const first = view.apis[0];
   const op = first && first.operations.find((o) => o.method === "GET" && !o.path.includes("{"));
@@ -196,7 +196,7 @@ function fillOperations() {
   const chosen = $("f-operation").value;
   const ops = view.apis.filter((a) => !api || a.name === api).flatMap((a) => a.operations.map((o) => o.operationId));
   $("f-operation").replaceChildren(el("option", {value: ""}, "all operations"),
-    [...new Set(ops)].sort().map((id) => el("option", {value: id, selected: id === chosen}, id)));
+    ...[...new Set(ops)].sort().map((id) => el("option", {value: id, selected: id === chosen}, id)));
 }
 
 // ---- buttons ----
