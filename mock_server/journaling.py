@@ -112,7 +112,8 @@ def body_text(body: bytes, ctype: str, truncated: bool, redaction: Redaction) ->
     if not truncated:
         parsed = parse_json_body(body, ctype or "application/json")
         if parsed is not NOT_JSON:
-            return json.dumps(redact_json(parsed, fields)[0], ensure_ascii=False)
+            spaced = '": ' in text or ", " in text  # keep the client's layout, as cassettes do
+            return json.dumps(redact_json(parsed, fields)[0], ensure_ascii=False, separators=(", ", ": ") if spaced else (",", ":"))
     return _redact_json_excerpt(text, fields)
 
 
