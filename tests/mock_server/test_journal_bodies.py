@@ -146,3 +146,15 @@ def test_the_inspector_page_is_served_by_flowmock_itself(serve):
     assert httpx.get(running.url + "/__flowmock/journal", headers={"X-Flowmock-Admin-Token": "adm-secret"}).status_code == 200
     cross = httpx.get(running.url + "/__flowmock/", headers={"Origin": "http://evil.test", "Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403
+
+
+def test_form_and_binary_bodies_are_journaled_safely(serve):
+    running = serve(seed=3)
+    form = httpx.post(running.url + WS, content=b"name=x&password=pw-31&client_secret=cs-31",
+                      headers={"Authorization": "Bearer t", "Content-Type": "application/x-www-form-urlencoded"})
+    binary = httpx.post(running.url + WS, content=bytes(range(256)) * 4,
+                        headers={"Authorization": "Bearer t", "Content-Type": "application/octet-stream"})
+    assert form.status_code < 500 and binary.status_code < 500
+    sent_form, sent_binary = (e["request"] for e in journal(running)[-2:])
+    assert sent_form["body"] == "name=x&password=REDACTED&client_secret=REDACTED"
+    assert sent_binary["body"] == "(1024 bytes of binary data, not shown)" and sent_binary["size"] == 1024
