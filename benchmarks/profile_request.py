@@ -126,7 +126,7 @@ def own_time_by_package(source: cProfile.Profile | str, top: int) -> list[str]:
 
 
 def _group(filename: str, name: str) -> str:
-    """`connexion`, `stdlib copy`, `mock_server/engine.py` or `builtins`: where a function's own time is counted."""
+    """`connexion`, `stdlib copy`, `mock_server/request_path/engine.py` or `builtins`: where a function's own time is counted."""
     site = sysconfig.get_paths()["purelib"]
     if filename.startswith(site):
         return filename[len(site):].lstrip("/").split("/")[0].removesuffix(".py")

@@ -59,7 +59,7 @@ def register(subparsers: Any) -> None:
 
 def options_from_args(args: argparse.Namespace) -> ContractOptions:
     """Turn parsed `contract` arguments into ContractOptions."""
-    from mock_server.spec import bundled_spec_paths
+    from mock_server.loading.spec import bundled_spec_paths
 
     specs = tuple(bundled_spec_paths()) if args.all else tuple(args.spec)
     headers = []

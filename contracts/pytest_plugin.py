@@ -173,7 +173,7 @@ _EXCERPT = 500  # characters of each body shown in a failure report
 
 def _journal_text(server: FlowmockServer, limit: int = 50) -> str:
     """The requests the mock received during a test and what it answered, oldest first, with body excerpts (from the journal)."""
-    from mock_server.traffic import error_lines, request_line
+    from mock_server.request_path.traffic import error_lines, request_line
 
     entries = server.app.journal.query()
     if not entries:
@@ -303,7 +303,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     url = config.getoption("contract_url")
     if not url:
         return
-    from mock_server.spec import bundled_spec_paths, load_spec
+    from mock_server.loading.spec import bundled_spec_paths, load_spec
 
     paths = [Path(p) for p in config.getoption("contract_spec")] or bundled_spec_paths()
     options = ContractOptions(

@@ -38,7 +38,7 @@ from contracts.events import (
 )
 from contracts.secrets import curl_of, mask
 from mock_server.errors import SpecLoadError
-from mock_server.spec import Spec, load_spec
+from mock_server.loading.spec import Spec, load_spec
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class ContractOptions:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values of credential headers given with -H (masked like the token)."""
-        from mock_server.cassette import DEFAULT_REDACT_HEADERS
+        from mock_server.recording.cassette import DEFAULT_REDACT_HEADERS
 
         return tuple(value for name, value in self.headers if name.lower() in DEFAULT_REDACT_HEADERS and value)
 

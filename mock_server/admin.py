@@ -6,22 +6,35 @@ import itertools
 from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import yaml
 from connexion.resolver import Resolution, Resolver
 
-from mock_server.config import parse_duration
-from mock_server.journal import parse_limit, parse_since, parse_status_filter
-from mock_server.jsonbody import BadJson, parse_strict
-from mock_server.models import build_models
-from mock_server.state_import import StateChecker
-from mock_server.store import DEFAULT_TENANT
+from mock_server.config import ServerConfig, parse_duration
+from mock_server.request_path.engine import Engine
+from mock_server.request_path.journal import Journal
+from mock_server.request_path.journal import parse_limit, parse_since, parse_status_filter
+from mock_server.request_path.jsonbody import BadJson, parse_strict
+from mock_server.request_path.models import build_models
+from mock_server.recording.replay import ReplayMiddleware
+from mock_server.loading.spec import Spec
+from mock_server.request_path.state_import import StateChecker
+from mock_server.request_path.store import DEFAULT_TENANT, Store
 
-if TYPE_CHECKING:
-    from mock_server.app import FlowmockApp
 
-AppGetter = Callable[[], "FlowmockApp"]
+class RunningServer(Protocol):
+    """What the admin API reads and changes of the running server (the assembled app provides it)."""
+
+    config: ServerConfig
+    specs: list[Spec]
+    engine: Engine
+    store: Store
+    journal: Journal
+    replay: ReplayMiddleware | None
+
+
+AppGetter = Callable[[], RunningServer]
 
 
 def admin_spec() -> dict[str, Any]:

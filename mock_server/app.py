@@ -23,24 +23,24 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.admin import AdminResolver, admin_spec
-from mock_server.asgi import Hook, Lifespan, read_body, receive_again
+from mock_server.request_path.asgi import Hook, Lifespan, read_body, receive_again
 from mock_server.config import ServerConfig
-from mock_server.cors import ApiCors
-from mock_server.engine import Engine, EngineResponse
+from mock_server.request_path.cors import ApiCors
+from mock_server.request_path.engine import Engine, EngineResponse
 from mock_server.errors import ConfigError
-from mock_server.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
-from mock_server.fixtures import load_fixture_dir
-from mock_server.guard import Limits, RequestGuard
+from mock_server.request_path.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
+from mock_server.datasets.fixtures import load_fixture_dir
+from mock_server.request_path.guard import Limits, RequestGuard
+from mock_server.request_path.journal import JOURNAL_NOTE, Journal
+from mock_server.request_path.journaling import JournalMiddleware
 from mock_server.inspector import InspectorPage
-from mock_server.journal import Journal
-from mock_server.journaling import JournalMiddleware
-from mock_server.persistence import ChangeNotifier, StateWriter, read_state_file
-from mock_server.protocol import guarded_protocol
-from mock_server.replay import JOURNAL_NOTE, ReplayMiddleware
-from mock_server.routing import Match, MethodNotAllowed, Router
-from mock_server.spec import Spec, bundled_spec_paths, load_spec
-from mock_server.store import Store
-from mock_server.validate import RequestData
+from mock_server.request_path.persistence import ChangeNotifier, StateWriter, read_state_file
+from mock_server.request_path.protocol import guarded_protocol
+from mock_server.recording.replay import ReplayMiddleware
+from mock_server.request_path.routing import Match, MethodNotAllowed, Router
+from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
+from mock_server.request_path.store import Store
+from mock_server.request_path.validate import RequestData
 
 logger = logging.getLogger(__name__)
 _SCOPE_KEY = "flowmock"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mock_server.config import ServerConfig
-from mock_server.spec import Operation, Spec
+from mock_server.loading.spec import Operation, Spec
 
 EXAMPLE_TOKEN = "dev-token"
 TOKEN_VARIABLE = "FLOWMOCK_TOKEN"

@@ -156,7 +156,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mock_server.app import create_app
-    from mock_server.speclint import warning_lines
+    from mock_server.loading.speclint import warning_lines
     from mock_server.banner import startup_banner
     from mock_server.listen import base_url, bind
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mock_server.cassette import Redaction, read_cassette, write_cassette
+from mock_server.recording.cassette import Redaction, read_cassette, write_cassette
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def _record_command(sub: Any) -> None:
 def _record(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mock_server.record import RecordingProxy, RecordMode, banner, open_cassette
+    from mock_server.recording.record import RecordingProxy, RecordMode, banner, open_cassette
 
     from mock_server.listen import bind
 
@@ -84,7 +84,7 @@ def _import_har_command(group: Any) -> None:
 
 
 def _import_har(args: argparse.Namespace) -> int:
-    from mock_server.har import har_to_cassette, read_har
+    from mock_server.recording.har import har_to_cassette, read_har
 
     result = har_to_cassette(read_har(args.har), _redaction(args), tuple(args.url_prefix))
     out = args.out or Path("fixtures") / "cassettes" / f"{args.har.name.rsplit('.', 1)[0]}.yaml"
@@ -107,8 +107,8 @@ def _to_state_command(group: Any) -> None:
 
 
 def _to_state(args: argparse.Namespace) -> int:
-    from mock_server.drift import load_specs
-    from mock_server.harvest import to_state
+    from mock_server.recording.drift import load_specs
+    from mock_server.recording.harvest import to_state
 
     result, files = to_state(args.cassettes, load_specs(args.spec), args.out)
     print(f"{result.objects} object(s) from {result.used} exchange(s) ({result.ignored} ignored) written to {args.out}:")  # noqa: T201
@@ -132,7 +132,7 @@ def _verify_command(group: Any) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from mock_server.drift import load_specs, report_json, verify
+    from mock_server.recording.drift import load_specs, report_json, verify
 
     for path in args.cassettes:
         read_cassette(path)  # fail early, naming the file, before loading specs
@@ -158,8 +158,8 @@ def _generate_command(group: Any) -> None:
 def _generate(args: argparse.Namespace) -> int:
     from mock_server.app import load_specs
     from mock_server.config import ServerConfig
-    from mock_server.dataset import generate_dataset
-    from mock_server.fixtures import write_fixture_set
+    from mock_server.datasets.dataset import generate_dataset
+    from mock_server.datasets.fixtures import write_fixture_set
 
     specs = load_specs(ServerConfig(specs=tuple(args.spec)))
     collections, skipped = generate_dataset(specs, args.seed, args.size, args.locale)

@@ -32,7 +32,7 @@ def test_wheel_ships_specs_fixtures_and_entry_points(tmp_path):
 
 
 def test_the_installed_package_serves_from_any_directory(tmp_path):
-    code = ("from mock_server.spec import bundled_spec_paths; from mock_server.cli import build_parser, config_from_args;"
+    code = ("from mock_server.loading.spec import bundled_spec_paths; from mock_server.cli import build_parser, config_from_args;"
             "c = config_from_args(build_parser().parse_args(['serve'])); "
             "print(len(bundled_spec_paths()), c.fixtures_dir is not None and c.fixtures_dir.is_dir())")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)

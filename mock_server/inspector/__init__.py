@@ -5,6 +5,8 @@ from importlib import resources
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.request_path.exposure import is_inspector_path
+
 PAGE_PATH = "/__flowmock/"
 ASSETS_PATH = "/__flowmock/inspector/"
 _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
@@ -17,11 +19,6 @@ _SECURITY = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-cache"),
 ]
-
-
-def is_inspector_path(path: str) -> bool:
-    """Whether a path is the inspector page or one of its static files (which hold no data, so need no token)."""
-    return path in ("/__flowmock", PAGE_PATH) or (path.startswith(ASSETS_PATH) and "/" not in path[len(ASSETS_PATH):])
 
 
 def _asset(name: str) -> bytes | None:

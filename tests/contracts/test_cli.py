@@ -10,7 +10,7 @@ import pytest
 from contracts.cli import options_from_args
 from mock_server.cli import build_parser, main
 from mock_server.config import ServerConfig
-from mock_server.spec import bundled_spec_paths
+from mock_server.loading.spec import bundled_spec_paths
 from tests.contracts.broken_app import SPEC_PATH, TOKEN, serve_broken_app
 
 

@@ -10,7 +10,7 @@ from contracts.events import CheckFailed, Exchange, RunError, SpecFinished, Spec
 from contracts.runner import ContractOptions, documented_operations, run_contract
 from contracts.secrets import mask
 from mock_server.config import ServerConfig
-from mock_server.spec import load_spec
+from mock_server.loading.spec import load_spec
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 WORKSPACE = SPECS / "workspace-workflows.yaml"

@@ -14,7 +14,7 @@ from contracts.report import render_text, write_report
 from contracts.runner import ContractOptions, run_contract
 from contracts.summary import ContractSummary
 from mock_server.config import ServerConfig
-from mock_server.spec import bundled_spec_paths
+from mock_server.loading.spec import bundled_spec_paths
 
 TOKEN = "good-token"
 

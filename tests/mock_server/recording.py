@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from mock_server.cassette import Redaction
-from mock_server.record import RecordingProxy, RecordMode, open_cassette
+from mock_server.recording.cassette import Redaction
+from mock_server.recording.record import RecordingProxy, RecordMode, open_cassette
 from mock_server.server import BackgroundServer
 
 TOKEN = "sk-live-7f3a9c1e5b2d4a60e8"

@@ -23,7 +23,7 @@ from mock_server.cli import _bundled_fixtures
 from mock_server.config import ServerConfig
 from mock_server.errors import FieldError
 from mock_server.server import BackgroundServer, free_port
-from mock_server.validate import Verdicts
+from mock_server.request_path.validate import Verdicts
 
 DEFS = "/v1/workflows/definitions"
 TEMPLATES = "/v2/flows/templates"

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mock_server.cassette import (CASSETTE_VERSION, REDACTED, Cassette, CassetteError, CassetteWriter, Interaction,
+from mock_server.recording.cassette import (CASSETTE_VERSION, REDACTED, Cassette, CassetteError, CassetteWriter, Interaction,
                                   Redaction, Request, Response, dumps, failed_matchers, field_key, json_difference,
                                   loads, read_cassette, scrub, scrub_request)
 

@@ -10,7 +10,7 @@ import subprocess
 import httpx
 import pytest
 
-from mock_server.cassette import Cassette, Interaction, Request, Response, write_cassette
+from mock_server.recording.cassette import Cassette, Interaction, Request, Response, write_cassette
 from tests.serve_process import FLOWMOCK, ServeProcess
 
 

@@ -12,11 +12,11 @@ import yaml
 
 from mock_server.app import load_specs
 from mock_server.config import ServerConfig
-from mock_server.models import effective_schema
-from mock_server.dataset import generate_dataset
-from mock_server.fixtures import load_fixture_dir, read_fixture_set
-from mock_server.generate import merge_all_of
-from mock_server.spec import Spec
+from mock_server.request_path.models import effective_schema
+from mock_server.datasets.dataset import generate_dataset
+from mock_server.datasets.fixtures import load_fixture_dir, read_fixture_set
+from mock_server.request_path.generate import merge_all_of
+from mock_server.loading.spec import Spec
 
 SPECS = load_specs(ServerConfig())
 BY_NAME = {s.name: s for s in SPECS}
@@ -56,8 +56,8 @@ def test_default_data_set_ships_loads_and_every_object_validates():
 def test_every_reference_in_the_default_data_set_points_at_an_existing_object():
     collections = read_fixture_set(DEFAULT)
     ids: dict[str, set[str]] = {}
-    from mock_server.models import build_models
-    from mock_server.resources import infer_actions
+    from mock_server.request_path.models import build_models
+    from mock_server.request_path.resources import infer_actions
 
     models = {s.name: build_models(s, infer_actions(s)) for s in SPECS}
     for c in collections:
@@ -138,7 +138,7 @@ def test_serve_loads_the_bundled_world_by_default(flag, tmp_path):
 
 
 def test_a_foreign_spec_gets_consistent_nested_and_referenced_fixtures():
-    from mock_server.spec import load_spec
+    from mock_server.loading.spec import load_spec
     from tests.conftest import TESTS_DIR
 
     library = load_spec(TESTS_DIR / "fixtures" / "library" / "openapi.yaml")
@@ -323,7 +323,7 @@ def test_bundled_timestamps_are_ordered_and_older_than_what_a_client_creates_now
 
 
 def test_the_bundled_world_speaks_of_workflow_products_with_whole_numbers(serve):
-    from mock_server.wordlists import processes, words
+    from mock_server.request_path.wordlists import processes, words
 
     client = serve(seed=1, fixtures_dir=DEFAULT).client
     process_names = {p.name for p in processes("en")}
@@ -340,7 +340,7 @@ def test_the_bundled_world_speaks_of_workflow_products_with_whole_numbers(serve)
 
 
 def test_a_german_world_speaks_german():
-    from mock_server.wordlists import processes, words
+    from mock_server.request_path.wordlists import processes, words
 
     german, skipped = generate_dataset(SPECS, 2, "small", "de_DE")
     assert not skipped
@@ -384,7 +384,7 @@ paths:
 
 @pytest.mark.parametrize("locale,language", [("en_US", "en"), ("de_DE", "de")])
 def test_generated_values_fit_their_meaning(serve, tmp_path, locale, language):
-    from mock_server.wordlists import processes
+    from mock_server.request_path.wordlists import processes
 
     spec = tmp_path / "runs.yaml"
     spec.write_text(GENERATED_SPEC)

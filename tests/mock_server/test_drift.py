@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from mock_server.cassette import REDACTED, Cassette, Interaction, Request, Response, read_cassette, write_cassette
+from mock_server.recording.cassette import REDACTED, Cassette, Interaction, Request, Response, read_cassette, write_cassette
 from mock_server.cli import main
-from mock_server.drift import load_specs, rule_of, verify
+from mock_server.recording.drift import load_specs, rule_of, verify
 from tests.conftest import TESTS_DIR
 from tests.mock_server.recording import WF, record_session
 

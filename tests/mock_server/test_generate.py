@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from faker import Faker
 
-from mock_server.generate import generate, make_context
-from mock_server.validate import value_errors
+from mock_server.request_path.generate import generate, make_context
+from mock_server.request_path.validate import value_errors
 
 DOC = {"openapi": "3.0.3", "components": {"schemas": {
     "Person": {"type": "object", "required": ["email", "first", "company", "age", "pet", "status"], "properties": {

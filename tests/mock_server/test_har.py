@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from mock_server.cassette import REDACTED, read_cassette
+from mock_server.recording.cassette import REDACTED, read_cassette
 from mock_server.cli import main
 from mock_server.errors import ConfigError
-from mock_server.har import har_to_cassette, read_har
+from mock_server.recording.har import har_to_cassette, read_har
 from tests.mock_server.recording import WF
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00"

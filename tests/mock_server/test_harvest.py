@@ -5,10 +5,10 @@ import json
 
 import yaml
 
-from mock_server.cassette import Cassette, Interaction, Request, Response, write_cassette
+from mock_server.recording.cassette import Cassette, Interaction, Request, Response, write_cassette
 from mock_server.cli import main
-from mock_server.drift import load_specs
-from mock_server.harvest import harvest
+from mock_server.recording.drift import load_specs
+from mock_server.recording.harvest import harvest
 from tests.mock_server.recording import WF, WS, record_session
 
 

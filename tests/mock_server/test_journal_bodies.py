@@ -5,7 +5,7 @@ import json
 
 import httpx
 
-from mock_server.cassette import Cassette, Interaction, Request, Response, write_cassette
+from mock_server.recording.cassette import Cassette, Interaction, Request, Response, write_cassette
 
 WS = "/api/v2/w/7d7a6e0c-3f0e-4c53-9a43-0b7f3d8d2a11/workflows"
 TOKEN = "tok-3b9f1c2e8a7d"

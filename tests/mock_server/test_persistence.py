@@ -17,9 +17,9 @@ from mock_server.app import create_app, load_specs
 from mock_server.config import ServerConfig
 from mock_server.errors import ConfigError
 from mock_server.server import BackgroundServer, free_port
-from mock_server.models import build_models
-from mock_server.resources import infer_actions
-from mock_server.state_import import StateChecker
+from mock_server.request_path.models import build_models
+from mock_server.request_path.resources import infer_actions
+from mock_server.request_path.state_import import StateChecker
 
 WORKSPACE = "7d7a6e0c-3f0e-4c53-9a43-0b7f3d8d2a11"
 WS = f"/api/v2/w/{WORKSPACE}/workflows"
@@ -288,7 +288,7 @@ def test_a_store_that_is_slow_to_serialize_is_written_less_often(tmp_path):
     """Serializing holds the event loop, so a large store is written at most once per 10x its serializing time."""
     import asyncio
 
-    from mock_server.persistence import StateWriter
+    from mock_server.request_path.persistence import StateWriter
 
     class SlowStore:
         exports = 0

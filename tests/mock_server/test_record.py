@@ -12,8 +12,8 @@ import httpx
 import pytest
 from starlette.middleware.gzip import GZipMiddleware
 
-from mock_server.cassette import REDACTED, Redaction, read_cassette
-from mock_server.record import RecordingProxy, RecordMode, open_cassette
+from mock_server.recording.cassette import REDACTED, Redaction, read_cassette
+from mock_server.recording.record import RecordingProxy, RecordMode, open_cassette
 from mock_server.errors import ConfigError
 from mock_server.server import BackgroundServer, free_port
 from tests.mock_server.recording import CLIENT_HEADERS, RESUME, SECRETS, TOKEN, WF, record_session

@@ -6,10 +6,10 @@ import json
 import httpx
 import pytest
 
-from mock_server.cassette import (REDACTED, Cassette, Interaction, Request, Response, read_cassette,
+from mock_server.recording.cassette import (REDACTED, Cassette, Interaction, Request, Response, read_cassette,
                                   write_cassette)
 from mock_server.errors import ConfigError
-from mock_server.replay import ReplayMiddleware
+from mock_server.recording.replay import ReplayMiddleware
 from mock_server.server import BackgroundServer
 from tests.mock_server.recording import QUERY_SECRET, RESUME, WF, record_session
 
@@ -126,7 +126,7 @@ def test_replayed_answers_are_journaled_carry_cors_and_reset_rewinds(tmp_path, s
     """A browser frontend replaying offline gets CORS headers; the journal and admin reset know about replay."""
     import httpx
 
-    from mock_server.cassette import Cassette, Interaction, Request, Response, write_cassette
+    from mock_server.recording.cassette import Cassette, Interaction, Request, Response, write_cassette
 
     cassette = tmp_path / "one.yaml"
     path = "/api/v2/w/7d7a6e0c-3f0e-4c53-9a43-0b7f3d8d2a11/workflows"

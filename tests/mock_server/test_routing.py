@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mock_server.routing import Match, MethodNotAllowed, NoRoute, Router
-from mock_server.spec import load_spec
+from mock_server.request_path.routing import Match, MethodNotAllowed, NoRoute, Router
+from mock_server.loading.spec import load_spec
 
 SPEC = """
 openapi: 3.0.3

@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
-from mock_server.cassette import Redaction
-from mock_server.record import RecordingProxy, open_cassette
+from mock_server.recording.cassette import Redaction
+from mock_server.recording.record import RecordingProxy, open_cassette
 from mock_server.server import BackgroundServer, free_port
 from tests.mock_server.recording import SECRETS, record_session
 

@@ -5,7 +5,7 @@ import copy
 import json
 import pickle
 
-from mock_server.store import TenantState
+from mock_server.request_path.store import TenantState
 
 
 def test_rollback_undoes_every_kind_of_change_and_commit_keeps_them() -> None:

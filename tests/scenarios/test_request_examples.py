@@ -5,7 +5,7 @@ import pytest
 
 from mock_server.app import load_specs
 from mock_server.config import ServerConfig
-from mock_server.spec import Operation, Spec
+from mock_server.loading.spec import Operation, Spec
 from tests.scenarios.walk import body_with_references, fill_path, object_properties, parent_values, resource_ops
 
 BUNDLED = load_specs(ServerConfig())
@@ -107,7 +107,7 @@ def _point_references_at_real_objects(client, app, spec, op, example):
         return example
     resolved = body_with_references(client, app, spec, op, 5)
     media = (spec.resolve(op.definition.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
-    from mock_server.generate import merge_all_of
+    from mock_server.request_path.generate import merge_all_of
 
     props = object_properties(spec, merge_all_of(media.get("schema") or {}, spec.resolve))
     refs = {n for n, p in props.items() if p.get("x-flowmock-ref") or spec.resolve(p).get("x-flowmock-ref")}
@@ -119,7 +119,7 @@ def _point_list_references(client, app, spec, props, example):
     """In lists of objects (`reasons: [{id: ...}]`), ids of referenced objects become ids of objects created first."""
     import copy
 
-    from mock_server.generate import merge_all_of
+    from mock_server.request_path.generate import merge_all_of
 
     example = copy.deepcopy(example)  # the example belongs to the served spec
     for name, prop in props.items():

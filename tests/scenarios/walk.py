@@ -12,10 +12,10 @@ import httpx
 from faker import Faker
 
 from mock_server.app import FlowmockApp
-from mock_server.generate import generate, make_context, merge_all_of
-from mock_server.negotiate import pick_example
-from mock_server.resources import Action
-from mock_server.spec import Operation, Spec
+from mock_server.request_path.generate import generate, make_context, merge_all_of
+from mock_server.request_path.negotiate import pick_example
+from mock_server.request_path.resources import Action
+from mock_server.loading.spec import Operation, Spec
 
 
 SERVER_TIMESTAMP = re.compile(r"(updated|modified|lastupdate)", re.I)  # the server sets these on every write

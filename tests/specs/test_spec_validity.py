@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.spec import bundled_spec_paths
-from mock_server.speccheck import check_spec, example_sites
+from mock_server.loading.spec import bundled_spec_paths
+from mock_server.loading.speccheck import check_spec, example_sites
 
 SPECS = bundled_spec_paths()
 

@@ -187,7 +187,7 @@ def test_execute_task_runs_any_task_and_schedules_can_run_now_or_be_cancelled(se
 
 
 def test_automation_tasks_need_the_automation_api(serve):
-    from mock_server.spec import bundled_spec_paths
+    from mock_server.loading.spec import bundled_spec_paths
 
     specs = tuple(p for p in bundled_spec_paths() if p.stem in ("workflow-definitions", "workflow-executions"))
     server = serve(seed=8, specs=specs)

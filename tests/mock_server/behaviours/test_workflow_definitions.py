@@ -7,7 +7,7 @@ from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.config import ServerConfig
 from mock_server.errors import ConfigError
-from mock_server.spec import bundled_spec_paths
+from mock_server.loading.spec import bundled_spec_paths
 from tests.mock_server.behaviours.test_domain_rules import example
 
 DEFINITIONS, TEMPLATES, REASONS = "/v1/workflows/definitions", "/v2/flows/templates", "/v1/workflows/closing-reasons"

@@ -1,0 +1,1 @@
+"""Reading OpenAPI documents: loading leniently, resolving references, walking schemas, linting."""

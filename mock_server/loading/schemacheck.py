@@ -1,0 +1,111 @@
+"""Defaults and examples of a document checked against their own schemas, as start-up warnings."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator, OAS31Validator
+
+from mock_server.errors import SpecIssue
+from mock_server.loading.oaswalk import walk
+from mock_server.loading.pointer import place
+
+Path_ = tuple[str | int, ...]
+_LARGE = 64_000  # characters of JSON: larger examples can take seconds to check against a oneOf-heavy schema
+
+
+class _Checkers:
+    """One validator class per direction for the document's OpenAPI version."""
+
+    def __init__(self, doc: dict[str, Any], budget_s: float | None) -> None:
+        self.deadline = time.monotonic() + budget_s if budget_s is not None else None
+        self.skipped: list[Path_] = []  # values left unchecked: over the time budget, or too large
+        root = {"components": doc.get("components") or {}}
+        if str(doc.get("openapi", "")).startswith("3.1"):
+            classes: dict[str, Any] = {"any": OAS31Validator, "request": OAS31Validator, "response": OAS31Validator}
+        else:
+            classes = {"any": OAS30Validator, "request": OAS30WriteValidator, "response": OAS30ReadValidator}
+        self.validators = {direction: cls(root, format_checker=cls.FORMAT_CHECKER) for direction, cls in classes.items()}
+
+    def first_error(self, at: Path_, schema: Any, value: Any, direction: str = "any") -> str | None:
+        """Why the value at `at` breaks `schema` (the first reason, with the field), or None (also when not checked)."""
+        if self.deadline is not None:
+            if time.monotonic() > self.deadline or (isinstance(value, (dict, list)) and len(json.dumps(value, default=str)) > _LARGE):
+                self.skipped.append(at)
+                return None
+        try:  # descend: one validator (and one $ref registry) for the whole document
+            error = next(iter(self.validators[direction].descend(value, schema)), None)
+        except Exception as exc:  # a schema a validator cannot use (e.g. an odd $ref) is reported, never raised
+            return f"cannot be checked ({type(exc).__name__})"
+        if error is None:
+            return None
+        field = place(list(error.absolute_path)) if error.absolute_path else ""
+        message = " ".join(error.message.split()).replace("None for not nullable", "null is not allowed (not nullable)")
+        message = message if len(message) <= 160 else message[:157] + "..."
+        return f"{field}: {message}" if field else message
+
+
+def value_problems(doc: dict[str, Any], file: str, sites: Iterable[tuple[str, Path_, Any]] | None = None,
+                   budget_s: float | None = None) -> Iterator[SpecIssue]:
+    """Every default that breaks its schema (then ignored) and every example that breaks its schema.
+
+    `sites` are the document's objects when the caller has walked it already. With `budget_s`, checking stops
+    after that many seconds and skips values over 64 kB (one warning says where it started skipping).
+    """
+    checkers = _Checkers(doc, budget_s)
+    for kind, path, node in sites if sites is not None else walk(doc):
+        if not isinstance(node, dict):
+            continue
+        if kind == "schema" and "$ref" not in node:
+            yield from _schema_values(checkers, file, path, node)
+        elif kind == "mediaType" and isinstance(node.get("schema"), dict):
+            direction = "request" if "requestBody" in path or "parameters" in path else "response"
+            yield from _examples(checkers, file, path, node, node["schema"], direction)
+        elif kind in ("parameter", "header") and isinstance(node.get("schema"), dict) and "$ref" not in node:
+            yield from _examples(checkers, file, path, node, node["schema"], "request" if kind == "parameter" else "response")
+    if checkers.skipped:
+        what = "not checked against its schema" if len(checkers.skipped) == 1 else \
+            f"not checked against its schema, nor {len(checkers.skipped) - 1} more defaults or examples"
+        yield SpecIssue(file, place(checkers.skipped[0]), f"{what} (too large, or checking took over {budget_s:g} s; "
+                        f"python -m mock_server.loading.speccheck {file} checks them all)")
+
+
+def _schema_values(checkers: _Checkers, file: str, path: tuple[str | int, ...], node: dict[str, Any]) -> Iterator[SpecIssue]:
+    bare = {k: v for k, v in node.items() if k not in ("default", "example", "examples")}
+    if "default" in node and not (node["default"] is None and _allows_null(node)):
+        problem = checkers.first_error((*path, "default"), bare, node["default"])
+        if problem:
+            del node["default"]
+            yield SpecIssue(file, place((*path, "default")), f"the default breaks its own schema ({problem}): ignored")
+    if "example" in node:
+        problem = checkers.first_error((*path, "example"), bare, node["example"])
+        if problem:
+            yield SpecIssue(file, place((*path, "example")), f"the example breaks its own schema ({problem})")
+    if isinstance(node.get("examples"), list):
+        for index, value in enumerate(node["examples"]):
+            problem = checkers.first_error((*path, "examples", index), bare, value)
+            if problem:
+                yield SpecIssue(file, place((*path, "examples", index)), f"the example breaks its own schema ({problem})")
+
+
+def _allows_null(node: dict[str, Any]) -> bool:
+    """`default: null` is what many documents write for "no default"; accept it where null is not excluded by type."""
+    declared = node.get("type")
+    return node.get("nullable") is True or declared is None or declared == "null" or (isinstance(declared, list) and "null" in declared)
+
+
+def _examples(checkers: _Checkers, file: str, path: tuple[str | int, ...], node: dict[str, Any], schema: dict[str, Any],
+              direction: str) -> Iterator[SpecIssue]:
+    if "example" in node:
+        problem = checkers.first_error((*path, "example"), schema, node["example"], direction)
+        if problem:
+            yield SpecIssue(file, place((*path, "example")), f"the example breaks its schema ({problem})")
+    examples = node.get("examples")
+    if isinstance(examples, dict):
+        for name, example in examples.items():
+            if isinstance(example, dict) and "value" in example and "$ref" not in example:
+                problem = checkers.first_error((*path, "examples", name), schema, example["value"], direction)
+                if problem:
+                    yield SpecIssue(file, place((*path, "examples", name)), f"the example breaks its schema ({problem})")

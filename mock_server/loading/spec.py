@@ -1,0 +1,185 @@
+"""Load OpenAPI documents once into immutable, queryable objects."""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from openapi_core import Config, OpenAPI
+
+from mock_server.errors import SpecIssue, SpecLoadError
+from mock_server.loading.loader import load_document
+from mock_server.loading.oaswalk import HTTP_METHODS
+from mock_server.loading.pointer import follow, tokens_of
+from mock_server.loading.speclint import lint
+
+JSON = Any
+
+
+def bundled_spec_paths() -> list[Path]:
+    """Return the specs shipped with flowmock, in a stable order."""
+    root = resources.files("flowmock_specs")
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith((".yaml", ".yml", ".json")))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a spec, with its path-level parameters merged in."""
+
+    spec_name: str
+    method: str  # lower case
+    path: str  # the template as written in the spec, e.g. /v1/things/{id}
+    operation_id: str
+    definition: dict[str, Any] = field(repr=False, hash=False, compare=False)
+    parameters: tuple[dict[str, Any], ...] = field(repr=False, hash=False, compare=False)
+    secured: bool = field(hash=False, compare=False)
+    security: tuple[dict[str, Any], ...] = field(default=(), repr=False, hash=False, compare=False)  # the alternatives in force
+
+    @property
+    def key(self) -> str:
+        """A name unique across specs: `spec:operationId`."""
+        return f"{self.spec_name}:{self.operation_id}"
+
+    def extension(self, name: str, default: Any = None) -> Any:
+        """Read an `x-flowmock-NAME` extension of the operation."""
+        return self.definition.get(f"x-flowmock-{name}", default)
+
+
+class Spec:
+    """An OpenAPI document loaded once: raw dict, operations, schema lookup and its openapi-core twin."""
+
+    def __init__(self, name: str, doc: dict[str, Any], source: str, warnings: tuple[SpecIssue, ...] = ()) -> None:
+        self.name = name
+        self.doc = doc
+        self.source = source
+        self.warnings = warnings  # what start-up reports once: problems served through
+        self.server_base = _server_base_path(doc)
+        self.operations = tuple(_operations(name, doc))
+        self.by_id = {op.operation_id: op for op in self.operations}
+
+    @property
+    def prefix(self) -> str:
+        """The spec's own mount prefix, e.g. `/library`."""
+        return f"/{self.name}"
+
+    @property
+    def title(self) -> str:
+        """Human title from `info.title`."""
+        return str(self.doc.get("info", {}).get("title", self.name))
+
+    @cached_property
+    def openapi(self) -> OpenAPI:
+        """The openapi-core object, with servers rewritten so paths match from `/`."""
+        doc = copy.deepcopy(self.doc)
+        doc["servers"] = [{"url": "/"}]
+        config = Config(extra_media_type_deserializers={
+            ctype: _json_deserializer for ctype in _json_like_media_types(doc)
+        }, spec_validator_cls=None)  # checked by load_spec
+        return OpenAPI.from_dict(doc, config=config)
+
+    def resolve(self, node: Any) -> Any:
+        """Follow local `$ref`s until a concrete node is reached."""
+        seen = 0
+        while isinstance(node, dict) and "$ref" in node:
+            node = self.lookup(node["$ref"])
+            seen += 1
+            if seen > 50:
+                raise ValueError("reference cycle")
+        return node
+
+    def lookup(self, ref: str) -> Any:
+        """Return the node a local JSON pointer (`#/components/...`, any RFC 6901 form) names."""
+        if not ref.startswith("#"):
+            raise ValueError(f"only local references are supported: {ref}")
+        return follow(self.doc, tokens_of(ref))
+
+
+def _json_deserializer(data: bytes | str) -> Any:
+    return json.loads(data)
+
+
+def _json_like_media_types(doc: dict[str, Any]) -> set[str]:
+    """Every `+json` media type the document uses (openapi-core only knows plain application/json)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "content" and isinstance(value, dict):
+                    found.update(k for k in value if k.endswith("+json"))
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc)
+    return found
+
+
+def _server_base_path(doc: dict[str, Any]) -> str:
+    servers = doc.get("servers") or []
+    if not servers:
+        return ""
+    url = str(servers[0].get("url", ""))
+    for var, spec in (servers[0].get("variables") or {}).items():
+        url = url.replace("{" + var + "}", str(spec.get("default", "")))
+    path = urlparse(url).path if "://" in url else url
+    return path.rstrip("/")
+
+
+def _operations(spec_name: str, doc: dict[str, Any]) -> list[Operation]:
+    ops = []
+    root_security = doc.get("security") or []
+    for path, item in (doc.get("paths") or {}).items():
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            op_id = op.get("operationId") or _synthetic_id(method, path)
+            own = {(p.get("name"), p.get("in")) for p in op.get("parameters", []) if "$ref" not in p}
+            params = [p for p in shared if (p.get("name"), p.get("in")) not in own] + op.get("parameters", [])
+            security = op.get("security", root_security) or []
+            secured = bool(security) and not any(req == {} for req in security)
+            ops.append(Operation(spec_name, method, path, op_id, op, tuple(params), secured, tuple(security)))
+    return ops
+
+
+def _synthetic_id(method: str, path: str) -> str:
+    words = re.sub(r"[^A-Za-z0-9]+", " ", path).split()
+    return method + "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def load_spec(path: Path, name: str | None = None, validate: bool = True, strict: bool = False) -> Spec:
+    """Read, check and index one OpenAPI document; raise SpecLoadError naming file, place and problem.
+
+    Problems a mock can serve through become `Spec.warnings` (errors too when `strict`); `validate=False`
+    skips the checks (the bundled specs are checked by the test suite).
+    """
+    doc, issues = load_document(path)
+    if validate:
+        issues = issues + lint(doc, str(path))
+    fatal = [i for i in issues if i.fatal or strict]
+    if fatal:
+        first = fatal[0]
+        more = f"\n  and {len(fatal) - 1} more (python -m mock_server.loading.speccheck {path} lists them all)" if len(fatal) > 1 else ""
+        refused = "" if first.fatal else " (--strict-spec refuses every warning)"
+        raise SpecLoadError(first.file, first.place, first.problem + refused + more)
+    return Spec(name or spec_name_for(path, doc), doc, str(path), tuple(issues))
+
+
+_GENERIC_STEMS = {"openapi", "swagger", "spec", "api", "index", "schema"}
+
+
+def spec_name_for(path: Path, doc: dict[str, Any] | None = None) -> str:
+    """A URL-safe name: the file stem (`library.yaml`), or the title when the stem says nothing (`openapi.yaml`)."""
+    stem = path.name.split(".")[0]
+    if stem.lower() in _GENERIC_STEMS and doc is not None:
+        stem = str(doc.get("info", {}).get("title") or stem)
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-").lower() or "api"

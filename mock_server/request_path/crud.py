@@ -1,0 +1,494 @@
+"""The generic stateful behaviour: create, read, list, search, update, replace, delete, duplicate."""
+from __future__ import annotations
+
+import base64
+import copy
+import re
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from mock_server.request_path.embedded import Embedding, EmbeddedItems
+from mock_server.errors import FieldError, HttpProblem
+from mock_server.request_path.generate import merge_all_of
+from mock_server.request_path.models import ResourceModel, build_models, effective_schema
+from mock_server.request_path.negotiate import success_schema, success_status
+from mock_server.request_path.resources import Action
+from mock_server.loading.spec import Operation, Spec
+from mock_server.request_path.store import TenantState, bucket_key
+
+Generate = Callable[[Any, str], Any]  # (schema, mode) -> value
+Perform = Callable[[str, str, dict[str, str], Any], "Outcome"]  # (spec, operationId, path params, body) -> outcome
+Schedule = Callable[[float, str, dict[str, Any]], None]  # (seconds from now, job kind, args)
+_PAGE_SIZE = ("size", "limit", "per_page", "perpage", "pagesize", "page_size", "max_results", "maxresults", "count")
+_OFFSET = ("from", "offset", "skip", "start")
+_PAGE = ("page", "page_number", "pagenumber")
+_CURSOR = ("cursor", "next_token", "nexttoken", "page_token", "pagetoken", "continuation_token", "after")
+_ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "values", "list")
+_COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
+_NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken", "next_page_token")
+_PARAM = re.compile(r"\{([^}/]+)\}")
+_CREATED = re.compile(r"(created|creation|inserted)_?(at|time|date|on)?$", re.I)
+_UPDATED = re.compile(r"(updated|modified|last_?updated?|changed)_?(at|time|date|on)?$", re.I)
+
+
+@dataclass
+class Call:
+    """One request as the behaviour layer sees it."""
+
+    spec: Spec
+    op: Operation
+    action: Action
+    path_params: dict[str, str]
+    query: list[tuple[str, str]]
+    body: Any
+    state: TenantState
+    now_iso: str
+    generate: Generate
+    mount_path: str = ""  # what precedes the spec's paths in the request URL (prefix and server base)
+    served: frozenset[str] = frozenset()  # names of every spec this server serves
+    caller: str = "anonymous"  # a stable pseudonym of the caller's credential, never the credential itself
+    perform: Perform | None = None  # run another operation of a served spec on the same state, without HTTP
+    schedule: Schedule | None = None  # run a registered job of this spec once the clock has moved on
+    prefer: dict[str, str] = field(default_factory=dict)  # `Prefer` values the engine does not use itself
+
+
+@dataclass
+class Outcome:
+    """What to answer: a status, a JSON body (None for no body) and extra headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Crud:
+    """Runs stateful actions against the store for one spec."""
+
+    def __init__(self, spec: Spec, actions: dict[str, Action]) -> None:
+        self.spec = spec
+        self.actions = actions
+        self.models = build_models(spec, actions)
+
+    # ---- entry point ----
+    def execute(self, call: Call) -> Outcome:
+        """Run the call's action and return what to answer."""
+        model = self.models[call.action.resource]
+        handler = getattr(self, "_" + call.action.kind.replace("-", "_"))
+        self.ensure_path_items(call)
+        return handler(call, model)
+
+    def resolve_alternate_ids(self, call: Call) -> None:
+        """Path ids given as an item's alternate id (`x-flowmock-alternate-id`, e.g. its uuid) become its id."""
+        segments = call.op.path.strip("/").split("/")
+        for index, segment in enumerate(segments):
+            model = self.models.get("/" + "/".join(segments[:index]))
+            param = segment[1:-1] if segment.startswith("{") and segment.endswith("}") else ""
+            if model is None or model.alternate_id is None or param not in call.path_params:
+                continue
+            given = str(call.path_params[param])
+            items = self.bucket(call, model)
+            if given in items:
+                continue
+            found = next((key for key, item in items.items()
+                          if isinstance(item, dict) and str(item.get(model.alternate_id)) == given), None)
+            if found is not None:
+                call.path_params = {**call.path_params, param: found}
+
+    def ensure_path_items(self, call: Call) -> None:
+        """404 when an id in the path names an item of a stored resource that does not exist (parents included)."""
+        self.resolve_alternate_ids(call)
+        segments = call.op.path.strip("/").split("/")
+        for index, segment in enumerate(segments):
+            if not (segment.startswith("{") and segment.endswith("}")):
+                continue
+            model = self.models.get("/" + "/".join(segments[:index]))
+            param = segment[1:-1]
+            if model is not None and param in call.path_params:
+                if str(call.path_params[param]) not in self.bucket(call, model):
+                    raise _not_found(model, param, call.path_params[param])
+
+    # ---- helpers ----
+    def bucket(self, call: Call, model: ResourceModel) -> MutableMapping[str, Any]:
+        """The collection this call works on: a store bucket partitioned by parent ids, or a parent's embedded array."""
+        if model.embedding is not None:
+            return EmbeddedItems(self._parent(call, model.embedding), model.embedding, model.id_field)
+        parents = tuple(str(call.path_params.get(p, "")) for p in _PARAM.findall(model.key))
+        return call.state.bucket(bucket_key(self.spec.name, model.key, parents))
+
+    def _parent(self, call: Call, embedding: Embedding) -> dict[str, Any]:
+        """The stored parent object whose array holds an embedded collection (404 naming it when missing)."""
+        parent_model = self.models[embedding.parent]
+        ident = str(call.path_params.get(embedding.parent_param, ""))
+        parent = self.bucket(call, parent_model).get(ident)
+        if not isinstance(parent, dict):
+            raise _not_found(parent_model, embedding.parent_param, ident)
+        call.state.remember(parent)  # its array is edited in place: a rolled-back write restores it
+        return parent
+
+    def _touch_parent(self, call: Call, model: ResourceModel) -> None:
+        """A change to an embedded item is a change to its parent: its update timestamps follow."""
+        if model.embedding is None:
+            return
+        parent = self._parent(call, model.embedding)
+        props = self.models[model.embedding.parent].schema.get("properties") or {}
+        for name in props:
+            if _UPDATED.search(name) and self.spec.resolve(props[name]).get("type", "string") == "string":
+                parent[name] = call.now_iso
+
+    def _item(self, call: Call, model: ResourceModel) -> tuple[str, Any]:
+        param = call.action.item_param or ""
+        key = str(call.path_params.get(param, ""))
+        bucket = self.bucket(call, model)
+        if key in bucket:
+            return key, bucket[key]
+        raise _not_found(model, param, key)
+
+    def _new_id(self, call: Call, model: ResourceModel) -> Any:
+        kind = model.id_schema.get("type")
+        if kind in ("integer", "number"):
+            existing = [int(k) for k in self.bucket(call, model) if str(k).lstrip("-").isdigit()]
+            seen = [o[model.id_field] for o in call.state.objects(self.spec.name, model.key)
+                    if isinstance(o, dict) and isinstance(o.get(model.id_field), int)]
+            return max([0, *existing, *seen]) + 1
+        if model.id_schema.get("format") or model.id_schema.get("pattern") or model.id_schema.get("enum"):
+            return call.generate(model.id_schema, "id")
+        return call.generate({"type": "string", "format": "uuid"}, "id")  # a free-form string id: a uuid
+
+    def _fill(self, call: Call, model: ResourceModel, body: dict[str, Any], creating: bool) -> dict[str, Any]:
+        """Body plus what the server sets: required fields the client omitted, readOnly fields, defaults, timestamps."""
+        schema = effective_schema(self.spec, model.schema, body)
+        props: dict[str, Any] = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        generated = call.generate(schema, "response") if creating else {}
+        out: dict[str, Any] = {}
+        for name, sub in props.items():
+            sub = self.spec.resolve(sub)
+            if name in body:
+                continue
+            if creating and name in generated and (name in required or sub.get("readOnly") or "default" in sub):
+                out[name] = sub["default"] if "default" in sub and name not in required else generated[name]
+        declared = schema.get("additionalProperties") is not True and bool(props)
+        out.update({k: v for k, v in body.items() if k in props or not declared})  # request-only fields are not stored
+        for name, sub in props.items():  # server-managed timestamps
+            if self.spec.resolve(sub).get("type", "string") != "string":
+                continue
+            if creating and _CREATED.search(name) and name not in body:
+                out[name] = call.now_iso
+            elif _UPDATED.search(name) and not (creating and name in body):
+                out[name] = call.now_iso
+        return _strip(out, props, self.spec, "writeOnly")
+
+    def _present(self, call: Call, model: ResourceModel, obj: Any, status: int | None = None) -> Any:
+        """The stored object when the response describes it, otherwise a generated body carrying its id."""
+        schema = success_schema(self.spec, call.op, status)
+        if schema is None:
+            return None
+        schema = effective_schema(self.spec, schema, obj)
+        props = schema.get("properties") or {}
+        if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
+            return _strip(copy.deepcopy(obj), props, self.spec, "writeOnly")
+        body = call.generate(schema, "response")
+        if isinstance(body, dict) and model.id_field in props and isinstance(obj, dict):
+            body[model.id_field] = obj.get(model.id_field)
+        return body
+
+    def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
+        mine = effective_schema(self.spec, model.schema, {})
+        return set(schema.get("properties") or {}) == set(mine.get("properties") or {}) and bool(schema.get("properties"))
+
+    # ---- actions ----
+    def _create(self, call: Call, model: ResourceModel) -> Outcome:
+        body = call.body if isinstance(call.body, dict) else {}
+        obj = self._fill(call, model, body, creating=True)
+        supplied = body.get(model.id_field) if self._client_names_id(call, model) else None
+        bucket = self.bucket(call, model)
+        if supplied is not None and str(supplied) in bucket:
+            raise HttpProblem(409, "Conflict", f"{model.label} with {model.id_field} '{supplied}' already exists",
+                              [FieldError("body", model.id_field, "already exists")])
+        ident = supplied if supplied is not None else self._new_id(call, model)
+        obj[model.id_field] = ident
+        obj.update(call.action.set_fields)
+        if isinstance(bucket, EmbeddedItems):
+            embedding = bucket.embedding
+            bucket.insert(obj, body.get(embedding.index_field or ""), body.get(embedding.group_field or ""))
+            self._touch_parent(call, model)
+        else:
+            bucket[str(ident)] = obj
+        call.state.tick()
+        status = success_status(call.op)
+        headers = {"Location": self._location(call, model, ident)}
+        return Outcome(status, self._present(call, model, obj, status), headers)
+
+    @staticmethod
+    def _location(call: Call, model: ResourceModel, ident: Any) -> str:
+        """The URL path of the created item, percent-encoded (header values must be ASCII)."""
+        collection = re.sub(r"\{([^}/]+)\}", lambda m: str(call.path_params.get(m.group(1), m.group(0))), model.key)
+        return quote(f"{call.mount_path}{collection}/{ident}", safe="/:@!$&'()*+,;=-._~")
+
+    def _client_names_id(self, call: Call, model: ResourceModel) -> bool:
+        """A client-chosen id is kept only when the create request requires it (a natural key like an ISBN)."""
+        body = self.spec.resolve(call.op.definition.get("requestBody") or {})
+        media = (body.get("content") or {}).get("application/json") or {}
+        schema = effective_schema(self.spec, merge_all_of(media.get("schema") or {}, self.spec.resolve), call.body)
+        return model.id_field in (schema.get("required") or [])
+
+    def _read(self, call: Call, model: ResourceModel) -> Outcome:
+        _, obj = self._item(call, model)
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, obj, status))
+
+    def _update(self, call: Call, model: ResourceModel) -> Outcome:
+        key, obj = self._item(call, model)
+        patch = call.body if isinstance(call.body, dict) else {}
+        patch = {k: v for k, v in patch.items() if k != model.id_field}
+        bucket = self.bucket(call, model)
+        move = patch.get(model.embedding.move_field or "") if model.embedding else None
+        if isinstance(move, dict) and isinstance(bucket, EmbeddedItems):
+            bucket.container(move.get(bucket.embedding.group_field or ""))  # an unknown target: 404 before any change
+        merged = _merge(copy.deepcopy(obj), patch)
+        merged.update(call.action.set_fields)
+        call.state.tick()
+        updated = self._fill(call, model, merged, creating=False)
+        bucket[key] = updated
+        if isinstance(move, dict) and isinstance(bucket, EmbeddedItems):
+            bucket.move(key, move.get("index"), move.get(bucket.embedding.group_field or ""))
+        self._touch_parent(call, model)
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, updated, status))
+
+    def _replace(self, call: Call, model: ResourceModel) -> Outcome:
+        key, obj = self._item(call, model)
+        body = call.body if isinstance(call.body, dict) else {}
+        props = model.schema.get("properties") or {}
+        kept = {k: v for k, v in obj.items() if k == model.id_field or self.spec.resolve(props.get(k) or {}).get("readOnly")
+                or _CREATED.search(k)}
+        replaced = {**{k: v for k, v in obj.items() if k in (model.schema.get("required") or []) and k not in body}, **body, **kept}
+        replaced.update(call.action.set_fields)
+        call.state.tick()
+        replaced = self._fill(call, model, replaced, creating=False)
+        self.bucket(call, model)[key] = replaced
+        self._touch_parent(call, model)
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, replaced, status))
+
+    def _delete(self, call: Call, model: ResourceModel) -> Outcome:
+        key, obj = self._item(call, model)
+        del self.bucket(call, model)[key]
+        self._touch_parent(call, model)
+        call.state.tick()
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, obj, status))
+
+    def _duplicate(self, call: Call, model: ResourceModel) -> Outcome:
+        _, obj = self._item(call, model)
+        copy_ = copy.deepcopy(obj)
+        if isinstance(call.body, dict):
+            copy_.update({k: v for k, v in call.body.items() if k in (model.schema.get("properties") or {})})
+        elif isinstance(copy_.get("name"), str):
+            copy_["name"] = copy_["name"] + " (copy)"
+        ident = self._new_id(call, model)
+        copy_[model.id_field] = ident
+        for name in copy_:
+            if _CREATED.search(name) or _UPDATED.search(name):
+                copy_[name] = call.now_iso
+        self.bucket(call, model)[str(ident)] = copy_
+        self._touch_parent(call, model)
+        call.state.tick()
+        status = success_status(call.op)
+        return Outcome(status, self._present(call, model, copy_, status), {"Location": self._location(call, model, ident)})
+
+    def _list(self, call: Call, model: ResourceModel) -> Outcome:
+        items = list(self.bucket(call, model).values())
+        criteria = dict(call.query)
+        items = _declared_filters(call, items, criteria)
+        items = self._filter(items, model, criteria, self._query_defaults(call))
+        return self._page(call, model, items, dict(call.query))
+
+    def _search(self, call: Call, model: ResourceModel) -> Outcome:
+        body = call.body if isinstance(call.body, dict) else {}
+        criteria: dict[str, Any] = {}
+        for key, value in body.items():
+            if isinstance(value, dict) and key not in (model.schema.get("properties") or {}):
+                criteria.update(value)
+            else:
+                criteria[key] = value
+        items = list(call.state.objects(self.spec.name, model.key)) if not call.action.parent_params else list(self.bucket(call, model).values())
+        items = _declared_filters(call, items, criteria)
+        items = self._filter(items, model, criteria, {})
+        paging = {**dict(call.query), **{k: v for k, v in body.items() if not isinstance(v, (dict, list))}}
+        return self._page(call, model, items, paging)
+
+    def _batch_get(self, call: Call, model: ResourceModel) -> Outcome:
+        ids = _first_id_list(call.body)
+        found = [call.state.find(self.spec.name, model.key, str(i)) for i in ids]
+        return self._page(call, model, [f for f in found if f is not None], {})
+
+    def _query_defaults(self, call: Call) -> dict[str, Any]:
+        defaults = {}
+        for param in call.op.parameters:
+            param = self.spec.resolve(param)
+            schema = self.spec.resolve(param.get("schema") or {})
+            if param.get("in") == "query" and "default" in schema:
+                defaults[param["name"]] = schema["default"]
+        return defaults
+
+    def _filter(self, items: list[Any], model: ResourceModel, criteria: dict[str, Any], defaults: dict[str, Any]) -> list[Any]:
+        props = model.schema.get("properties") or {}
+        wanted = {k: v for k, v in {**defaults, **criteria}.items() if k in props and not isinstance(v, (dict, list)) and v is not None}
+        if not wanted:
+            return items
+
+        def keep(item: Any) -> bool:
+            for key, value in wanted.items():
+                actual = item.get(key) if isinstance(item, dict) else None
+                if actual is None and key in defaults and key not in criteria and value in (False, "false"):
+                    continue
+                if _text(actual) != _text(value):
+                    return False
+            return True
+
+        return [i for i in items if keep(i)]
+
+    def _page(self, call: Call, model: ResourceModel, items: list[Any], paging: dict[str, Any]) -> Outcome:
+        lowered = {k.lower(): v for k, v in paging.items()}
+        size = _int(next((lowered[k] for k in _PAGE_SIZE if k in lowered), None))
+        if size is None:
+            size = self._documented_page_size(call)
+        offset = _int(next((lowered[k] for k in _OFFSET if k in lowered), None)) or 0
+        page = _int(next((lowered[k] for k in _PAGE if k in lowered), None))
+        cursor = next((lowered[k] for k in _CURSOR if k in lowered), None)
+        if cursor:
+            offset = _decode_cursor(str(cursor))
+        elif page and size:
+            offset = (page - 1) * size
+        total = len(items)
+        window = items[offset: offset + size] if size is not None else items[offset:]
+        next_cursor = _encode_cursor(offset + len(window)) if size is not None and offset + len(window) < total else None
+        status = success_status(call.op)
+        schema = success_schema(self.spec, call.op, status) or {"type": "array"}
+        props = schema.get("properties") or {}
+        rendered = [_strip(copy.deepcopy(i), model.schema.get("properties") or {}, self.spec, "writeOnly") for i in window]
+        if schema.get("type") == "array" or not props:
+            return Outcome(status, rendered)
+        envelope = self._envelope(call, schema, rendered, total, next_cursor)
+        return Outcome(status, envelope)
+
+    def _documented_page_size(self, call: Call) -> int | None:
+        """A list pages by default when its page-size parameter documents a default (`limit: {default: 20}`)."""
+        for param in call.op.parameters:
+            param = self.spec.resolve(param)
+            default = self.spec.resolve(param.get("schema") or {}).get("default")
+            if param.get("in") == "query" and str(param.get("name", "")).lower() in _PAGE_SIZE and isinstance(default, int) \
+                    and not isinstance(default, bool) and default > 0:
+                return default
+        return None
+
+    def _envelope(self, call: Call, schema: dict[str, Any], items: list[Any], total: int, next_cursor: str | None) -> dict[str, Any]:
+        props = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        arrays = [n for n, s in props.items() if self.spec.resolve(s).get("type") == "array"]
+        target = next((n for n in _ARRAY_NAMES if n in arrays), None) or (arrays[0] if arrays else None)
+        body: dict[str, Any] = {}
+        generated: dict[str, Any] | None = None
+        for name, sub in props.items():
+            sub = self.spec.resolve(sub)
+            low = name.lower()
+            if name == target:
+                body[name] = items
+            elif low in _COUNT_NAMES and sub.get("type") in ("integer", "number"):
+                body[name] = total
+            elif low in _NEXT_NAMES and sub.get("type") == "string":
+                if next_cursor is not None:
+                    body[name] = next_cursor
+                elif name in required:
+                    body[name] = None if sub.get("nullable") else ""
+            elif name in required:
+                generated = generated if generated is not None else call.generate(schema, "response")
+                body[name] = generated.get(name) if isinstance(generated, dict) else None
+        return body
+
+
+def _declared_filters(call: Call, items: list[Any], criteria: dict[str, Any]) -> list[Any]:
+    """Apply `x-flowmock-filter: {param: PATH | {path: PATH, match: equals|icontains}}` and take those params out.
+
+    PATH is dotted, `[]` meaning any element of an array: `contexts[].entity_id`.
+    """
+    declared = call.op.extension("filter") or {}
+    for param, rule in declared.items():
+        value = criteria.pop(param, None)
+        if value is None or isinstance(value, (dict, list)):
+            continue
+        path, match = (rule, "equals") if isinstance(rule, str) else (str(rule.get("path", param)), str(rule.get("match", "equals")))
+        wanted = _text(value).lower() if match == "icontains" else _text(value)
+        items = [i for i in items if any(
+            (wanted in _text(v).lower()) if match == "icontains" else _text(v) == wanted for v in _values_at(i, path))]
+    return items
+
+
+def _values_at(obj: Any, path: str) -> list[Any]:
+    """The values a dotted path (`[]` = every element) reaches in `obj`."""
+    current = [obj]
+    for part in path.split("."):
+        name, each = (part[:-2], True) if part.endswith("[]") else (part, False)
+        found = [c.get(name) for c in current if isinstance(c, dict) and c.get(name) is not None]
+        current = [e for f in found if isinstance(f, list) for e in f] if each else found
+    return current
+
+
+def _not_found(model: ResourceModel, param: str, value: Any) -> HttpProblem:
+    return HttpProblem(
+        404, "Not Found", f"No {model.label} with {model.id_field} '{value}' exists",
+        [FieldError("path", param, f"unknown {model.label} id")], type="https://flowmock.dev/problems/unknown-resource",
+    )
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _strip(obj: Any, props: dict[str, Any], spec: Spec, flag: str) -> Any:
+    if not isinstance(obj, dict):
+        return obj
+    return {k: v for k, v in obj.items() if not spec.resolve(props.get(k) or {}).get(flag)}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return int(text.split(":", 1)[1]) if text.startswith("offset:") else 0
+    except (ValueError, UnicodeDecodeError):
+        return 0
+
+
+def _first_id_list(body: Any) -> list[Any]:
+    if isinstance(body, list):
+        return [i for i in body if isinstance(i, (str, int))]
+    if isinstance(body, dict):
+        for value in body.values():
+            if isinstance(value, list) and all(isinstance(i, (str, int)) for i in value):
+                return value
+    return []

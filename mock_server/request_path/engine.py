@@ -1,0 +1,426 @@
+"""The request pipeline for one matched operation: auth, validation, behaviour, response validation."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+
+from faker import Faker
+
+from mock_server.request_path.auth import authenticate
+from mock_server.request_path.behaviours import Behaviour, Job, behaviours_for, jobs_for
+from mock_server.request_path.capacity import capacity, check_capacity
+from mock_server.redaction import redacted_header_value
+from mock_server.config import ServerConfig
+from mock_server.request_path.crud import Call, Crud, Outcome
+from mock_server.errors import FieldError, HttpProblem
+from mock_server.request_path.generate import generate, make_context
+from mock_server.request_path.jsonbody import BadJson, parse_strict
+from mock_server.request_path.negotiate import Preferences, documented_statuses, media_type_for, pick_example, response_for, success_status
+from mock_server.request_path.resources import Action, infer_actions
+from mock_server.request_path.routing import Match
+from mock_server.loading.spec import Operation, Spec
+from mock_server.request_path.store import Clock, Store, TenantState
+from mock_server.request_path.validate import (
+    NOT_PARSED,
+    RequestData,
+    UnsupportedMediaType,
+    Verdicts,
+    digest,
+    request_key,
+    validate_request,
+    validate_response,
+)
+
+logger = logging.getLogger(__name__)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_OFF_LOOP_BYTES = 64 * 1024  # request bodies larger than this are validated in a worker thread
+_COUNT_FACTOR = 10  # errors are counted up to this many times --max-errors, then counting stops
+
+
+@dataclass(frozen=True)
+class RequestVerdict:
+    """The outcome of validating one request: the listed errors, how many there are, or an unsupported media type."""
+
+    errors: tuple[FieldError, ...]
+    total: int
+    unsupported: str = ""
+    capped: bool = False  # counting stopped at the bound, so `total` is a lower bound
+
+
+@dataclass
+class EngineResponse:
+    """What the engine answers: status, headers and body bytes, plus what the journal wants."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    tenant: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An admitted request's preferences (`Prefer`) and tenant, worked out once."""
+
+    prefs: Preferences
+    tenant: str
+
+
+@dataclass
+class _ApiRuntime:
+    spec: Spec
+    actions: dict[str, Action]
+    crud: Crud
+    behaviours: dict[str, Behaviour]
+    jobs: dict[str, Job]
+
+
+class Engine:
+    """Answers requests for every served spec from one store."""
+
+    def __init__(self, config: ServerConfig, specs: list[Spec], store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.clock = Clock(config.clock or (_seeded_epoch(config.seed) if config.seed is not None else None), config.time_scale)
+        self.fake = Faker(config.locale)
+        self.seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
+        self.chaos = random.Random(f"chaos|{self.seed}")
+        self.request_verdicts = Verdicts()
+        self.response_verdicts = Verdicts()
+        self.apis: dict[str, _ApiRuntime] = {}
+        for spec in specs:
+            actions = infer_actions(spec)
+            self.apis[spec.name] = _ApiRuntime(spec, actions, Crud(spec, actions), behaviours_for(spec.name), jobs_for(spec.name))
+
+    def action(self, spec: Spec, op: Operation) -> Action:
+        """The inferred action of an operation."""
+        return self.apis[spec.name].actions[op.operation_id]
+
+    def tenant_of(self, headers: dict[str, str]) -> str:
+        """Which state partition a request belongs to."""
+        mode = self.config.isolate_by
+        if mode == "token":
+            token = _bearer(headers)
+            return "token:" + (credential_digest(token) if token else "anonymous")
+        if mode and mode.startswith("header:"):
+            name = mode.split(":", 1)[1].lower()
+            value = headers.get(name)
+            if value and redacted_header_value(name, value) != value:  # a credential header: never its value
+                return "header:" + credential_digest(value)
+            return "header:" + (value or "default")
+        return "default"
+
+    async def handle(self, match: Match, req: RequestData) -> EngineResponse:
+        """Run the whole pipeline; never raises for a client's mistake."""
+        admitted = await self.admit(match, req)
+        return admitted if isinstance(admitted, EngineResponse) else self.respond(match, req, admitted)
+
+    async def admit(self, match: Match, req: RequestData) -> EngineResponse | Admission:
+        """Delay, authenticate, inject faults and validate: a problem response, or what answering needs."""
+        admission = Admission(Preferences.parse(req.headers.get("prefer")), self.tenant_of(req.headers))
+        try:
+            await self._delay(admission.prefs)
+            authenticate(match.spec, match.operation, req, self.config)
+            self._inject_fault(match.operation)
+            await self._validate(match.spec, match.operation, req)
+        except HttpProblem as problem:
+            return self._problem(match.spec, match.operation, problem, admission.tenant)
+        return admission
+
+    def respond(self, match: Match, req: RequestData, admission: Admission) -> EngineResponse:
+        """Answer an admitted request and validate the answer; a write is kept only when its answer could be built."""
+        spec, op = match.spec, match.operation
+        prefs, tenant = admission.prefs, admission.tenant
+        materialized = self.store.has(tenant)
+        state = self.store.tenant(tenant) if req.method.upper() not in _SAFE_METHODS else None
+        if state is not None:
+            state.begin()
+        try:
+            outcome = self._answer(match, req, prefs, tenant)
+            response = self._render(spec, op, outcome, tenant)
+        except HttpProblem as problem:
+            response = self._problem(spec, op, problem, tenant)
+        except (ValueError, TypeError, UnicodeError) as exc:  # an answer that cannot be encoded as JSON
+            logger.warning("the answer of %s:%s could not be encoded: %s", spec.name, op.operation_id, exc)
+            response = self._problem(spec, op, HttpProblem(500, "Internal Server Error", f"The answer of {op.operation_id} "
+                                                           f"could not be encoded as JSON; nothing was changed"), tenant)
+        except Exception:
+            if state is not None:
+                state.rollback()
+                if not materialized:
+                    self.store.reset(tenant)
+            raise
+        if state is not None:
+            state.commit() if response.status < 400 else state.rollback()
+            if response.status >= 400 and not materialized:
+                self.store.reset(tenant)  # a refused first write leaves the tenant on the shared baseline
+        return response
+
+    # ---- pipeline steps ----
+    async def _delay(self, prefs: Preferences) -> None:
+        delay = prefs.delay_ms
+        if delay is None and self.config.latency_ms:
+            delay = self.chaos.randint(*self.config.latency_ms)
+        if delay:
+            await asyncio.sleep(min(delay, 60_000) / 1000)
+
+    def _inject_fault(self, op: Operation) -> None:
+        if self.config.fail_rate and self.chaos.random() < self.config.fail_rate:
+            status = 503 if 503 in documented_statuses(op) else 500
+            raise HttpProblem(status, "Injected Fault", f"flowmock injected this failure (--fail-rate {self.config.fail_rate})")
+
+    async def _validate(self, spec: Spec, op: Operation, req: RequestData) -> None:
+        key = request_key(op, req)
+        verdict = self.request_verdicts.get(key)
+        if verdict is None:
+            check = functools.partial(self._verdict, spec, op, req)
+            # a large body is checked in a worker thread, so other clients keep being answered meanwhile
+            verdict = await asyncio.to_thread(check) if len(req.body) > _OFF_LOOP_BYTES else check()
+            self.request_verdicts.put(key, verdict)
+        if verdict.unsupported:
+            raise HttpProblem(415, "Unsupported Media Type", verdict.unsupported,
+                              [FieldError("header", "Content-Type", verdict.unsupported)])
+        if verdict.errors:
+            errors = list(verdict.errors)
+            documented = documented_statuses(op)
+            status = 400 if 400 in documented or 422 not in documented else 422
+            fields = "; ".join(f"{e.location}{'.' + e.field if e.field else ''}: {e.message}" for e in errors[:10])
+            more = f" (and {verdict.total - 10}{'+' if verdict.capped else ''} more)" if verdict.total > 10 else ""
+            raise HttpProblem(status, "Bad Request" if status == 400 else "Unprocessable Entity",
+                              f"Invalid request to {op.operation_id}: {fields}{more}", errors, total_errors=verdict.total)
+
+    def _verdict(self, spec: Spec, op: Operation, req: RequestData) -> RequestVerdict:
+        """Every problem with a request, at most `--max-errors` of them listed, with bounded work."""
+        limit = self.config.max_errors
+        is_json = "json" in (req.content_type or "application/json").lower()
+        parsed: Any = NOT_PARSED
+        if req.body and is_json:
+            try:
+                parsed = parse_strict(req.body, self.config.max_json_depth)
+            except BadJson as bad:
+                return RequestVerdict((FieldError("body", bad.field, bad.message),), 1)
+        elif req.body and not op.definition.get("requestBody"):
+            return RequestVerdict((), 0, f"{op.operation_id} takes no request body, and {len(req.body)} bytes of "
+                                  f"{req.content_type or 'an unnamed type'} cannot be read as JSON")
+        try:
+            errors = validate_request(spec, op, req, limit, parsed)
+        except UnsupportedMediaType as exc:
+            return RequestVerdict((), 0, str(exc))
+        return RequestVerdict(tuple(errors[:limit]), len(errors), capped=len(errors) >= limit * _COUNT_FACTOR)
+
+    def _answer(self, match: Match, req: RequestData, prefs: Preferences, tenant: str) -> Outcome:
+        spec, op = match.spec, match.operation
+        state = self.store.tenant(tenant, write=req.method.lower() not in ("get", "head"))
+        dynamic = self.config.dynamic if prefs.dynamic is None else prefs.dynamic
+        if prefs.code is not None and prefs.code != success_status(op):
+            return self._canned(spec, op, prefs.code, prefs, dynamic, state)
+        body = json.loads(req.body) if req.body and "json" in (req.content_type or "application/json") else None
+        mount = req.public_path[: len(req.public_path) - len(req.spec_path)] if req.public_path.endswith(req.spec_path) else ""
+        self.run_due(state)
+        return self._run(spec, op, match.path_params, req.query, body, state, prefs, dynamic, mount, _caller(req.headers))
+
+    def _run(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
+             state: TenantState, prefs: Preferences, dynamic: bool, mount: str, caller: str, now: str | None = None) -> Outcome:
+        """Run an operation's behaviour (else the generic one) on a tenant's state."""
+        runtime = self.apis[spec.name]
+        call = self._call(spec, op, path_params, query, body, state, dynamic, mount, caller, now)
+        call.prefer = dict(prefs.others)
+        runtime.crud.resolve_alternate_ids(call)
+        behaviour = runtime.behaviours.get(op.operation_id)
+        if behaviour is not None:
+            return behaviour(call, lambda c: self._default(c, prefs, dynamic))
+        return self._default(call, prefs, dynamic)
+
+    def _call(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
+              state: TenantState, dynamic: bool, mount: str, caller: str, now: str | None) -> Call:
+        """What a behaviour sees of one operation run: the request, the state, the time and what it may start."""
+        moment = now or Clock.iso(self.clock.now(state))
+
+        def perform(spec_name: str, operation_id: str, params: dict[str, str], payload: Any) -> Outcome:
+            other = self.apis.get(spec_name)
+            if other is None or operation_id not in other.spec.by_id:
+                raise LookupError(f"{spec_name}:{operation_id} is not served")
+            return self._run(other.spec, other.spec.by_id[operation_id], params, [], payload, state, Preferences(),
+                             dynamic, "", caller, now)
+
+        def schedule(seconds: float, kind: str, args: dict[str, Any]) -> None:
+            due = Clock.iso(datetime.fromisoformat(moment.replace("Z", "+00:00")) + timedelta(seconds=seconds))
+            state.schedule(due, {"spec": spec.name, "op": op.operation_id, "kind": kind, "args": args, "caller": caller})
+
+        return Call(spec, op, self.apis[spec.name].actions[op.operation_id], path_params, query, body, state, moment,
+                    self._generator(op, state, dynamic), mount, frozenset(self.apis), caller, perform, schedule)
+
+    def run_due(self, state: TenantState) -> int:
+        """Run the scheduled work that the clock has reached, each at its own due time; returns how many ran."""
+        ran = 0
+        while ran < 10_000:
+            job = state.pop_due(Clock.iso(self.clock.now(state)))
+            if job is None:
+                break
+            runtime = self.apis.get(job.get("spec", ""))
+            handler = runtime.jobs.get(job.get("kind", "")) if runtime else None
+            op = runtime.spec.by_id.get(job.get("op", "")) if runtime else None
+            if runtime is None or handler is None or op is None:
+                logger.warning("dropping a scheduled job nothing handles: %s", job.get("kind"))
+                continue
+            call = self._call(runtime.spec, op, {}, [], None, state, self.config.dynamic, "", str(job.get("caller", "")),
+                              str(job["due"]))
+            ticks = state.ticks
+            handler(call, dict(job.get("args") or {}))
+            state.ticks = ticks  # a job happens at its due time: its writes do not move a logical clock on
+            ran += 1
+        return ran
+
+    def advance_clock(self, by: timedelta) -> tuple[str, int]:
+        """Move the clock forward and run, in every tenant, everything that became due: the new time and the jobs run."""
+        self.clock.advance(by)
+        ran = sum(self.run_due(self.store.tenant(name)) for name in self.store.tenants())
+        return Clock.iso(self.clock.base()), ran
+
+    def _default(self, call: Call, prefs: Preferences, dynamic: bool) -> Outcome:
+        if call.action.stateful:
+            example = self._named_example(call, prefs.example) if prefs.example else None
+            self._check_capacity(call)
+            outcome = self.apis[call.spec.name].crud.execute(call)
+            return Outcome(outcome.status, example[0], outcome.headers) if example else outcome
+        self.apis[call.spec.name].crud.ensure_path_items(call)
+        return self._canned(call.spec, call.op, success_status(call.op), prefs, dynamic, call.state)
+
+    def _check_capacity(self, call: Call) -> None:
+        """Creating or duplicating into a full collection (`x-flowmock-capacity`) is a 409."""
+        if call.action.kind not in ("create", "duplicate"):
+            return
+        runtime = self.apis[call.spec.name]
+        model = runtime.crud.models[call.action.resource]
+        check_capacity(capacity(call.spec, runtime.actions, model.key), len(runtime.crud.bucket(call, model)), model.label)
+
+    def _named_example(self, call: Call, name: str) -> tuple[Any]:
+        """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""
+        status = success_status(call.op)
+        _, media = media_type_for(call.spec, call.op, status)
+        found, value = pick_example(media, name)
+        if not found:
+            raise HttpProblem(400, "Bad Request", f"No example named '{name}' for {call.op.operation_id} {status}",
+                              [FieldError("header", "Prefer", "unknown example")])
+        return (value,)
+
+    def _canned(self, spec: Spec, op: Operation, status: int, prefs: Preferences, dynamic: bool, state: TenantState) -> Outcome:
+        """A stateless answer for a status: the named or first example, else generated from the schema."""
+        if response_for(spec, op, status) is None:
+            raise HttpProblem(400, "Bad Request", f"Prefer: code={status} is not documented for {op.operation_id}; "
+                              f"documented: {', '.join(map(str, documented_statuses(op)))}",
+                              [FieldError("header", "Prefer", "undocumented status code")])
+        _, media = media_type_for(spec, op, status, problem=status >= 400)
+        if media is None:
+            return Outcome(status, None)
+        if not dynamic or prefs.example:
+            found, value = pick_example(media, prefs.example)
+            if found:
+                return Outcome(status, value)
+            if prefs.example:
+                raise HttpProblem(400, "Bad Request", f"No example named '{prefs.example}' for {op.operation_id} {status}",
+                                  [FieldError("header", "Prefer", "unknown example")])
+        if status >= 400:
+            simulated = HttpProblem(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error",
+                                    f"Simulated {status} response for {op.operation_id} (Prefer: code={status})")
+            if not self._problem(spec, op, simulated, "").errors:
+                raise simulated
+        if "schema" not in media:
+            return Outcome(status, None)
+        return Outcome(status, self._generator(op, state, dynamic)(media["schema"], "response"))
+
+    def _generator(self, op: Operation, state: TenantState, dynamic: bool) -> Any:
+        count = state.next_count(op.key)
+        calls = [0]
+        resolve = self.apis[op.spec_name].spec.resolve
+        now = self.clock.now(state)
+
+        def gen(schema: Any, purpose: str) -> Any:
+            calls[0] += 1
+            ctx = make_context(resolve, f"{self.seed}|{op.key}|{count}|{calls[0]}", self.fake,
+                               mode="request" if purpose == "request" else "response", use_examples=not dynamic, now=now)
+            if purpose == "id":
+                ctx.use_examples = False
+            return generate(schema, ctx, "id" if purpose == "id" else "")
+
+        return gen
+
+    # ---- rendering ----
+    def _render(self, spec: Spec, op: Operation, outcome: Outcome, tenant: str) -> EngineResponse:
+        ctype, _ = media_type_for(spec, op, outcome.status, problem=outcome.status >= 400)
+        body = b"" if outcome.body is None else json.dumps(outcome.body, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        headers = dict(outcome.headers)
+        if outcome.body is not None:
+            headers["Content-Type"] = ctype
+        errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
+        if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
+            errors = []
+        if errors:
+            return self._violation(spec, op, outcome.status, errors, tenant, body, headers)
+        return EngineResponse(outcome.status, headers, body, tenant)
+
+    def _problem(self, spec: Spec, op: Operation, problem: HttpProblem, tenant: str) -> EngineResponse:
+        ctype, media = media_type_for(spec, op, problem.status, problem=True)
+        payload = problem.as_dict()
+        schema = spec.resolve((media or {}).get("schema") or {})
+        if "message" in (schema.get("properties") or {}) or any("message" in (spec.resolve(p).get("properties") or {}) for p in schema.get("allOf", [])):
+            payload["message"] = problem.detail
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {"Content-Type": ctype, **problem.headers}
+        if problem.status in documented_statuses(op):
+            errors = self._validated_response(spec, op, problem.status, body, headers, ctype)
+            if errors:
+                return self._violation(spec, op, problem.status, errors, tenant, body, headers)
+        return EngineResponse(problem.status, headers, body, tenant, list(problem.errors))
+
+    def _validated_response(self, spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str],
+                            mimetype: str) -> list[FieldError]:
+        key = (op.key, status, mimetype, digest(body), tuple(sorted(headers.items())))
+        found = self.response_verdicts.get(key)
+        if found is not None:
+            return found
+        return self.response_verdicts.put(key, validate_response(spec, op, status, body, headers, mimetype)[: self.config.max_errors])
+
+    def _violation(self, spec: Spec, op: Operation, status: int, errors: list[FieldError], tenant: str,
+                   body: bytes, headers: dict[str, str]) -> EngineResponse:
+        summary = "; ".join(f"{e.field or '<body>'}: {e.message}" for e in errors[:10])
+        logger.warning("response of %s:%s (%s) breaks the spec: %s", spec.name, op.operation_id, status, summary)
+        if not self.config.strict_responses:
+            return EngineResponse(status, headers, body, tenant, errors)
+        payload = HttpProblem(500, "Response Validation Failed",
+                              f"flowmock produced a {status} response for {spec.name}:{op.operation_id} that breaks the spec: {summary}",
+                              errors, type="https://flowmock.dev/problems/response-validation").as_dict()
+        return EngineResponse(500, {"Content-Type": "application/problem+json"}, json.dumps(payload).encode(), tenant, errors)
+
+
+def credential_digest(secret: str) -> str:
+    """A stable, non-reversible name for a credential: the first 16 hex digits of its SHA-256."""
+    return "sha256-" + hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    value = headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _caller(headers: dict[str, str]) -> str:
+    """Who is calling, as behaviours record it (`completed_by`): a stable pseudonym of the credential."""
+    credential = headers.get("authorization") or headers.get("x-api-key")
+    if not credential:
+        return "anonymous"
+    return "user-" + hashlib.sha256(credential.encode()).hexdigest()[:12]
+
+
+def _seeded_epoch(seed: int) -> Any:
+    from datetime import datetime, timedelta, timezone
+
+    return datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=seed % 365)

@@ -1,0 +1,376 @@
+"""Generate realistic JSON values from OpenAPI schemas with Faker, deterministically from a seed."""
+from __future__ import annotations
+
+import base64
+import random
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import rstr
+from faker import Faker
+
+from mock_server.request_path.wordlists import with_workflow_words
+
+Resolve = Callable[[Any], Any]
+MAX_DEPTH = 6
+
+
+@dataclass
+class GenerationContext:
+    """Everything one generation run needs: resolver, randomness, direction and clock."""
+
+    resolve: Resolve
+    rng: random.Random
+    fake: Faker
+    mode: str = "response"  # "response" skips writeOnly, "request" skips readOnly
+    use_examples: bool = True
+    now: datetime | None = None
+
+    def uuid4(self) -> str:
+        """A random but seeded UUID."""
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+
+def make_context(resolve: Resolve, seed: str | int, fake: Faker, mode: str = "response",
+                 use_examples: bool = True, now: datetime | None = None) -> GenerationContext:
+    """Build a context whose every random choice derives from `seed`."""
+    rng = random.Random(str(seed))
+    with_workflow_words(fake)
+    fake.seed_instance(rng.getrandbits(32))
+    return GenerationContext(resolve, rng, fake, mode, use_examples, now)
+
+
+def merge_all_of(schema: dict[str, Any], resolve: Resolve) -> dict[str, Any]:
+    """Flatten `allOf` (recursively) into one schema: properties and required are unioned."""
+    schema = resolve(schema)
+    if "allOf" not in schema:
+        return schema
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    props: dict[str, Any] = dict(merged.get("properties", {}))
+    required: list[str] = list(merged.get("required", []))
+    for part in schema["allOf"]:
+        part = merge_all_of(part, resolve)
+        for key, value in part.items():
+            if key == "properties":
+                props.update(value)
+            elif key == "required":
+                required += [r for r in value if r not in required]
+            elif key not in merged:
+                merged[key] = value
+    if props:
+        merged["properties"] = props
+    if required:
+        merged["required"] = required
+    merged.setdefault("type", "object" if props else merged.get("type"))
+    if merged.get("type") is None:
+        merged.pop("type")
+    return merged
+
+
+def branch_tag(schema: dict[str, Any], branch: Any, resolve: Resolve) -> tuple[str, str] | None:
+    """The (property, value) a discriminator expects for `branch`, if the union has one."""
+    disc = schema.get("discriminator")
+    if not disc:
+        return None
+    prop = disc["propertyName"]
+    ref = branch.get("$ref") if isinstance(branch, dict) else None
+    for value, target in (disc.get("mapping") or {}).items():
+        if target == ref or target.rsplit("/", 1)[-1] == (ref or "").rsplit("/", 1)[-1]:
+            return prop, value
+    resolved = merge_all_of(branch, resolve)
+    enum = ((resolved.get("properties") or {}).get(prop) or {}).get("enum")
+    if enum:
+        return prop, enum[0]
+    if ref:
+        return prop, ref.rsplit("/", 1)[-1]
+    return None
+
+
+def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0) -> Any:
+    """Return a value valid for `schema`, realistic where the property name or format hints at one."""
+    schema = merge_all_of(schema, ctx.resolve) if isinstance(schema, dict) else {}
+    if ctx.use_examples and "example" in schema and depth > 0:
+        return schema["example"]
+    if "const" in schema:
+        return schema["const"]
+    chosen = _from_faker_extension(schema, ctx)
+    if chosen is not None:
+        return chosen
+    if "enum" in schema and schema["enum"]:
+        choices = [v for v in schema["enum"] if v is not None] or schema["enum"]
+        return ctx.rng.choice(choices)
+    if "default" in schema and ctx.rng.random() < 0.5:
+        return schema["default"]
+    for union in ("oneOf", "anyOf"):
+        if union in schema:
+            index = ctx.rng.randrange(len(schema[union]))
+            branch = schema[union][index]
+            value = generate(branch, ctx, name, depth + 1)
+            tag = branch_tag(schema, branch, ctx.resolve)
+            if tag and isinstance(value, dict):
+                value[tag[0]] = tag[1]
+            return value
+    kind = schema.get("type")
+    if isinstance(kind, list):  # OpenAPI 3.1
+        non_null = [k for k in kind if k != "null"]
+        kind = ctx.rng.choice(non_null) if non_null else "null"
+    if kind is None:
+        kind = "object" if "properties" in schema else ("array" if "items" in schema else "string")
+    if kind == "null":
+        return None
+    if kind == "object":
+        return _object(schema, ctx, depth)
+    if kind == "array":
+        return _array(schema, ctx, name, depth)
+    if kind == "boolean":
+        return ctx.rng.random() < 0.5
+    if kind == "integer":
+        return int(_number(schema, ctx, True, name))
+    if kind == "number":
+        whole = not _DECIMAL.search(_key(name)) and _whole_bounds(schema)
+        return int(_number(schema, ctx, True, name)) if whole else _number(schema, ctx, False, name)
+    return _string(schema, ctx, name)
+
+
+def _object(schema: dict[str, Any], ctx: GenerationContext, depth: int) -> dict[str, Any]:
+    props: dict[str, Any] = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    out: dict[str, Any] = {}
+    skip = "readOnly" if ctx.mode == "request" else "writeOnly"
+    for prop, sub in props.items():
+        resolved = ctx.resolve(sub) if isinstance(sub, dict) else {}
+        if resolved.get(skip) or (isinstance(sub, dict) and sub.get(skip)):
+            continue
+        if prop not in required and (depth >= MAX_DEPTH or ctx.rng.random() < 0.15):
+            continue
+        out[prop] = generate(sub, ctx, prop, depth + 1)
+    for prop in required - set(out):
+        if prop not in props:
+            out[prop] = _string({}, ctx, prop)
+    _order_timestamps(out)
+    max_props = schema.get("maxProperties")
+    if max_props is not None:
+        for prop in [p for p in out if p not in required][: max(0, len(out) - max_props)]:
+            del out[prop]
+    return out
+
+
+def _array(schema: dict[str, Any], ctx: GenerationContext, name: str, depth: int) -> list[Any]:
+    low = int(schema.get("minItems", 0 if depth >= MAX_DEPTH else 1))
+    high = int(schema.get("maxItems", max(low, 1 if depth >= 3 else 3)))
+    count = ctx.rng.randint(low, max(low, min(high, low + 3)))
+    item_schema = schema.get("items") or {}
+    singular = name[:-1] if name.endswith("s") else name
+    items: list[Any] = []
+    for _ in range(count * 3):
+        if len(items) >= count:
+            break
+        value = generate(item_schema, ctx, singular, depth + 1)
+        if schema.get("uniqueItems") and value in items:
+            continue
+        items.append(value)
+    return items
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+# A `number` is a whole number unless its name means a decimal; whole numbers get a range that fits their meaning.
+_DECIMAL = re.compile(r"((amount|price|rate|ratio|percent|percentage|score|weight|cost|fee|balance|tax|probability"
+                      r"|factor|average|mean|value|temperature|kwh|consumption|reading|confidence|threshold)s?"
+                      r"|^(lat|lng|lon|latitude|longitude))$")
+_WHOLE_RANGES: list[tuple[re.Pattern[str], tuple[int, int]]] = [
+    (re.compile(r"(attempt|retr(y|ies)|iteration|failure|error)s?(count)?$"), (0, 5)),
+    (re.compile(r"(order|position|index|rank|sequence|priority|level|step)$"), (1, 12)),
+    (re.compile(r"(id|ids|number|no)$"), (1, 9999)),
+    (re.compile(r"(count|total|quantity|size|length|limit|max|min|hits|units|numberof.*)$"), (1, 40)),
+    (re.compile(r"(duration|delay|timeout|offset|seconds|minutes|hours|days|weeks|months|amountoftime)$"), (1, 60)),
+    (re.compile(r"(year)$"), (2020, 2030)),
+]
+
+
+def _whole_bounds(schema: dict[str, Any]) -> bool:
+    """Whether whole numbers can satisfy the schema's bounds and multiple."""
+    multiple = schema.get("multipleOf")
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if multiple is not None and float(multiple) != int(multiple):
+        return False
+    return not (low is not None and high is not None and int(high) < low)
+
+
+def _number(schema: dict[str, Any], ctx: GenerationContext, integer: bool, name: str = "") -> float:
+    key = _key(name)
+    typical = next((bounds for pattern, bounds in _WHOLE_RANGES if key and pattern.search(key)), (0, 100)) if integer \
+        else (0, 1000)
+    low = schema.get("minimum", typical[0] if "maximum" not in schema or schema["maximum"] >= typical[0] else 0)
+    if integer and low != int(low):
+        low = int(low) + 1
+    high = schema.get("maximum", typical[1] if low <= typical[1] else low + typical[1] - typical[0])
+    if schema.get("exclusiveMinimum") is True:
+        low += 1 if integer else 0.01
+    elif isinstance(schema.get("exclusiveMinimum"), (int, float)) and not isinstance(schema.get("exclusiveMinimum"), bool):
+        low = schema["exclusiveMinimum"] + (1 if integer else 0.01)
+    if schema.get("exclusiveMaximum") is True:
+        high -= 1 if integer else 0.01
+    elif isinstance(schema.get("exclusiveMaximum"), (int, float)) and not isinstance(schema.get("exclusiveMaximum"), bool):
+        high = schema["exclusiveMaximum"] - (1 if integer else 0.01)
+    multiple = schema.get("multipleOf")
+    if integer:
+        value: float = ctx.rng.randint(int(low), int(max(low, high)))
+    else:
+        value = round(ctx.rng.uniform(low, max(low, high)), 2)
+    if multiple:
+        value = (value // multiple) * multiple
+        if value < low:
+            value += multiple
+    return value
+
+
+def _from_faker_extension(schema: dict[str, Any], ctx: GenerationContext) -> Any:
+    """A value from the Faker provider a schema names with `x-faker` (Prism's spelling) or `x-flowmock-faker`.
+
+    Both `first_name` (Python Faker) and `name.firstName` (faker.js, as in Prism specs) are understood;
+    an unknown provider is ignored and the value is generated as usual.
+    """
+    name = schema.get("x-flowmock-faker") or schema.get("x-faker")
+    if not isinstance(name, str):
+        return None
+    method = re.sub(r"(?<!^)(?=[A-Z])", "_", name.rsplit(".", 1)[-1]).lower()
+    provider = getattr(ctx.fake, method, None)
+    if not callable(provider):
+        return None
+    value = provider()
+    kind = schema.get("type")
+    if kind == "integer":
+        return int(value) if str(value).lstrip("-").isdigit() else None
+    if kind == "number":
+        return float(value) if isinstance(value, (int, float)) else None
+    return value if kind in (None, "string") and isinstance(value, str) else (str(value) if kind == "string" else None)
+
+
+_NAME_HINTS: list[tuple[re.Pattern[str], Callable[[Faker], Any]]] = [
+    (re.compile(r"(error|failure)(reason|message|text|description)?$"), lambda f: f.error_message()),
+    (re.compile(r"(entity|target|source)?(schema|entitytype)$"), lambda f: f.entity_schema()),
+    (re.compile(r"(attribute|sourcepath|targetpath|fieldname)$"), lambda f: f.entity_attribute()),
+    (re.compile(r"(assignedto|assignee|userid|users?)$"), lambda f: f.user_name()),
+    (re.compile(r"(file|filename)$"), lambda f: f.file_name()),
+    (re.compile(r"e?mail"), lambda f: f.email()),
+    (re.compile(r"(first|given)name"), lambda f: f.first_name()),
+    (re.compile(r"(last|family|sur)name"), lambda f: f.last_name()),
+    (re.compile(r"(full|display|user|owner|assignee|author|contact)name"), lambda f: f.name()),
+    (re.compile(r"(phone|mobile|tel|fax)"), lambda f: f.phone_number()),
+    (re.compile(r"(street|address(line)?1?)$"), lambda f: f.street_address()),
+    (re.compile(r"city"), lambda f: f.city()),
+    (re.compile(r"(zip|postal|postcode)"), lambda f: f.postcode()),
+    (re.compile(r"country"), lambda f: f.country_code()),
+    (re.compile(r"(company|organi[sz]ation|org)name"), lambda f: f.company()),
+    (re.compile(r"(url|website|link|href|webhook|endpoint)$"), lambda f: f.url()),
+    (re.compile(r"(avatar|image|picture|photo|logo)"), lambda f: f.image_url()),
+    (re.compile(r"(colou?r)"), lambda f: f.hex_color()),
+    (re.compile(r"(locale|language|lang)$"), lambda f: f.locale()),
+    (re.compile(r"currency"), lambda f: f.currency_code()),
+    (re.compile(r"(description|comment|note|message|reason|summary|body|text)s?$"), lambda f: f.sentence()),
+    (re.compile(r"(title|subject|label|heading)$"), lambda f: f.catch_phrase()),
+    (re.compile(r"(firstname|lastname)"), lambda f: f.name()),
+    (re.compile(r"^(name|.*name)$"), lambda f: f.catch_phrase()),
+    (re.compile(r"(username|login|handle)"), lambda f: f.user_name()),
+    (re.compile(r"(token|secret|password|apikey)"), lambda f: f.sha1()[:24]),
+    (re.compile(r"(timezone|tz)$"), lambda f: f.timezone()),
+    (re.compile(r"(ip|ipaddress)$"), lambda f: f.ipv4()),
+    (re.compile(r"(version)$"), lambda f: f"{f.random_int(1, 5)}.{f.random_int(0, 20)}.{f.random_int(0, 9)}"),
+    (re.compile(r"(slug|key|code)$"), lambda f: f.slug()),
+    (re.compile(r"(tag|taxonom|categor|keyword)"), lambda f: f.word()),
+]
+
+
+_FUTURE = re.compile(r"(due|deadline|expir|scheduled|nextrun|remindat|validuntil)")
+_MOMENTS: list[tuple[re.Pattern[str], int]] = [  # the order timestamps of one object keep, by their names
+    (re.compile(r"(created|creation|inserted|submitted|requested)(at|time|date|on)?$"), 0),
+    (re.compile(r"(started|start|began|inprogress)(at|time|date|on)?$"), 1),
+    (re.compile(r"(completed|finished|ended|closed|done|resolved|cancelled|canceled|archived|skipped|failed)"
+                r"(at|time|date|on)?$"), 2),
+    (re.compile(r"(updated|modified|lastupdate|changed|statuslastupdated|statusupdated)(at|time|date|on)?$"), 3),
+]
+
+
+def _order_timestamps(out: dict[str, Any]) -> None:
+    """Put an object's generated timestamps in the order their names imply: created ≤ started ≤ completed ≤ updated."""
+    ranked = []
+    for prop, value in out.items():
+        rank = next((r for pattern, r in _MOMENTS if pattern.search(_key(prop))), None)
+        if rank is not None and isinstance(value, str) and _TIMESTAMP.match(value):
+            ranked.append((rank, prop))
+    moments = sorted(out[prop] for _, prop in ranked)
+    for (_, prop), moment in zip(sorted(ranked), moments, strict=True):
+        out[prop] = moment
+
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def _string(schema: dict[str, Any], ctx: GenerationContext, name: str) -> str:
+    fmt = schema.get("format", "")
+    if fmt == "date-time" and _FUTURE.search(_key(name)):
+        base = ctx.now or datetime(2025, 1, 1, tzinfo=timezone.utc)
+        moment = base + timedelta(seconds=ctx.rng.randint(3600, 60 * 86400))
+        return _fit_length(moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S.000Z"), schema)
+    value = _formatted(fmt, ctx) if fmt else None
+    if value is None and "pattern" in schema:
+        value = _from_pattern(schema["pattern"], ctx)
+    if value is None:
+        key = re.sub(r"[^a-z0-9]", "", name.lower())
+        if key.endswith("id") and len(key) > 2 or key in ("id", "uuid", "guid"):
+            value = ctx.uuid4()
+        elif re.search(r"(at|time|date|timestamp|since|until)$", key) and "format" not in schema:
+            value = _string({**schema, "format": "date-time"}, ctx, name)
+        else:
+            value = next((str(hint(ctx.fake)) for pat, hint in _NAME_HINTS if key and pat.search(key)), None)
+    if value is None:
+        value = ctx.fake.word()
+    return _fit_length(str(value), schema)
+
+
+def _formatted(fmt: str, ctx: GenerationContext) -> str | None:
+    base = ctx.now or datetime(2025, 1, 1, tzinfo=timezone.utc)
+    if fmt == "date-time":
+        moment = base - timedelta(seconds=ctx.rng.randint(0, 180 * 86400))
+        return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if fmt == "date":
+        return (base - timedelta(days=ctx.rng.randint(0, 365))).strftime("%Y-%m-%d")
+    if fmt == "time":
+        return f"{ctx.rng.randint(0, 23):02d}:{ctx.rng.randint(0, 59):02d}:00"
+    if fmt == "uuid":
+        return ctx.uuid4()
+    if fmt == "email":
+        return str(ctx.fake.email())
+    if fmt in ("uri", "url", "iri", "uri-reference"):
+        return str(ctx.fake.url()) + ctx.fake.uri_path()
+    if fmt in ("hostname", "idn-hostname"):
+        return str(ctx.fake.domain_name())
+    if fmt == "ipv4":
+        return str(ctx.fake.ipv4())
+    if fmt == "ipv6":
+        return str(ctx.fake.ipv6())
+    if fmt == "byte":
+        return base64.b64encode(ctx.fake.binary(12)).decode()
+    if fmt == "password":
+        return str(ctx.fake.password())
+    return None
+
+
+def _from_pattern(pattern: str, ctx: GenerationContext) -> str:
+    return str(rstr.Rstr(ctx.rng).xeger(pattern))
+
+
+def _fit_length(value: str, schema: dict[str, Any]) -> str:
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if low is not None and len(value) < low:
+        value = value + "x" * (low - len(value))
+    if high is not None and len(value) > high:
+        value = value[:high]
+    return value

@@ -1,0 +1,175 @@
+"""`--state-file`: the store is loaded from a file at start and written back atomically, shortly after changes and at exit."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.errors import ConfigError
+from mock_server.request_path.models import build_models
+from mock_server.request_path.resources import infer_actions
+from mock_server.loading.spec import Spec
+from mock_server.request_path.state_import import StateChecker
+from mock_server.request_path.store import Store
+
+logger = logging.getLogger(__name__)
+_READ_ONLY = ("GET", "HEAD", "OPTIONS")
+_MAX_PROBLEMS = 100  # problems counted in a refused file (the first is named)
+_LOOP_SHARE = 10  # the pause between writes is at least this many times the time serializing took
+
+
+def read_state_file(path: Path, specs: list[Spec]) -> dict[str, Any] | None:
+    """The checked export held by `path`, or None when it does not exist yet; a bad file is refused and left as it is."""
+    refuse = f"--state-file {path}: "
+    keep = " (the file was left untouched: fix it, move it away or choose another --state-file)"
+    if not path.parent.is_dir():
+        raise ConfigError(refuse + f"the directory {path.parent} does not exist")
+    if not path.exists():
+        if not os.access(path.parent, os.W_OK):
+            raise ConfigError(refuse + f"the directory {path.parent} is not writable")
+        return None
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(refuse + f"cannot be read: {exc}" + keep) from None
+    except RecursionError:
+        raise ConfigError(refuse + "not JSON this server can read: values are nested too deeply" + keep) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(refuse + f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})" + keep) from None
+    models = {spec.name: build_models(spec, infer_actions(spec)) for spec in specs}
+    try:
+        problems = StateChecker(specs, models, _MAX_PROBLEMS).problems(data)
+    except RecursionError:
+        raise ConfigError(refuse + "not a flowmock state: values are nested too deeply" + keep) from None
+    if problems:
+        more = f" ({len(problems)} problems in all)" if len(problems) > 1 else ""
+        raise ConfigError(refuse + f"not a flowmock state: {problems[0]}{more}" + keep)
+    if not os.access(path, os.W_OK):
+        raise ConfigError(refuse + "is not writable")
+    return dict(data)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so a reader (or a crash) sees the old file or the new one, never a mix."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files a killed server left next to the state file."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+class StateWriter:
+    """Writes the store to its file after changes, at most once per `interval` seconds, and once more at shutdown."""
+
+    def __init__(self, path: Path, store: Store, interval: float) -> None:
+        self.path, self.store, self.interval = path, store, interval
+        self._changes = 0  # bumped by every request that may have changed the store
+        self._written = 0  # the change count the file holds
+        self._file_lock = threading.Lock()
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def changed(self) -> None:
+        """Note that the store may have changed (called on the event loop)."""
+        self._changes += 1
+        if self._wake is not None:
+            self._wake.set()
+
+    async def start(self) -> None:
+        """Start the background writer (lifespan start-up)."""
+        remove_stale_temporaries(self.path)
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="flowmock-state-writer")
+
+    async def stop(self) -> None:
+        """Stop the background writer and write what changed since its last write (lifespan shutdown)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await asyncio.to_thread(self._save, *self._snapshot())
+
+    def flush(self) -> None:
+        """Write now if anything changed (after the event loop has ended)."""
+        self._save(*self._snapshot())
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            started = loop.time()
+            pause = self.interval
+            try:
+                snapshot = self._snapshot()
+                # serializing holds the event loop: a large store is written less often, so it never takes over 10% of it
+                pause = max(self.interval, _LOOP_SHARE * (loop.time() - started))
+                await asyncio.to_thread(self._save, *snapshot)
+                logger.debug("state file %s written in %.3f s", self.path, loop.time() - started)
+            except Exception as exc:  # a full disk or a lost directory must not stop the server
+                logger.error("cannot write the state file %s: %s (will try again)", self.path, exc)
+                self._wake.set()
+            await asyncio.sleep(max(0.0, started + pause - loop.time()))  # at most one write per interval
+
+    def _snapshot(self) -> tuple[int, bytes | None]:
+        """The change count and, when the file is behind, the store's bytes (taken on the loop, so consistent)."""
+        if self._changes == self._written:
+            return self._changes, None
+        return self._changes, json.dumps(self.store.export(), separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+    def _save(self, changes: int, data: bytes | None) -> None:
+        with self._file_lock:
+            if data is None or changes <= self._written:
+                return
+            write_atomically(self.path, data)
+            self._written = changes
+
+
+class ChangeNotifier:
+    """Tells the state writer about every request that may change the store (any method but GET, HEAD, OPTIONS)."""
+
+    def __init__(self, app: ASGIApp, writer: StateWriter) -> None:
+        self.app, self.writer = app, writer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _READ_ONLY:
+            await self.app(scope, receive, send)
+            return
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.writer.changed()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting)
+        finally:
+            self.writer.changed()

@@ -1,0 +1,283 @@
+"""Validate requests and responses against a spec with openapi-core, as FieldError lists.
+
+The server and the contract harness both use this module, so they never disagree.
+Security is not checked here (the server's auth layer owns it), and routing is already done:
+each call names the operation, so openapi-core's own path finding is skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from openapi_core.testing import MockRequest
+from openapi_core.validation.request.exceptions import MissingRequestBody, MissingRequiredRequestBody
+
+from mock_server.errors import FieldError
+from mock_server.loading.spec import Operation, Spec
+
+
+@dataclass(frozen=True)
+class RequestData:
+    """The parts of an HTTP request that validation looks at."""
+
+    method: str
+    spec_path: str
+    path_params: dict[str, str]
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    cookies: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    content_type: str = ""
+    public_path: str = ""  # the path as the client sent it (root or prefixed)
+
+
+class Verdicts:
+    """A memo of validation results, bounded by entries and by bytes: the same request always gets the same verdict."""
+
+    def __init__(self, size: int = 4096, max_bytes: int = 8 * 1024 * 1024) -> None:
+        self.size, self.max_bytes = size, max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+
+    def get(self, key: Hashable) -> Any | None:
+        """The remembered verdict, or None."""
+        found = self._items.get(key)
+        if found is None:
+            return None
+        self._items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: Hashable, verdict: Any) -> Any:
+        """Remember a verdict (dropping the oldest beyond the size or the bytes) and return it."""
+        cost = _approximate_size(verdict)
+        if cost > self.max_bytes:
+            return verdict
+        previous = self._items.pop(key, None)
+        if previous is not None:
+            self.bytes -= previous[1]
+        self._items[key] = (verdict, cost)
+        self.bytes += cost
+        while len(self._items) > self.size or self.bytes > self.max_bytes:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.bytes -= dropped
+        return verdict
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _approximate_size(verdict: Any) -> int:
+    """Bytes a verdict keeps alive, roughly: a fixed overhead plus its errors' text."""
+    errors = getattr(verdict, "errors", verdict)
+    return 256 + sum(120 + len(e.field) + len(e.message) for e in errors if isinstance(e, FieldError))
+
+
+def request_key(op: Operation, req: RequestData) -> Hashable:
+    """What request validation depends on (headers only where the operation declares them)."""
+    declared = tuple(req.headers.get(str(p.get("name", "")).lower()) for p in op.parameters if p.get("in") == "header")
+    return (op.key, req.spec_path, tuple(req.query), declared, tuple(sorted(req.cookies.items())), digest(req.body),
+            req.content_type)
+
+
+def digest(data: bytes) -> bytes:
+    """A short, collision-safe fingerprint of a body (memo keys stay small whatever the body size)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class UnsupportedMediaType(Exception):
+    """The request's content type is not one the operation accepts."""
+
+
+_PRECHECK_BYTES = 16 * 1024  # a JSON body larger than this is first checked lazily, so error-heavy bodies cost bounded work
+
+
+NOT_PARSED = object()  # `validate_request` parses the body itself
+
+
+def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: int | None = None,
+                     parsed: Any = NOT_PARSED) -> list[FieldError]:
+    """Return every problem with the request's parameters and body (not its credentials).
+
+    With `max_errors`, a large body with at least that many schema errors is not validated to its end: the first
+    `max_errors` errors are returned, followed by errors counted up to ten times that bound (the rest is not looked at).
+    """
+    # openapi-core's per-part iterators take the operation we already routed to: no second path search and
+    # no security check. They are internal API, hence the pin openapi-core < 0.24 and the ignores below.
+    validator: Any = spec.openapi.request_validator
+    path = validator.spec / "paths" / op.path
+    operation = path / op.method
+    mock = MockRequest(
+        "http://localhost", req.method, req.spec_path, view_args=req.path_params, args=req.query,  # type: ignore[arg-type]
+        headers=req.headers, cookies=req.cookies, data=req.body, content_type=req.content_type or "",
+    )
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    mock.parameters.query = ImmutableMultiDict(_without_empty_strings(spec, op, req.query))
+    errors: list[FieldError] = []
+    for problem in validator._iter_parameters_errors(mock, operation, path):
+        errors.extend(_parameter_errors(problem))
+    if max_errors is not None and len(req.body) > _PRECHECK_BYTES:
+        early = _bounded_body_errors(spec, op, req, max_errors, parsed)
+        if early is not None:
+            return [*errors, *early]
+    if req.body or op.definition.get("requestBody"):
+        try:
+            body_errors = list(validator._iter_body_errors(mock, operation))
+        except (TypeError, KeyError, ValueError) as exc:  # e.g. a non-string discriminator value
+            return [*errors, FieldError("body", "", f"cannot be validated: {_short(str(exc))}")]
+        for problem in body_errors:
+            if isinstance(problem, MissingRequestBody) and not isinstance(problem, MissingRequiredRequestBody):
+                continue
+            errors.extend(_body_errors(problem))
+    return errors
+
+
+def _bounded_body_errors(spec: Spec, op: Operation, req: RequestData, max_errors: int, parsed: Any) -> list[FieldError] | None:
+    """The body's schema errors when there are at least `max_errors` (counted up to 10x that), else None."""
+    import itertools
+    import json
+
+    body = spec.resolve(op.definition.get("requestBody") or {})
+    media = next((m for t, m in (body.get("content") or {}).items() if "json" in t.lower()), None)
+    if not isinstance(media, dict) or "schema" not in media:
+        return None
+    try:
+        value = json.loads(req.body) if parsed is NOT_PARSED else parsed
+    except (ValueError, RecursionError):
+        return None
+    checker = SchemaChecker(spec.doc, media["schema"], "request")
+    found = list(itertools.islice(checker.iter_errors(value), max_errors * 10))
+    if len(found) < max_errors:
+        return None
+    return [FieldError("body", f.field, f.message) for f in found]
+
+
+def _without_empty_strings(spec: Spec, op: Operation, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop `?name=` for optional, unconstrained string parameters: an empty string is a valid string.
+
+    openapi-core applies OAS 3.0's `allowEmptyValue: false` default; flowmock is lenient, as the spec's
+    own schema (no minLength, pattern, enum or format) allows "".
+    """
+    if not any(value == "" for _, value in query):
+        return query
+    lenient = set()
+    for param in op.parameters:
+        param = spec.resolve(param)
+        schema = spec.resolve(param.get("schema") or {})
+        if (param.get("in") == "query" and not param.get("required") and schema.get("type") == "string"
+                and not {"minLength", "pattern", "enum", "format"} & set(schema)):
+            lenient.add(param["name"])
+    return [(k, v) for k, v in query if not (v == "" and k in lenient)]
+
+
+def validate_response(spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str], mimetype: str) -> list[FieldError]:
+    """Return every way a response breaks the operation's documented responses."""
+    validator: Any = spec.openapi.response_validator  # internal per-operation API, see validate_request
+    operation = validator.spec / "paths" / op.path / op.method
+    errors: list[FieldError] = []
+    for exc in validator._iter_errors(status, body, headers, mimetype, operation):
+        cause = exc.__cause__
+        schema_errors = getattr(cause, "schema_errors", None)
+        if schema_errors:
+            errors.extend(_schema_field_errors("response", schema_errors))
+        else:
+            name = getattr(exc, "name", "")
+            errors.append(FieldError("response", name, _short(str(cause or exc))))
+    return errors
+
+
+def _parameter_errors(exc: Exception) -> list[FieldError]:
+    location = getattr(exc, "location", "query")
+    name = getattr(exc, "name", "")
+    cause = exc.__cause__
+    schema_errors = getattr(cause, "schema_errors", None)
+    if schema_errors:
+        return [FieldError(location, _join(name, e.absolute_path), _message(e)) for e in schema_errors]
+    if type(exc).__name__ == "MissingRequiredParameter":
+        return [FieldError(location, name, "required parameter is missing")]
+    return [FieldError(location, name, _short(str(cause or exc)))]
+
+
+def _body_errors(exc: Exception) -> list[FieldError]:
+    if isinstance(exc, MissingRequiredRequestBody):
+        return [FieldError("body", "", "request body is required")]
+    cause = exc.__cause__
+    kind = type(cause).__name__
+    if kind == "MediaTypeNotFound":
+        raise UnsupportedMediaType(_short(str(cause))) from exc
+    if kind == "MediaTypeDeserializeError":
+        try:
+            detail = _short(str(cause))
+        except UnicodeDecodeError:
+            detail = "the body is not UTF-8 encoded JSON"
+        return [FieldError("body", "", f"malformed body: {detail}")]
+    schema_errors = getattr(cause, "schema_errors", None)
+    if schema_errors:
+        return _schema_field_errors("body", schema_errors)
+    return [FieldError("body", "", _short(str(cause or exc)))]
+
+
+def _schema_field_errors(location: str, schema_errors: Any) -> list[FieldError]:
+    return [FieldError(location, _join("", e.absolute_path, e), _message(e)) for e in schema_errors]
+
+
+_REQUIRED = re.compile(r"'([^']+)' is a required property")
+
+
+def _join(prefix: str, path: Any, error: Any = None) -> str:
+    out = prefix
+    parts = list(path)
+    if error is not None and error.validator == "required":
+        found = _REQUIRED.match(error.message)
+        if found:
+            parts.append(found.group(1))
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(error: Any) -> str:
+    if error.validator == "oneOf" and "is valid under each of" in error.message:
+        return "matches more than one of the allowed shapes (oneOf)"
+    if error.validator == "oneOf":
+        return "matches none of the allowed shapes (oneOf)"
+    return _short(error.message)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SchemaChecker:
+    """Validates values against one schema of a document (local $refs allowed), with formats; build once, reuse."""
+
+    def __init__(self, doc: dict[str, Any], schema: Any, direction: str = "response") -> None:
+        from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, OAS31Validator
+
+        rooted = {"allOf": [schema], "components": doc.get("components", {})}
+        if str(doc.get("openapi", "")).startswith("3.1"):
+            validator_cls: Any = OAS31Validator
+        else:
+            validator_cls = OAS30WriteValidator if direction == "request" else OAS30ReadValidator
+        self.direction = direction
+        self._validator = validator_cls(rooted, format_checker=validator_cls.FORMAT_CHECKER)
+
+    def iter_errors(self, value: Any) -> Iterator[FieldError]:
+        """The ways `value` breaks the schema, lazily, in the order the validator finds them."""
+        for error in self._validator.iter_errors(value):
+            yield FieldError(self.direction, _join("", error.absolute_path, error), _message(error))
+
+    def errors(self, value: Any) -> list[FieldError]:
+        """Every way `value` breaks the schema, in path order."""
+        found = sorted(self._validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
+        return [FieldError(self.direction, _join("", e.absolute_path, e), _message(e)) for e in found]
+
+
+def value_errors(doc: dict[str, Any], schema: Any, value: Any, direction: str = "response") -> list[FieldError]:
+    """Validate one value against a schema of `doc`; read or write rules by direction."""
+    return SchemaChecker(doc, schema, direction).errors(value)
