@@ -13,7 +13,7 @@ from mock_server.request_path.journal import JOURNAL_NOTE, REPLAY_CLOSEST, Captu
 from mock_server.request_path.traffic import log_request, mask, secrets_in
 
 _FORM = "application/x-www-form-urlencoded"
-_JSON_KEY = re.compile(r'"((?:[^"\\]|\\.){1,200})"\s*:\s*')
+_JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:\s*')
 _JSON_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"?|[^,}\]\s]+')
 
 
@@ -88,7 +88,7 @@ def capture(raw_headers: list[tuple[bytes, bytes]], tap: _Tap, redaction: Redact
     ctype = next((v for k, v in headers if k.lower() == "content-type"), "").split(";")[0].strip().lower()
     truncated = tap.size > tap.limit
     text = body_text(tap.body(), ctype, truncated, redaction)
-    if secrets and text:
+    if text and any(secret in text for secret in secrets):
         text = mask(text, secrets)
     shown = [(k, redacted_header_value(k, v, redaction)) for k, v in headers]
     return Captured(shown, text, tap.size, truncated)
@@ -105,13 +105,19 @@ def body_text(body: bytes, ctype: str, truncated: bool, redaction: Redaction) ->
         return redact_query(text, redaction)
     fields = redaction.fields
     looks_json = ctype.endswith("json") or (not ctype and text.lstrip()[:1] in ("{", "["))
-    if not looks_json or not any(field_key(m.group(1)) in fields for m in _JSON_KEY.finditer(text)):
+    if not looks_json or not _may_name(text, fields):
         return text
     if not truncated:
         redacted = redact_body(body, ctype or "application/json", fields)  # what cassettes do with a whole body
         if redacted != body:
             return redacted.decode("utf-8", errors="replace")
     return _redact_json_excerpt(text, fields)
+
+
+def _may_name(text: str, fields: frozenset[str]) -> bool:
+    """Whether a text might hold one of the field names (a quick test that spares most bodies a JSON parse)."""
+    squashed = text.lower().replace("_", "").replace("-", "")
+    return any(name in squashed for name in fields)
 
 
 def _redact_json_excerpt(text: str, fields: frozenset[str]) -> str:

@@ -111,3 +111,24 @@ def test_the_inspector_shows_live_traffic_details_filters_state_and_resets(serve
         httpx.get(url + "/nowhere/else")
         page.wait_for(f"{ROWS}.length === 1")
         assert rows(page)[0][1] == "/nowhere/else"
+
+
+def test_a_replay_miss_shows_the_closest_recordings(serve, chromium, tmp_path):
+    from mock_server.recording.cassette import Cassette, Interaction, Request, Response, write_cassette
+
+    cassette = tmp_path / "recorded.yaml"
+    write_cassette(Cassette(interactions=[
+        Interaction(Request("GET", "http://upstream.example" + WS + "?page=1", {}, b""),
+                    Response(200, "OK", {"Content-Type": ["application/json"]}, b"[]")),
+    ]), cassette)
+    running = serve(seed=1, replay=(cassette,), replay_strict=True)
+    with Browser(chromium) as browser:
+        page = browser.open(running.url + "/__flowmock/")
+        assert httpx.get(running.url + WS + "?page=2", headers=AUTH).status_code == 404
+        assert httpx.get(running.url + WS + "?page=1", headers=AUTH).status_code == 200
+        page.wait_for(f"{ROWS}.length === 2")
+        assert page.evaluate(f"{ROWS}.map(r => r.cells[7].innerText)") == ["replay", "replay"]
+        click(page, "#requests tr.row:nth-child(2)")  # the miss
+        closest = page.wait_for("document.querySelector('tr.detail .closest') && document.querySelector('tr.detail .closest').innerText")
+        assert "the closest recordings" in closest and f"GET {WS}?page=1" in closest and "recorded.yaml #0" in closest
+        assert "query:" in closest
