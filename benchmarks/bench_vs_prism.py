@@ -8,6 +8,8 @@ One server at a time on a free 127.0.0.1 port, each loaded with wrk -t1 -cN for 
 - Prism 5 (`@stoplight/prism-cli`, installed with npm into .cache/prism/), `-v error`, on specs/workflow-executions.yaml;
   a second Prism with `-d` (dynamic) for the generated-response row. Skipped, saying why, without node and npm.
 - ceiling: a bare Starlette route on uvicorn (uvloop and httptools when installed) returning flowmock's exact bytes.
+- flowmock again with a generated 1,000-operation spec (benchmarks/many_operations.py) next to the bundled ones: the stored
+  GET once more, to show routing does not slow down with the number of operations.
 """
 from __future__ import annotations
 
@@ -24,12 +26,14 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.loadgen import LoadResult, Request, install_wrk, run_load, wrk_available  # noqa: E402
+from benchmarks.many_operations import write_many_operations_spec  # noqa: E402
 from benchmarks.processes import ROOT, PeakMemory, ServerProcess  # noqa: E402
 from mock_server.server import free_port  # noqa: E402
 
@@ -49,8 +53,10 @@ ROWS = {
     "create": "POST create execution (valid body)",
     "generated": "generated response (`Prefer: dynamic=true` / Prism `-d`)",
     "invalid": "invalid request (400)",
+    "get_many": "GET one stored execution, a 1,000-operation spec also loaded",
 }
-ORDER = ("get", "list", "generated", "invalid", "create")  # create last: its new executions would lengthen the list
+ORDER = ("get", "list", "generated", "invalid", "create", "get_many")  # create last: its new executions would lengthen the list
+MANY_OPERATIONS = 1000
 IDLE_SETTLE_S = 1.0  # idle memory is read this long after the first answer
 
 
@@ -152,7 +158,25 @@ def _bench_flowmock(args: argparse.Namespace, loader: str, report: dict[str, Any
                                          "what": "flowmock serve, 4 bundled specs, bundled world"}
         report["notes"].append(f"flowmock's list has {len(executions)} executions ({len(listing):,} B); its stored item is {len(item):,} B")
         _load_rows(server, requests, args, loader, report)
+    _bench_many_operations(args, loader, report, item_path)
     return {"item": item, "list": listing}
+
+
+def _bench_many_operations(args: argparse.Namespace, loader: str, report: dict[str, Any], item_path: str) -> None:
+    """The same stored GET with a generated 1,000-operation spec served next to the bundled ones (routing must not slow down)."""
+    from mock_server.loading.spec import bundled_spec_paths
+
+    fixtures = Path(str(resources.files("flowmock_fixtures").joinpath("default")))
+    with tempfile.TemporaryDirectory(prefix="flowmock-many-") as folder:
+        many = write_many_operations_spec(Path(folder) / "many-operations.json", MANY_OPERATIONS)
+        specs = [part for path in [*bundled_spec_paths(), many] for part in ("--spec", str(path))]
+        port = free_port()
+        command = [*_flowmock_command(port), *specs, "--fixtures", str(fixtures)]
+        with ServerProcess("flowmock", command, port, item_path, AUTH) as server:
+            report["servers"]["flowmock"]["startup_s_with_many_operations"] = server.startup_s
+            report["notes"].append(f"the 1,000-operation row serves the bundled specs and world plus {MANY_OPERATIONS:,} generated "
+                                   f"operations (benchmarks/many_operations.py); started in {server.startup_s:.2f} s")
+            _load_rows(server, {"get_many": Request("GET", item_path, AUTH)}, args, loader, report)
 
 
 def _bench_prism(args: argparse.Namespace, loader: str, report: dict[str, Any], _: dict[str, bytes]) -> None:
@@ -278,6 +302,9 @@ def _ratios(report: dict[str, Any]) -> dict[str, Any]:
             theirs = servers.get(other, {}).get("rps")
             if mine and theirs:
                 out.setdefault(row, {})[f"flowmock/{other}"] = round(mine / theirs, 3)
+    many, bundled = (report["rows"].get(row, {}).get("flowmock", {}).get("rps") for row in ("get_many", "get"))
+    if many and bundled:
+        out.setdefault("get_many", {})["get_many/get"] = round(many / bundled, 3)
     return out
 
 
@@ -319,6 +346,8 @@ def render(report: dict[str, Any]) -> str:
     if mine.get("startup_s") and prism.get("startup_s"):
         memory = mine["idle_rss_mb"] / prism["idle_rss_mb"] if mine.get("idle_rss_mb") and prism.get("idle_rss_mb") else None
         lines.append(f"| flowmock / Prism | {mine['startup_s'] / prism['startup_s']:.2f}× | {_ratio(memory)} | |")
+    if ratios.get("get_many", {}).get("get_many/get"):
+        lines.append(f"| 1,000-operation spec loaded / bundled specs only (stored GET req/s) | {ratios['get_many']['get_many/get']:.2f}× | | |")
     lines += ["", *[f"- {note}" for note in report["notes"]]]
     return "\n".join(lines)
 

@@ -3,24 +3,28 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
-from connexion.resolver import Resolution, Resolver
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.config import ServerConfig, parse_duration
 from mock_server.request_path.engine import Engine
+from mock_server.request_path.exposure import ADMIN_PREFIX
 from mock_server.request_path.journal import Journal
 from mock_server.request_path.journal import parse_limit, parse_since, parse_status_filter
 from mock_server.request_path.jsonbody import BadJson, parse_strict
 from mock_server.request_path.models import build_models
-from mock_server.recording.replay import ReplayMiddleware
 from mock_server.loading.spec import Spec
 from mock_server.request_path.state_import import StateChecker
 from mock_server.request_path.store import DEFAULT_TENANT, Store
+
+if TYPE_CHECKING:
+    from mock_server.recording.replay import ReplayMiddleware
 
 
 class RunningServer(Protocol):
@@ -39,7 +43,58 @@ AppGetter = Callable[[], RunningServer]
 
 def admin_spec() -> dict[str, Any]:
     """The admin API's own OpenAPI document."""
-    return yaml.safe_load(resources.files("mock_server").joinpath("admin.yaml").read_text())
+    text = resources.files("mock_server").joinpath("admin.yaml").read_text()
+    document: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return document
+
+
+class LazyAdminApp:
+    """The admin API, built on its first request or by `warm_up` in the background (so the mock answers at once)."""
+
+    def __init__(self, get_app: AppGetter) -> None:
+        self.get_app = get_app
+        self._built: ASGIApp | None = None
+        self._lock = threading.Lock()
+
+    def built(self) -> ASGIApp:
+        """The admin API's Connexion app, built once (importing Connexion takes a while)."""
+        with self._lock:
+            if self._built is None:
+                self._built = admin_app(self.get_app)
+            return self._built
+
+    async def warm_up(self) -> None:
+        """Start building in a thread and return at once (a start-up hook)."""
+        threading.Thread(target=self.built, name="flowmock-admin-warm-up", daemon=True).start()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self._built if self._built is not None else await asyncio.to_thread(self.built)
+        await app(scope, receive, send)
+
+
+def admin_app(get_app: AppGetter) -> ASGIApp:
+    """The admin API as a Connexion app: routed and documented by its own document, with its Swagger UI at `ui/`."""
+    from connexion import AsyncApp
+    from connexion.middleware import ConnexionMiddleware
+    from connexion.middleware.request_validation import RequestValidationMiddleware
+    from connexion.middleware.response_validation import ResponseValidationMiddleware
+    from connexion.middleware.security import SecurityMiddleware
+
+    middlewares = [m for m in ConnexionMiddleware.default_middlewares
+                   if m not in (SecurityMiddleware, RequestValidationMiddleware, ResponseValidationMiddleware)]
+    from connexion.resolver import Resolution, Resolver
+
+    handlers = admin_handlers(get_app)
+
+    class AdminResolver(Resolver):
+        """Resolves admin operationIds to the bound handlers."""
+
+        def resolve(self, operation: Any) -> Resolution:
+            return Resolution(handlers[operation.operation_id], operation.operation_id)
+
+    app = AsyncApp(__name__, middlewares=middlewares)
+    app.add_api(admin_spec(), base_path=ADMIN_PREFIX, name="__flowmock", resolver=AdminResolver())
+    return app
 
 
 def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
@@ -155,12 +210,3 @@ def _bad_request(detail: str, problems: list[str] | None = None) -> tuple[dict[s
     return body, 400, {"Content-Type": "application/problem+json"}
 
 
-class AdminResolver(Resolver):
-    """Resolves admin operationIds to the bound handlers."""
-
-    def __init__(self, get_app: AppGetter) -> None:
-        super().__init__()
-        self.handlers = admin_handlers(get_app)
-
-    def resolve(self, operation: Any) -> Resolution:
-        return Resolution(self.handlers[operation.operation_id], operation.operation_id)

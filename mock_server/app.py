@@ -1,31 +1,20 @@
-"""Assembly: load specs, build the engine, mount every spec in one Connexion app behind our dispatcher."""
+"""Assembly: load specs, build the engine and the dispatcher that answers every mocked request itself."""
 from __future__ import annotations
 
 import copy
 import functools
-import inspect
 import json
-import keyword
 import logging
-import re
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
-from connexion import AsyncApp
-from connexion.decorators.parameter import sanitized
-from connexion.middleware import ConnexionMiddleware
-from connexion.middleware.request_validation import RequestValidationMiddleware
-from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.security import SecurityMiddleware
-from connexion.resolver import Resolution, Resolver
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.admin import AdminResolver, admin_spec
-from mock_server.request_path.asgi import Hook, Lifespan, read_body, receive_again
+from mock_server.admin import LazyAdminApp
+from mock_server.request_path.asgi import Hook, Lifespan, read_body
 from mock_server.config import ServerConfig
 from mock_server.request_path.cors import ApiCors
+from mock_server.request_path.docs_ui import DocsUI
 from mock_server.request_path.engine import Engine, EngineResponse
 from mock_server.errors import ConfigError
 from mock_server.request_path.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
@@ -36,14 +25,15 @@ from mock_server.request_path.journaling import JournalMiddleware
 from mock_server.inspector import InspectorPage
 from mock_server.request_path.persistence import ChangeNotifier, StateWriter, read_state_file
 from mock_server.request_path.protocol import guarded_protocol
-from mock_server.recording.replay import ReplayMiddleware
 from mock_server.request_path.routing import Match, MethodNotAllowed, Router
 from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.request_path.store import Store
 from mock_server.request_path.validate import RequestData
 
+if TYPE_CHECKING:
+    from mock_server.recording.replay import ReplayMiddleware
+
 logger = logging.getLogger(__name__)
-_SCOPE_KEY = "flowmock"
 
 
 @dataclass
@@ -83,70 +73,39 @@ class FlowmockApp:
         return "\n".join(lines)
 
 
-class _EngineResolver(Resolver):
-    """Resolves every operation of one spec to a handler that runs the engine on the pre-matched request."""
-
-    def __init__(self, engine: Engine) -> None:
-        super().__init__()
-        self.engine = engine
-
-    def resolve(self, operation: Any) -> Resolution:
-        engine = self.engine
-
-        async def handler(**_path_params: Any) -> Response:
-            from connexion import request
-
-            match, req, admission = request.scope[_SCOPE_KEY]["call"]
-            result = engine.respond(match, req, admission)
-            request.scope[_SCOPE_KEY]["result"] = result
-            return Response(result.body, status_code=result.status, headers=result.headers)
-
-        # Declare only the path parameters, so Connexion neither parses the body nor the query again
-        # (names Python cannot take, such as `{class}`, are left out: the engine reads them from the match).
-        names = [n for n in (sanitized(n) for n in re.findall(r"\{([^}/]+)\}", operation.path)) if n.isidentifier() and not keyword.iskeyword(n)]
-        handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in names])
-        return Resolution(handler, operation.operation_id or f"{operation.method}{operation.path}")
-
-
 class _Dispatcher:
-    """Routes a request to its operation (root or prefix), admits it through the engine, answers 404/405 itself."""
+    """The request path: routes a request (root or prefix), admits it, answers it and sends the bytes itself.
 
-    def __init__(self, router: Router, connexion_app: ASGIApp, engine: Engine) -> None:
-        self.router, self.connexion_app, self.engine = router, connexion_app, engine
-        # Connexion serves these itself: each API's Swagger UI and the admin API (with its own UI)
-        self.passthrough = ("/__flowmock", *(f"{spec.prefix}{spec.server_base}/ui" for spec in router.specs))
+    Connexion only sees the admin API (`/__flowmock/...`); each API's `openapi.json` and Swagger UI are served here.
+    """
+
+    def __init__(self, router: Router, admin_app: ASGIApp, engine: Engine) -> None:
+        self.router, self.admin_app, self.engine = router, admin_app, engine
+        mounts = {f"{spec.prefix}{spec.server_base}": spec.title for spec in router.specs}
+        self.docs = DocsUI(mounts)
+        self.passthrough = ("/__flowmock", *(f"{mount}/ui" for mount in mounts))  # not journaled
         self.documents = {f"{spec.prefix}{spec.server_base}/openapi.json": functools.cache(functools.partial(served_document, spec))
                           for spec in router.specs}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.connexion_app(scope, receive, send)
+            await self.admin_app(scope, receive, send)
             return
         path: str = scope["path"]
         document = self.documents.get(path)
         if document is not None:
             await _send_bytes(send, 200, document(), {"Content-Type": "application/json"})
             return
-        if path.startswith(self.passthrough):
-            await self.connexion_app(scope, receive, send)
+        if path.startswith("/__flowmock"):
+            await self.admin_app(scope, receive, send)
+            return
+        if self.docs.owns(path):
+            await self.docs(scope, receive, send)
             return
         result = self.router.match(scope["method"], path)
         if isinstance(result, Match):
-            body = await read_body(receive)
-            req = _request_data(scope, result, body)
-            admitted = await self.engine.admit(result, req)
-            if isinstance(admitted, EngineResponse):
-                _note(scope, result, admitted.tenant, admitted.errors)
-                await _send_bytes(send, admitted.status, admitted.body, admitted.headers)
-                return
-            info: dict[str, Any] = {"call": (result, req, admitted)}
-            inner = dict(scope, path=_routing_path(result), raw_path=None, **{_SCOPE_KEY: info})
-            await self.connexion_app(inner, receive_again(body), send)
-            outcome = info.get("result")
-            _note(scope, result, outcome.tenant if outcome else None, outcome.errors if outcome else [])
-            return
-        if isinstance(result, MethodNotAllowed):
+            await self._answer(scope, receive, send, result)
+        elif isinstance(result, MethodNotAllowed):
             problem = {"type": "https://flowmock.dev/problems/method-not-allowed", "title": "Method Not Allowed", "status": 405,
                        "detail": f"{scope['method']} is not allowed on {path}; allowed: {', '.join(result.allowed)}"}
             await _send_json(send, 405, problem, {"Allow": ", ".join(result.allowed)})
@@ -156,6 +115,24 @@ class _Dispatcher:
             problem = {"type": "https://flowmock.dev/problems/unknown-path", "title": "Not Found", "status": 404,
                        "detail": f"No operation of any served API matches {scope['method']} {path} (unknown path, not an unknown id)"}
             await _send_json(send, 404, problem)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, match: Match) -> None:
+        """Admit, answer and send one matched request; an unexpected failure is a 500 problem, never a dropped connection."""
+        body = await read_body(receive)
+        req = _request_data(scope, match, body)
+        try:
+            admitted = await self.engine.admit(match, req)
+            response = admitted if isinstance(admitted, EngineResponse) else self.engine.respond(match, req, admitted)
+        except Exception:  # noqa: BLE001 - the last guard of the request path
+            logger.exception("%s %s failed in %s:%s", scope["method"], scope["path"], match.spec.name, match.operation.operation_id)
+            _note(scope, match, None, [])
+            problem = {"type": "about:blank", "title": "Internal Server Error", "status": 500,
+                       "detail": f"flowmock failed while answering {match.operation.operation_id}; nothing was changed "
+                                 "(the server log has the details)"}
+            await _send_json(send, 500, problem)
+            return
+        _note(scope, match, response.tenant, response.errors)
+        await _send_bytes(send, response.status, response.body, response.headers)
 
     def _index(self) -> dict[str, Any]:
         return {"apis": [{"name": s.name, "title": s.title, "prefix": s.prefix, "docs": f"{s.prefix}/ui/",
@@ -168,16 +145,6 @@ def _note(scope: Scope, match: Match, tenant: str | None, errors: list[Any]) -> 
                         "errors": [e.as_dict() for e in errors]}
 
 
-def _routing_path(match: Match) -> str:
-    """The path Connexion routes on: the operation's template with percent-encoded parameter values.
-
-    Encoding keeps values such as `a\nb` or `x/y` inside one path segment, so Connexion always finds the
-    operation our router already chose (the handler takes its parameters from our match, not from Connexion).
-    """
-    path = match.operation.path
-    for name, value in match.path_params.items():
-        path = path.replace("{" + name + "}", quote(value, safe=""))
-    return match.spec.prefix + match.spec.server_base + path
 
 
 def _request_data(scope: Scope, match: Match, body: bytes) -> RequestData:
@@ -208,22 +175,6 @@ async def _send_json(send: Send, status: int, payload: Any, headers: dict[str, s
     raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
-
-
-def routing_document(spec: Spec) -> dict[str, Any]:
-    """The slice of a spec Connexion needs to route: paths, methods, operationIds, path parameters.
-
-    Validation and documentation use the full spec (openapi-core; `/openapi.json` is served from it),
-    so Connexion never re-validates a large document and 3.1 documents route too.
-    """
-    paths: dict[str, Any] = {}
-    for op in spec.operations:
-        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for n in re.findall(r"\{([^}/]+)\}", op.path)]
-        paths.setdefault(op.path, {})[op.method] = {
-            "operationId": op.operation_id, "parameters": params, "responses": {"default": {"description": "see the full spec"}}}
-    return {"openapi": "3.0.3", "info": {"title": spec.title, "version": str(spec.doc.get("info", {}).get("version", "1"))},
-            "paths": paths}
 
 
 def served_document(spec: Spec) -> bytes:
@@ -275,23 +226,21 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     journal = Journal(config.journal_size, config.journal_bytes, config.journal_body)
     engine = Engine(config, specs, store)
     router = Router(specs)
-    middlewares = [m for m in ConnexionMiddleware.default_middlewares
-                   if m not in (SecurityMiddleware, RequestValidationMiddleware, ResponseValidationMiddleware)]
-    connexion_app = AsyncApp(__name__, middlewares=middlewares)
-    for spec in specs:
-        connexion_app.add_api(routing_document(spec), base_path=spec.prefix + spec.server_base, name=spec.name,
-                              resolver=_EngineResolver(engine))
     holder: dict[str, FlowmockApp] = {}
-    connexion_app.add_api(admin_spec(), base_path="/__flowmock", name="__flowmock", resolver=AdminResolver(lambda: holder["app"]))
-    dispatcher = _Dispatcher(router, connexion_app, engine)
-    replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict) if config.replay else None
+    admin = LazyAdminApp(lambda: holder["app"])
+    dispatcher = _Dispatcher(router, admin, engine)
+    replay = None
+    if config.replay:
+        from mock_server.recording.replay import ReplayMiddleware  # recording is loaded only when replaying
+
+        replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict)
     skip = (*dispatcher.documents, *dispatcher.passthrough)
     limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
     guarded = RequestGuard(replay or dispatcher, limits)
     inner: ASGIApp = JournalMiddleware(guarded, journal, skip)
     if writer is not None:
         inner = ChangeNotifier(inner, writer)
-    startup: list[Hook] = [writer.start] if writer else []
+    startup: list[Hook] = [admin.warm_up, *([writer.start] if writer else [])]
     shutdown: list[Hook] = [writer.stop] if writer else []
     asgi = Lifespan(ExposureGuard(admin=InspectorPage(inner), api=ApiCors(inner, config.cors_origins), config=config), startup, shutdown)
     app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay,

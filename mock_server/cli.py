@@ -195,14 +195,14 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every registered subcommand."""
+def build_parser(registered: bool = True) -> argparse.ArgumentParser:
+    """The full argument parser, with every registered subcommand (`registered=False`: `serve` alone, which starts faster)."""
     parser = Parser(prog="flowmock", description="Stateful mock server and contract harness for OpenAPI specs",
                                      formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version=f"flowmock {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _serve_parser(sub)
-    for register in _registered():
+    for register in _registered() if registered else []:
         register(sub)
     apply_everywhere(parser)
     return parser
@@ -241,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     logging.raiseExceptions = False  # a log line to a closed pipe (`flowmock serve | head`) is dropped, not a traceback
     try:
-        parser = build_parser()
+        words = sys.argv[1:] if argv is None else argv
+        command = next((word for word in words if not word.startswith("-")), None)
+        parser = build_parser(registered=command != "serve")  # `serve` needs no other command's modules
         args = parser.parse_args(argv)
         return int(args.func(args) or 0)
     except SpecLoadError as exc:

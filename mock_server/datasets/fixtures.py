@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from mock_server.errors import MockServerError
+from mock_server.loading.parse_cache import cached_parse
 from mock_server.request_path.models import build_models
 from mock_server.request_path.resources import infer_actions
 from mock_server.loading.spec import Spec
@@ -61,6 +62,11 @@ def write_fixture_set(collections: list[FixtureCollection], out_dir: Path) -> li
     return written
 
 
+def _read_yaml(path: Path) -> Any:
+    """One fixture file's YAML."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def read_fixture_set(directory: Path) -> list[FixtureCollection]:
     """Read every fixture file of a directory (sorted by name)."""
     if not directory.is_dir():
@@ -68,7 +74,7 @@ def read_fixture_set(directory: Path) -> list[FixtureCollection]:
     collections = []
     for path in sorted(directory.glob("*.y*ml")):
         try:
-            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            doc = cached_parse(path, _read_yaml)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" line {mark.line + 1}" if mark else ""

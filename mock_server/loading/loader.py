@@ -18,6 +18,7 @@ import yaml
 
 from mock_server.errors import SpecIssue, SpecLoadError
 from mock_server.loading.oaswalk import SECTION_OF_KIND, children
+from mock_server.loading.parse_cache import cached_parse
 from mock_server.loading.pointer import follow, fragment_of, place, tokens_of
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -71,7 +72,13 @@ _Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def read_file(path: Path) -> tuple[Any, list[SpecIssue]]:
-    """Parse one YAML or JSON file; SpecLoadError (file, line, problem) when it cannot be read."""
+    """Parse one YAML or JSON file (from the parse cache when unchanged); SpecLoadError (file, line, problem) when it cannot be read."""
+    doc, issues = cached_parse(path, _parse_file)
+    return doc, [SpecIssue(*issue) for issue in issues]
+
+
+def _parse_file(path: Path) -> tuple[Any, list[tuple[str, str, str]]]:
+    """Parse one file: the document and its duplicate keys as (file, place, problem)."""
     name = str(path)
     if path.is_dir():
         raise SpecLoadError(name, "", "is a directory, not a spec file")
@@ -99,8 +106,7 @@ def read_file(path: Path) -> tuple[Any, list[SpecIssue]]:
         raise SpecLoadError(name, where, f"YAML syntax error: {problem}") from None
     finally:
         loader.dispose()
-    issues = [SpecIssue(name, f"line {line}", f"duplicate key {key!r}: the last one is used") for key, line in loader.duplicates]
-    return doc, issues
+    return doc, [(name, f"line {line}", f"duplicate key {key!r}: the last one is used") for key, line in loader.duplicates]
 
 
 class _Bundler:

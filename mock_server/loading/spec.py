@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-
-from openapi_core import Config, OpenAPI
 
 from mock_server.errors import SpecIssue, SpecLoadError
 from mock_server.loading.loader import load_document
 from mock_server.loading.oaswalk import HTTP_METHODS
 from mock_server.loading.pointer import follow, tokens_of
 from mock_server.loading.speclint import lint
+
+if TYPE_CHECKING:
+    from openapi_core import OpenAPI
 
 JSON = Any
 
@@ -76,6 +77,8 @@ class Spec:
     @cached_property
     def openapi(self) -> OpenAPI:
         """The openapi-core object, with servers rewritten so paths match from `/`."""
+        from openapi_core import Config, OpenAPI
+
         doc = copy.deepcopy(self.doc)
         doc["servers"] = [{"url": "/"}]
         config = Config(extra_media_type_deserializers={

@@ -10,9 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import Any
-
-from faker import Faker
+from typing import TYPE_CHECKING, Any
 
 from mock_server.request_path.auth import authenticate
 from mock_server.request_path.behaviours import Behaviour, Job, behaviours_for, jobs_for
@@ -38,6 +36,9 @@ from mock_server.request_path.validate import (
     validate_request,
     validate_response,
 )
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 logger = logging.getLogger(__name__)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -90,7 +91,6 @@ class Engine:
         self.config = config
         self.store = store
         self.clock = Clock(config.clock or (_seeded_epoch(config.seed) if config.seed is not None else None), config.time_scale)
-        self.fake = Faker(config.locale)
         self.seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**31)
         self.chaos = random.Random(f"chaos|{self.seed}")
         self.request_verdicts = Verdicts()
@@ -99,6 +99,13 @@ class Engine:
         for spec in specs:
             actions = infer_actions(spec)
             self.apis[spec.name] = _ApiRuntime(spec, actions, Crud(spec, actions), behaviours_for(spec.name), jobs_for(spec.name))
+
+    @functools.cached_property
+    def fake(self) -> Faker:
+        """The Faker for generated values, made on first use (loading its providers takes a while)."""
+        from faker import Faker
+
+        return Faker(self.config.locale)
 
     def action(self, spec: Spec, op: Operation) -> Action:
         """The inferred action of an operation."""

@@ -8,12 +8,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rstr
-from faker import Faker
 
 from mock_server.request_path.wordlists import with_workflow_words
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 Resolve = Callable[[Any], Any]
 MAX_DEPTH = 6

@@ -114,10 +114,12 @@ class StateWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        self._changes += 1  # reads move generator counters without a notice: the last write takes everything
         await asyncio.to_thread(self._save, *self._snapshot())
 
     def flush(self) -> None:
-        """Write now if anything changed (after the event loop has ended)."""
+        """Write the whole store now (after the event loop has ended)."""
+        self._changes += 1
         self._save(*self._snapshot())
 
     async def _run(self) -> None:

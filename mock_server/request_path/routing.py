@@ -1,13 +1,20 @@
-"""Match request paths to operations across every served spec, at the root and under each prefix."""
+"""Match request paths to operations across every served spec, at the root and under each prefix.
+
+Routes live in a segment index (literal segments looked up by name, templated ones checked segment by segment),
+so a lookup costs the same with ten operations or a thousand; the few routes whose template matches are then
+ordered as a scan of every route would order them (most specific template first).
+"""
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from mock_server.loading.spec import Operation, Spec
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
+_PIECES = re.compile(r"(\{[^}/]+\})")
 
 
 @dataclass(frozen=True)
@@ -16,9 +23,10 @@ class Route:
 
     spec: Spec
     operation: Operation
-    pattern: re.Pattern[str]
     public_template: str  # e.g. /library/api/shelves/{shelfId}
     specificity: tuple[int, ...]
+    shape: str  # the template with its parameter names left out: /library/api/shelves/{}
+    captures: tuple[tuple[int, str, tuple[str, ...]], ...]  # (position, templated segment, its parameter names), in order
 
 
 @dataclass(frozen=True)
@@ -56,18 +64,35 @@ class Conflict:
     shadowed: str
 
 
-def _compile(template: str) -> tuple[re.Pattern[str], tuple[int, ...]]:
-    regex = "".join(
-        f"(?P<p{i}>[^/]+)" if part.startswith("{") else re.escape(part)
-        for i, part in enumerate(re.split(r"(\{[^}/]+\})", template))
-        if part
-    )
-    specificity = tuple(1 if "{" in seg else 0 for seg in template.strip("/").split("/"))
-    return re.compile(f"^{regex}/?$"), specificity
-
-
 def _normalise(template: str) -> str:
     return _PARAM.sub("{}", template)
+
+
+@dataclass
+class _Node:
+    """One level of the segment index: literal children by name, templated children by their shape."""
+
+    literal: dict[str, _Node] = field(default_factory=dict)
+    templated: dict[str, tuple[re.Pattern[str], _Node]] = field(default_factory=dict)
+    routes: list[int] = field(default_factory=list)  # positions in Router.routes of the templates ending here
+
+
+@functools.cache
+def _segment_pattern(segment: str) -> re.Pattern[str]:
+    """What one templated segment (`{id}`, `{name}.json`, `v{major}`) accepts, each parameter a group."""
+    return re.compile("".join("([^/]+)" if _PARAM.fullmatch(part) else re.escape(part) for part in _PIECES.split(segment) if part))
+
+
+def _path_params(route: Route, segments: list[str]) -> dict[str, str]:
+    """The parameter values of a path its route matched (a name used twice keeps its last value)."""
+    params: dict[str, str] = {}
+    for position, segment, names in route.captures:
+        if len(segment) == len(names[0]) + 2:  # the whole segment is one parameter
+            params[names[0]] = segments[position]
+            continue
+        found = _segment_pattern(segment).fullmatch(segments[position])
+        params.update(zip(names, found.groups() if found else (), strict=False))
+    return params
 
 
 class Router:
@@ -89,30 +114,44 @@ class Router:
                 claimed[key] = spec.name
                 routes.append(self._route(spec, op, prod))
         self.routes = sorted(routes, key=lambda r: (r.specificity, r.public_template))
+        self._index = _Node()
+        for position, route in enumerate(self.routes):
+            self._add(position, route.public_template)
 
     @staticmethod
     def _route(spec: Spec, op: Operation, public: str) -> Route:
-        pattern, specificity = _compile(public)
-        return Route(spec, op, pattern, public, specificity)
+        specificity = tuple(1 if "{" in seg else 0 for seg in public.strip("/").split("/"))
+        captures = tuple((i, seg, tuple(_PARAM.findall(seg))) for i, seg in enumerate(public.split("/")) if _PARAM.search(seg))
+        return Route(spec, op, public, specificity, _normalise(public), captures)
+
+    def _add(self, position: int, template: str) -> None:
+        node = self._index
+        for segment in template.split("/"):
+            if _PARAM.search(segment):
+                shape = _PARAM.sub("\0", segment)  # `{id}` and `{key}` share a child; `{id}.json` has its own
+                if shape not in node.templated:
+                    node.templated[shape] = (_segment_pattern(segment), _Node())
+                node = node.templated[shape][1]
+            else:
+                node = node.literal.setdefault(segment, _Node())
+        node.routes.append(position)
 
     def match(self, method: str, path: str) -> RouteResult:
         """Find the operation for a request, or say why there is none."""
         method = method.lower()
+        segments = path.split("/")
+        found: list[int] = []
+        _collect(self._index, segments, 0, found)
         allowed: list[str] = []
-        matched_template: str | None = None
-        for route in self.routes:
-            found = route.pattern.match(path)
-            if not found:
-                continue
-            if matched_template is not None and _normalise(route.public_template) != matched_template:
+        owner: str | None = None  # the shape of the most specific template matching the path
+        for route in (self.routes[i] for i in sorted(set(found))):
+            if owner is not None and route.shape != owner:
                 continue  # a less specific template; the more specific path owns this URL
-            matched_template = _normalise(route.public_template)
+            owner = route.shape
             if route.operation.method != method:
                 allowed.append(route.operation.method.upper())
                 continue
-            names = _PARAM.findall(route.public_template)
-            params = {name: found.group(f"p{i}") for i, name in zip(_param_indexes(route.public_template), names, strict=True)}
-            return Match(route.spec, route.operation, params, self._spec_path(route, path))
+            return Match(route.spec, route.operation, _path_params(route, segments), self._spec_path(route, path))
         if allowed:
             return MethodNotAllowed(tuple(sorted(set(allowed))))
         return NoRoute()
@@ -124,5 +163,18 @@ class Router:
         return path[len(literal_prefix):] if path.startswith(literal_prefix) else path
 
 
-def _param_indexes(template: str) -> list[int]:
-    return [i for i, part in enumerate(re.split(r"(\{[^}/]+\})", template)) if part and part.startswith("{")]
+def _collect(node: _Node, segments: list[str], at: int, found: list[int]) -> None:
+    """Add the routes under `node` that segments[at:] can reach (an optional trailing slash included)."""
+    if at == len(segments):
+        found.extend(node.routes)
+        return
+    segment = segments[at]
+    if not segment and at == len(segments) - 1:
+        found.extend(node.routes)  # `/things/` answers as `/things`
+    child = node.literal.get(segment)
+    if child is not None:
+        _collect(child, segments, at + 1, found)
+    if segment:
+        for pattern, templated in node.templated.values():
+            if pattern.fullmatch(segment):
+                _collect(templated, segments, at + 1, found)

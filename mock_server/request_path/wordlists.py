@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from faker.providers import BaseProvider
-
 
 @dataclass(frozen=True)
 class Process:
@@ -167,10 +165,14 @@ def words(language: str, kind: str) -> tuple[str, ...]:
     return _WORDS["de" if language == "de" else "en"][kind]
 
 
-class WorkflowWordsProvider(BaseProvider):
-    """Faker methods for the vocabulary above; `x-faker: process_name` and friends in a spec reach them."""
+class WorkflowWordsProvider:
+    """Faker methods for the vocabulary above; `x-faker: process_name` and friends in a spec reach them.
+
+    A mixin: Faker's BaseProvider (imported only when a Faker is in use) supplies `random_element`.
+    """
 
     language = "en"
+    random_element: Any
 
     def _process(self) -> Process:
         return self.random_element(processes(self.language))
@@ -242,6 +244,8 @@ def process_title(language: str, index: int) -> Process:
 def with_workflow_words(fake: Any) -> Any:
     """Add the workflow vocabulary, in the Faker's own language, to a Faker instance (once)."""
     if not hasattr(fake, "process_name"):
-        provider = type("WorkflowWords", (WorkflowWordsProvider,), {"language": language_of(str(fake.locales[0]))})
+        from faker.providers import BaseProvider
+
+        provider = type("WorkflowWords", (WorkflowWordsProvider, BaseProvider), {"language": language_of(str(fake.locales[0]))})
         fake.add_provider(provider)
     return fake

@@ -72,3 +72,22 @@ def test_banner_lists_every_api_with_base_and_docs_url(serve):
     for name in ("workflow-definitions", "workflow-executions", "automation", "workspace-workflows"):
         assert f"http://127.0.0.1:4010/{name}/ui/" in banner
     assert "http://127.0.0.1:4010/__flowmock/" in banner
+
+
+def test_each_api_docs_page_loads_the_swagger_ui_bundle_and_its_document(serve):
+    running = serve(seed=9)
+    base = running.url + "/workflow-executions"
+    page = httpx.get(base + "/ui/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '"/workflow-executions/openapi.json"' in page.text and "./swagger-ui-bundle.js" in page.text
+    script = httpx.get(base + "/ui/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"] and len(script.content) > 100_000
+    assert httpx.get(base + "/ui/swagger-ui.css").headers["content-type"].startswith("text/css")
+    moved = httpx.get(base + "/ui")
+    assert moved.status_code == 307 and moved.headers["location"] == "/workflow-executions/ui/"
+    assert httpx.head(base + "/ui/").status_code == 200 and httpx.head(base + "/ui/").content == b""
+    assert httpx.get(base + "/ui/no-such-file.js").status_code == 404
+    assert httpx.get(base + "/ui/index.j2").status_code == 404, "the bundle's template is not served"
+    assert httpx.post(base + "/ui/").status_code == 405
+    assert httpx.get(base + "/openapi.json").json()["info"]["title"] in page.text
+    assert [e for e in httpx.get(running.url + "/__flowmock/journal").json() if "/ui" in e["path"]] == [], "docs are not journaled"

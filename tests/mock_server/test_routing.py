@@ -61,3 +61,55 @@ def test_conflict_is_announced_in_the_banner(serve, tmp_path):
     running = serve(specs=tuple(paths), seed=1)
     assert "GET /things is claimed by alpha and beta; beta serves it under /beta only" in running.app.banner("http://x")
     assert running.client.get("/beta/things").status_code == 200
+
+
+def test_a_thousand_operations_each_answer_their_own_paths(serve, tmp_path):
+    from benchmarks.many_operations import write_many_operations_spec
+
+    spec = write_many_operations_spec(tmp_path / "many.json", 1000)
+    running = serve(specs=(spec,), seed=1)
+    assert sum(len(s.operations) for s in running.app.specs) == 1000
+    router = running.app.router
+    for n in range(200):  # every operation, straight from the router: operation, parameters, spec path
+        r = f"R{n:03d}"
+        item = router.match("GET", f"/many/r{n:03d}/items/it-{n}")
+        assert isinstance(item, Match) and item.operation.operation_id == f"get{r}Item" and item.path_params == {"itemId": f"it-{n}"}
+        part = router.match("GET", f"/many/many/r{n:03d}/items/i{n}/parts/p{n}")
+        assert isinstance(part, Match) and part.operation.operation_id == f"get{r}Part"
+        assert part.path_params == {"itemId": f"i{n}", "partId": f"p{n}"} and part.spec_path == f"/r{n:03d}/items/i{n}/parts/p{n}"
+        assert router.match("DELETE", f"/many/r{n:03d}/items/x").operation.operation_id == f"delete{r}Item"
+        assert router.match("GET", f"/many/r{n:03d}/items/search").operation.operation_id == f"search{r}"
+        assert router.match("GET", f"/many/r{n:03d}/items/").operation.operation_id == f"list{r}"
+    client = running.client
+    for n in range(0, 200, 9):  # and over HTTP, a sample of every shape
+        base, r = f"/many/r{n:03d}/items", f"R{n:03d}"
+        assert client.get(base).json() == {"op": f"list{r}"}
+        assert client.get(f"{base}/search").json() == {"op": f"search{r}"}, "a literal segment wins over {itemId}"
+        assert client.get(f"{base}/a%20b").json() == {"op": f"get{r}Item"}
+        assert client.get(f"/many{base}/x/").json() == {"op": f"get{r}Item"}, "prefixed, with a trailing slash"
+        assert client.delete(f"{base}/x").json() == {"op": f"delete{r}Item"}
+        assert client.get(f"{base}/x/parts/y").json() == {"op": f"get{r}Part"}
+        refused = client.post(f"{base}/x")
+        assert refused.status_code == 405 and refused.headers["allow"] == "DELETE, GET"
+        assert client.post(f"{base}/search").headers["allow"] == "GET"
+        assert client.get(f"{base}/x/parts").status_code == 404
+    assert client.get("/many/r200/items").status_code == 404
+
+
+def test_segments_mixing_text_and_parameters_and_repeated_names(tmp_path):
+    path = tmp_path / "files.yaml"
+    ok = '{responses: {"200": {description: ok}}}'
+    path.write_text(f"""
+openapi: 3.0.3
+info: {{title: Files, version: "1"}}
+paths:
+  /files/{{name}}.json: {{get: {{operationId: jsonFile, {ok[1:-1]}}}}}
+  /files/{{name}}: {{get: {{operationId: anyFile, {ok[1:-1]}}}}}
+  /v{{major}}.{{minor}}/files: {{get: {{operationId: versioned, {ok[1:-1]}}}}}
+""")
+    router = Router([load_spec(path, validate=False)])
+    assert router.match("GET", "/files/report.json").operation.operation_id == "anyFile", "as before: the shorter template sorts first"
+    assert router.match("GET", "/files/report").path_params == {"name": "report"}
+    versioned = router.match("GET", "/v2.10/files/")
+    assert versioned.operation.operation_id == "versioned" and versioned.path_params == {"major": "2", "minor": "10"}
+    assert isinstance(router.match("GET", "/v2/files"), NoRoute)
