@@ -123,6 +123,8 @@ def test_a_replay_miss_is_journaled_with_the_closest_recordings(serve, tmp_path)
     closest = entry["closest"][0]
     assert (closest["method"], closest["path"], closest["query"]) == ("GET", WS, "page=1")
     assert [f["matcher"] for f in closest["failed"]] == ["query"] and "page" in closest["failed"][0]["reason"]
+    assert httpx.get(running.url + "/nowhere", headers={"Authorization": "Bearer t"}).status_code == 404
+    assert journal(running)[-1]["closest"] == [], "without strict replay, only recordings of the same route are compared"
 
 
 def test_the_inspector_page_is_served_by_flowmock_itself(serve):
