@@ -23,7 +23,7 @@ from mock_server.request_path.guard import Limits, RequestGuard
 from mock_server.request_path.journal import JOURNAL_NOTE, Journal
 from mock_server.request_path.journaling import JournalMiddleware
 from mock_server.inspector import InspectorPage
-from mock_server.request_path.persistence import ChangeNotifier, StateWriter, read_state_file
+from mock_server.request_path.persistence import ChangeNotifier, StateWriter, open_state_file
 from mock_server.request_path.protocol import guarded_protocol
 from mock_server.request_path.routing import Match, MethodNotAllowed, Router
 from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
@@ -219,10 +219,7 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     if store is None:
         store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None,
                       config.max_tenants)
-    saved = read_state_file(config.state_file, specs) if config.state_file else None
-    if saved is not None:
-        store.import_(saved)
-    writer = StateWriter(config.state_file, store, config.state_interval) if config.state_file else None
+    writer = open_state_file(config.state_file, specs, store, config.state_interval) if config.state_file else None
     journal = Journal(config.journal_size, config.journal_bytes, config.journal_body)
     engine = Engine(config, specs, store)
     router = Router(specs)

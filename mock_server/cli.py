@@ -70,6 +70,8 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--max-body", default="10MB", help="largest request body (e.g. 10MB, 512KB); larger gets 413")
     p.add_argument("--max-json-depth", type=int, default=64, help="deepest JSON nesting accepted; deeper gets 400")
     p.add_argument("--max-errors", type=int, default=100, help="field errors listed in one problem (the total is always given)")
+    p.add_argument("--validation-memo", default="8MB", metavar="SIZE",
+                   help="memory each validation memo (request and response verdicts, 4096 entries) may keep; 0 turns it off")
     p.add_argument("--max-url", default="8KB", help="longest path and query; longer gets 414")
     p.add_argument("--max-header-size", default="32KB", help="largest total of request headers; larger gets 431")
     p.add_argument("--read-timeout", type=float, default=30.0, help="seconds a request may take to arrive; a stalled client gets 408")
@@ -109,6 +111,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         replay=tuple(args.replay), replay_strict=args.replay_strict,
         capacities=tuple(parse_capacity(c) for c in args.capacity),
         max_body=parse_size(args.max_body), max_json_depth=args.max_json_depth, max_errors=args.max_errors,
+        validation_memo=parse_size(args.validation_memo),
         max_url=parse_size(args.max_url), max_headers=parse_size(args.max_header_size), read_timeout=args.read_timeout,
         journal_size=args.journal_size, journal_bytes=parse_size(args.journal_bytes), journal_body=parse_size(args.journal_body),
         allowed_hosts=tuple(args.allowed_host),
@@ -182,7 +185,7 @@ def _serve(args: argparse.Namespace) -> int:
         pass
     finally:
         if app.state_writer is not None:
-            app.state_writer.flush()
+            app.state_writer.close()
     return 0
 
 

@@ -43,6 +43,7 @@ class ServerConfig:
     max_body: int = 10 * 1024 * 1024  # bytes; larger bodies get 413
     max_json_depth: int = 64  # nesting levels of a JSON body; deeper is a 400
     max_errors: int = 100  # field errors listed in one problem (the total is always given)
+    validation_memo: int = 8 * 1024 * 1024  # bytes each validation memo (requests, responses) keeps at most; 0: none
     max_url: int = 8192  # bytes of path and query; longer is a 414
     max_headers: int = 32 * 1024  # bytes of all request headers; more is a 431
     read_timeout: float = 30.0  # seconds for a request body to arrive; a stalled client gets 408

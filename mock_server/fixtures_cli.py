@@ -40,6 +40,12 @@ def _record_command(sub: Any) -> None:
     p.add_argument("--mode", default="append", choices=["append", "overwrite"],
                    help="append to an existing cassette (default) or start it afresh")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the upstream (default 30)")
+    p.add_argument("--max-exchanges", type=int, default=10_000, metavar="N",
+                   help="the cassette holds at most N exchanges; later ones are forwarded but not recorded (default 10000)")
+    p.add_argument("--max-cassette-size", default="64MB", metavar="SIZE",
+                   help="the cassette grows to at most SIZE; later exchanges are forwarded but not recorded (default 64MB)")
+    p.add_argument("--max-recorded-body", default="10MB", metavar="SIZE",
+                   help="an exchange with a larger request or response body is forwarded but not recorded (default 10MB)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="how much the proxy logs")
     _redaction_options(p)
@@ -49,24 +55,30 @@ def _record_command(sub: Any) -> None:
 def _record(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mock_server.recording.record import RecordingProxy, RecordMode, banner, open_cassette
+    from mock_server.config import parse_size
+    from mock_server.errors import ConfigError
+    from mock_server.recording.record import RecordingProxy, RecordLimits, RecordMode, banner, open_cassette
 
     from mock_server.listen import bind
 
     redaction = _redaction(args)
+    if args.max_exchanges < 1:
+        raise ConfigError(f"--max-exchanges must be at least 1, got {args.max_exchanges}")
+    limits = RecordLimits(args.max_exchanges, parse_size(args.max_cassette_size), parse_size(args.max_recorded_body))
     sock = bind(args.host, args.port)  # a busy port is one message, before the banner
-    writer = open_cassette(args.out, args.upstream, redaction, RecordMode.parse(args.mode))
-    proxy = RecordingProxy(args.upstream, writer, timeout=args.timeout)
+    writer = open_cassette(args.out, args.upstream, redaction, RecordMode.parse(args.mode), limits)
+    proxy = RecordingProxy(args.upstream, writer, timeout=args.timeout, max_body=limits.max_body)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     port = sock.getsockname()[1]
-    print(banner(args.host, port, proxy.upstream, args.out, len(writer.cassette.interactions)), flush=True)  # noqa: T201
+    print(banner(args.host, port, proxy.upstream, args.out, writer.count), flush=True)  # noqa: T201
     server = uvicorn.Server(uvicorn.Config(proxy, log_level=args.log_level.lower(), access_log=False, lifespan="on",
                                            server_header=False, date_header=False))
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn stopped cleanly, then re-raised the Ctrl+C
         pass
-    print(f"recorded {len(writer.cassette.interactions)} exchange(s) in {args.out}", flush=True)  # noqa: T201
+    skipped = f" ({proxy.skipped} forwarded but not recorded: over a limit)" if proxy.skipped else ""
+    print(f"recorded {writer.count} exchange(s) in {args.out}{skipped}", flush=True)  # noqa: T201
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -46,7 +47,17 @@ class RecordMode(str, Enum):
             raise ConfigError(f"unknown record mode {value!r}; use one of: {', '.join(m.value for m in cls)}") from None
 
 
-def open_cassette(path: Path, upstream: str, redaction: Redaction, mode: RecordMode = RecordMode.APPEND) -> CassetteWriter:
+@dataclass(frozen=True)
+class RecordLimits:
+    """What one recording keeps at most: exchanges, cassette bytes, and the body size of one recorded exchange."""
+
+    max_exchanges: int = 10_000
+    max_bytes: int = 64 * 1024 * 1024
+    max_body: int = 10 * 1024 * 1024
+
+
+def open_cassette(path: Path, upstream: str, redaction: Redaction, mode: RecordMode = RecordMode.APPEND,
+                  limits: RecordLimits = RecordLimits()) -> CassetteWriter:
     """A writer for `path`: existing interactions are kept in append mode; the file is written at once."""
     cassette = read_cassette(path) if mode is RecordMode.APPEND and Path(path).exists() else Cassette()
     cassette.upstream = upstream
@@ -54,7 +65,7 @@ def open_cassette(path: Path, upstream: str, redaction: Redaction, mode: RecordM
         redaction = Redaction(tuple(dict.fromkeys([*cassette.redact, *redaction.added])),
                               tuple(k for k in redaction.kept if k in cassette.keep))
     cassette.redact, cassette.keep = redaction.added, redaction.kept
-    writer = CassetteWriter(path, cassette)
+    writer = CassetteWriter(path, cassette, limits.max_exchanges, limits.max_bytes)
     writer.flush()
     return writer
 
@@ -103,7 +114,7 @@ class RecordingProxy:
     """ASGI app: a transparent forwarder to `upstream` that records into `writer` (with the cassette's redaction)."""
 
     def __init__(self, upstream: str, writer: CassetteWriter, timeout: float = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, max_body: int = RecordLimits.max_body) -> None:
         parts = urlsplit(upstream)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"--upstream must be an http(s) URL like https://api.example.com, got {upstream!r}")
@@ -113,6 +124,9 @@ class RecordingProxy:
         redact_httpx_logs(self.redaction)
         self.timeout = timeout
         self.transport = transport
+        self.max_body = max_body
+        self.skipped = 0  # exchanges forwarded but not recorded (a body over max_body, or a full cassette)
+        self._full_warned = False
         self._client: httpx.AsyncClient | None = None
         self._lifespan_managed = False  # only a server that sends lifespan shutdown lets us close a connection pool
 
@@ -171,13 +185,27 @@ class RecordingProxy:
         if decoded != raw:  # store the decoded body, as VCR.py's decode_compressed_response does
             headers = [(k, v) for k, v in answer if k.lower() not in ("content-encoding", "content-length")]
             headers.append(("content-length", str(len(decoded))))
+        where = f"{method} {redact_url(url, self.redaction)} -> {upstream.status_code}"
+        largest = max(len(body), len(decoded))
+        if largest > self.max_body:
+            self.skipped += 1
+            logger.warning("not recorded: %s has a body of %d bytes, over the %d-byte limit (--max-recorded-body)",
+                           where, largest, self.max_body)
+            return
         interaction = Interaction(
             Request(method, url, _as_headers(sent), body),
             Response(upstream.status_code, upstream.reason_phrase, _as_headers(headers), decoded),
             datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         )
-        self.writer.append(scrub(interaction, self.redaction))
-        logger.debug("recorded %s %s -> %s", method, redact_url(url, self.redaction), upstream.status_code)
+        if not self.writer.append(scrub(interaction, self.redaction)):
+            self.skipped += 1
+            if not self._full_warned:
+                self._full_warned = True
+                logger.warning("the cassette is full (%d exchanges, %d bytes; --max-exchanges %s, --max-cassette-size %s "
+                               "bytes): %s and later exchanges are forwarded but not recorded; record into another --out",
+                               self.writer.count, self.writer.size, self.writer.max_interactions, self.writer.max_bytes, where)
+            return
+        logger.debug("recorded %s", where)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import logging
 import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,12 +27,79 @@ _MAX_PROBLEMS = 100  # problems counted in a refused file (the first is named)
 _LOOP_SHARE = 10  # the pause between writes is at least this many times the time serializing took
 
 
+class StateLock:
+    """An exclusive OS lock (flock) on `.NAME.lock` next to a state file: one server per file.
+
+    The kernel releases it when its holder exits, however it exits (SIGKILL included), so a stale lock never blocks.
+    The lock file holds the holder's process id, for the message a second server prints.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.parent / f".{path.name}.lock"
+        self._file: IO[str] | None = None
+
+    def acquire(self, state_file: Path) -> StateLock:
+        """Take the lock, or refuse with a message naming the server that holds it."""
+        try:
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the life of the server
+        except OSError as exc:
+            raise ConfigError(f"--state-file {state_file}: cannot create its lock file {self.path}: "
+                              f"{exc.strerror or exc} (the directory must be writable)") from None
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise ConfigError(f"--state-file {state_file}: already in use by another running flowmock server{who}; "
+                              "stop that server or choose another --state-file") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+        return self
+
+    def release(self) -> None:
+        """Let another server use the file (idempotent)."""
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.seek(0)
+                self._file.truncate()
+            self._file.close()  # closing the descriptor drops the flock
+            self._file = None
+
+    @property
+    def held(self) -> bool:
+        """True while this server holds the lock."""
+        return self._file is not None
+
+
+def open_state_file(path: Path, specs: list[Spec], store: Store, interval: float) -> StateWriter:
+    """Lock `path` for this server, load what it holds into `store`, and return the writer that keeps it up to date."""
+    _check_directory(path)
+    lock = StateLock(path).acquire(path)
+    try:
+        saved = read_state_file(path, specs)
+        if saved is not None:
+            store.import_(saved)
+    except BaseException:
+        lock.release()
+        raise
+    return StateWriter(path, store, interval, lock)
+
+
+def _check_directory(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise ConfigError(f"--state-file {path}: the directory {path.parent} does not exist")
+
+
 def read_state_file(path: Path, specs: list[Spec]) -> dict[str, Any] | None:
     """The checked export held by `path`, or None when it does not exist yet; a bad file is refused and left as it is."""
     refuse = f"--state-file {path}: "
     keep = " (the file was left untouched: fix it, move it away or choose another --state-file)"
-    if not path.parent.is_dir():
-        raise ConfigError(refuse + f"the directory {path.parent} does not exist")
+    _check_directory(path)
     if not path.exists():
         if not os.access(path.parent, os.W_OK):
             raise ConfigError(refuse + f"the directory {path.parent} is not writable")
@@ -87,8 +155,9 @@ def remove_stale_temporaries(path: Path) -> None:
 class StateWriter:
     """Writes the store to its file after changes, at most once per `interval` seconds, and once more at shutdown."""
 
-    def __init__(self, path: Path, store: Store, interval: float) -> None:
+    def __init__(self, path: Path, store: Store, interval: float, lock: StateLock | None = None) -> None:
         self.path, self.store, self.interval = path, store, interval
+        self.lock = lock
         self._changes = 0  # bumped by every request that may have changed the store
         self._written = 0  # the change count the file holds
         self._file_lock = threading.Lock()
@@ -108,19 +177,26 @@ class StateWriter:
         self._task = asyncio.create_task(self._run(), name="flowmock-state-writer")
 
     async def stop(self) -> None:
-        """Stop the background writer and write what changed since its last write (lifespan shutdown)."""
+        """Stop the background writer, write what changed since its last write and release the file (lifespan shutdown)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
         self._changes += 1  # reads move generator counters without a notice: the last write takes everything
-        await asyncio.to_thread(self._save, *self._snapshot())
+        try:
+            await asyncio.to_thread(self._save, *self._snapshot())
+        finally:
+            self.close()
 
-    def flush(self) -> None:
-        """Write the whole store now (after the event loop has ended)."""
-        self._changes += 1
-        self._save(*self._snapshot())
+    def close(self) -> None:
+        """Write now if anything changed, then release the file's lock (after the event loop has ended; idempotent)."""
+        try:
+            if self.lock is None or self.lock.held:
+                self._save(*self._snapshot())
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
     async def _run(self) -> None:
         assert self._wake is not None

@@ -8,6 +8,7 @@ from mock_server.loading.spec import Spec
 from mock_server.request_path.validate import SchemaChecker
 
 _TENANT_KEYS = frozenset({"buckets", "counters", "ticks", "jobs"})
+_MAX_ADVANCE = 1000 * 366 * 86400.0  # a thousand years: beyond, datetimes overflow
 _JOB_KEYS = frozenset({"due", "seq", "spec", "op", "kind", "args", "caller"})
 
 
@@ -25,11 +26,20 @@ class StateChecker:
         if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("tenants"), dict):
             return ["<body>: expected an export: {\"version\": 1, \"tenants\": {NAME: {\"buckets\": {...}, \"counters\": {...}, \"ticks\": N}}}"]
         found: list[str] = []
+        self._clock(data.get("clock", {}), found)
         for name, tenant in data["tenants"].items():
             self._tenant(f"tenants.{name}", tenant, found)
             if len(found) >= self.max_problems:
                 break
         return found[: self.max_problems]
+
+    def _clock(self, clock: Any, found: list[str]) -> None:
+        """The clock's manual moves: {"advanced_seconds": N}, N a non-negative number of seconds."""
+        advanced = clock.get("advanced_seconds", 0) if isinstance(clock, dict) else None
+        if not isinstance(clock, dict) or set(clock) - {"advanced_seconds"}:
+            found.append("clock: must be an object {\"advanced_seconds\": N}")
+        elif isinstance(advanced, bool) or not isinstance(advanced, (int, float)) or not 0 <= advanced <= _MAX_ADVANCE:
+            found.append(f"clock.advanced_seconds: must be a number of seconds from 0 to {_MAX_ADVANCE:.0f}, got {advanced!r:.40}")
 
     def _tenant(self, where: str, tenant: Any, found: list[str]) -> None:
         if not isinstance(tenant, dict):

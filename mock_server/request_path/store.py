@@ -192,6 +192,7 @@ class Store:
         self._tenants: OrderedDict[str, TenantState] = OrderedDict()
         self.max_tenants = max_tenants
         self.evicted = 0
+        self.clock_advanced = timedelta(0)  # the clock's manual moves (POST /__flowmock/clock), persisted with the rest
 
     def tenant(self, name: str = DEFAULT_TENANT, write: bool = True) -> TenantState:
         """The state of one tenant: its own (copied from the baseline on its first write), else the shared baseline."""
@@ -232,6 +233,7 @@ class Store:
         """The whole state as JSON-ready data."""
         return {
             "version": 1,
+            "clock": {"advanced_seconds": self.clock_advanced.total_seconds()},
             "tenants": {
                 name: {"buckets": state.buckets, "counters": state.counters, "ticks": state.ticks, "jobs": state.jobs}
                 for name, state in sorted(self._tenants.items())
@@ -247,6 +249,7 @@ class Store:
                                copy.deepcopy(list(t.get("jobs", [])))))
             for name, t in data["tenants"].items()
         )
+        self.clock_advanced = timedelta(seconds=float((data.get("clock") or {}).get("advanced_seconds", 0)))
 
 
 class Clock:
@@ -256,12 +259,21 @@ class Clock:
     tenant, and time stands still between writes unless a scale is set, so the same requests give the same bytes.
     """
 
-    def __init__(self, start: datetime | None, scale: float | None = None) -> None:
+    def __init__(self, start: datetime | None, scale: float | None = None, store: Store | None = None) -> None:
         self.logical = start is not None
         self.start = start if start is not None else datetime.now(timezone.utc)
         self.scale = (0.0 if self.logical else 1.0) if scale is None else scale
         self._wall_origin = time.monotonic()
-        self.offset = timedelta(0)
+        self._moves = store if store is not None else Store()  # the advances live in the store, so they are persisted
+
+    @property
+    def offset(self) -> timedelta:
+        """How far the clock was moved by hand."""
+        return self._moves.clock_advanced
+
+    @offset.setter
+    def offset(self, value: timedelta) -> None:
+        self._moves.clock_advanced = value
 
     def base(self) -> datetime:
         """The time every tenant shares (before a logical tenant's per-write seconds)."""

@@ -395,13 +395,56 @@ def test_the_validation_memo_is_bounded_by_entries_and_by_bytes(running: Running
         body = json.dumps({"name": index, "tasks": [index] * 5000}).encode()
         assert httpx.post(running.url + TEMPLATES, content=body, headers=JSON).status_code == 400
     assert 0 < memo.bytes <= memo.max_bytes and len(memo) <= memo.size
-    small = Verdicts(size=3, max_bytes=2100)
     errors = [FieldError("body", f"tasks[{i}]", "7 is not of type 'object'") for i in range(5)]
+    one = Verdicts()
+    one.put(0, errors)
+    small = Verdicts(size=3, max_bytes=int(one.bytes * 2.5))  # room for two entries by bytes, three by count
     for key in range(10):
         small.put(key, errors)
-    assert len(small) == 2 and small.bytes <= 2100 and small.get(9) == errors and small.get(0) is None
+    assert len(small) == 2 and small.bytes <= small.max_bytes and small.get(9) == errors and small.get(0) is None
     small.put("huge", errors * 100)
     assert small.get("huge") is None, "a verdict larger than the whole memo is not kept"
+
+
+def test_the_memo_counts_what_it_really_keeps_alive() -> None:
+    """The byte bound is a real one: what the memo says it holds is within 30% of what tracemalloc sees it hold."""
+    import gc
+    import tracemalloc
+
+    from mock_server.request_path.engine import RequestVerdict
+    from mock_server.request_path.validate import digest
+
+    memo = Verdicts(size=100_000, max_bytes=10**10)
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(500):
+            errors = tuple(FieldError("body", f"triggers[{j}]", f"{i} is not of type 'object'") for j in range(100))
+            key = (("automation", "/v1/automation/flows", "post"), "/v1/automation/flows", (("q", f"{i}" * 400),), (None,), (),
+                   digest(str(i).encode()), "application/json")
+            memo.put(key, RequestVerdict(errors, 1000))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert 0.7 <= memo.bytes / held <= 1.3, (memo.bytes, held)
+
+
+def test_validation_memo_size_is_configurable_and_long_queries_count_against_it(serve) -> None:
+    server = serve(seed=1, validation_memo=64 * 1024)
+    memo = server.app.engine.request_verdicts
+    for index in range(60):
+        query = {"note": "x" * 2000 + str(index)}  # a distinct 2 KB query each time: kept in the memo's key
+        assert server.client.get(DEFS, params=query).status_code == 200
+        body = json.dumps({"name": index, "tasks": [index] * 500}).encode()
+        assert server.client.post(TEMPLATES, content=body, headers={"Content-Type": "application/json"}).status_code == 400
+    assert 0 < memo.bytes <= 64 * 1024 and 0 < len(memo) < 60
+    again = server.client.post(TEMPLATES, content=body, headers={"Content-Type": "application/json"})
+    assert again.status_code == 400 and again.json()["totalErrors"] >= 500, "a remembered verdict answers the same"
+    off = serve(seed=1, validation_memo=0)
+    assert off.client.get(DEFS, params={"note": "x"}).status_code == 200
+    assert len(off.app.engine.request_verdicts) == 0, "--validation-memo 0 keeps nothing"
 
 
 def test_an_answer_that_cannot_be_encoded_is_a_500_problem_and_the_write_is_undone(serve) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -132,7 +133,9 @@ def test_sigkill_during_a_burst_of_writes_loses_at_most_the_last_interval(tmp_pa
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)]
     for thread in threads:
         thread.start()
-    time.sleep(4)
+    started = time.monotonic()  # at least 4 s of burst and 60 acknowledged creates (a busy machine needs longer)
+    while time.monotonic() - started < 4 or (len(acked) <= 60 and time.monotonic() - started < 60):
+        time.sleep(0.1)
     killed_at = time.monotonic()
     server.process.kill()
     server.process.communicate(timeout=10)
@@ -225,10 +228,11 @@ def valid_export(tmp_path_factory) -> str:
     (lambda d: json.dumps(_with_item(d, lambda item: item.update(id="other"))), "not the key it is stored under"),
     (lambda d: json.dumps(_with_tenant(d, counters={"x": "1"})), "counters.x: must be an integer"),
     (lambda d: json.dumps(_with_tenant(d, jobs={"due": "x"})), "jobs: must be a list of scheduled jobs"),
+    (lambda d: json.dumps({**d, "clock": {"advanced_seconds": -5}}), "clock.advanced_seconds: must be a number of seconds"),
     (lambda d: "\ufeff" + json.dumps(d)[:-1], "not JSON"),
     (lambda d: "[" * 100_000 + "]" * 100_000, "nested too deeply"),
     (lambda d: "\xff\xfe", "not JSON"),
-], ids=["truncated", "version", "tenants-not-object", "unknown-resource", "invalid-field", "id-mismatch", "counters", "jobs", "bom",
+], ids=["truncated", "version", "tenants-not-object", "unknown-resource", "invalid-field", "id-mismatch", "counters", "jobs", "clock", "bom",
         "deep", "not-utf8"])
 def test_a_bad_state_file_is_refused_with_a_clear_message_and_left_untouched(tmp_path, valid_export, breakage, message):
     state_file = tmp_path / "state.json"
@@ -272,7 +276,7 @@ def test_a_write_that_fails_is_retried_and_the_server_keeps_answering(tmp_path):
     state_file = directory / "state.json"
     config = ServerConfig(seed=1, state_file=state_file, state_interval=0.1)
     with BackgroundServer(create_app(config).asgi, lifespan="on") as server:
-        directory.rmdir()  # the directory vanishes under the running server: writes fail
+        shutil.rmtree(directory)  # the directory (and the lock file in it) vanishes under the running server: writes fail
         assert httpx.post(server.url + WS, json={"name": "later"}, headers=AUTH).status_code == 201
         time.sleep(0.3)
         assert httpx.get(server.url + WS, headers=AUTH).status_code == 200
@@ -333,3 +337,80 @@ def test_whatever_the_apis_store_is_accepted_back_as_a_state_file(serve, tmp_pat
         time.sleep(0.1)
     reloaded = create_app(ServerConfig(seed=3, state_file=state_file), specs=running.app.specs)
     assert reloaded.store.export() == exported
+
+
+def test_a_second_server_on_the_same_state_file_is_refused_until_the_first_one_exits(tmp_path):
+    """An OS lock is held while serving: a second server exits 2 naming the first; a SIGKILLed holder leaves no stale lock."""
+    state_file = tmp_path / "state.json"
+    first = Serve("--state-file", str(state_file), "--state-interval", "0.1")
+    try:
+        assert httpx.post(first.url + WS, json={"name": "first's"}, headers=AUTH).status_code == 201
+        second = subprocess.run([sys.executable, "-m", "mock_server.cli", "serve", "--port", str(free_port()), "--empty",
+                                 "--state-file", str(state_file)], capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2, second.stderr
+        assert second.stderr.strip() == (f"flowmock: --state-file {state_file}: already in use by another running flowmock "
+                                         f"server (process {first.process.pid}); stop that server or choose another --state-file")
+        assert second.stdout == "", "refused before the banner"
+        assert httpx.post(first.url + WS, json={"name": "still first's"}, headers=AUTH).status_code == 201
+        deadline = time.monotonic() + 10
+        while not state_file.exists() or len(stored_names(state_file)) < 2:
+            assert time.monotonic() < deadline, "the state file was not written"
+            time.sleep(0.05)
+    finally:
+        first.process.kill()  # SIGKILL: the kernel drops the lock, the lock file stays behind
+        first.process.communicate(timeout=10)
+    assert (tmp_path / ".state.json.lock").exists()
+    restarted = Serve("--state-file", str(state_file))
+    try:
+        assert sorted(w["name"] for w in httpx.get(restarted.url + WS, headers=AUTH).json()) == ["first's", "still first's"]
+    finally:
+        restarted.stop()
+    after_clean_exit = Serve("--state-file", str(state_file))  # SIGTERM released it too
+    after_clean_exit.stop()
+    assert after_clean_exit.process.returncode in (0, -signal.SIGTERM)
+
+
+def test_the_lock_is_held_while_an_app_serves_and_released_when_it_stops(tmp_path):
+    state_file = tmp_path / "state.json"
+    config = ServerConfig(seed=1, state_file=state_file)
+    with BackgroundServer(create_app(config, specs=bundled_specs()).asgi, lifespan="on"):
+        with pytest.raises(ConfigError, match="already in use by another running flowmock server"):
+            create_app(config, specs=bundled_specs())
+    with BackgroundServer(create_app(config, specs=bundled_specs()).asgi, lifespan="on") as server:
+        assert httpx.get(server.url + "/__flowmock/health").status_code == 200
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    for _ in range(2):  # a refused file releases the lock: the same mistake gives the same message, not "in use"
+        with pytest.raises(ConfigError, match="not JSON"):
+            create_app(ServerConfig(seed=1, state_file=broken), specs=bundled_specs())
+
+
+def test_clock_moves_survive_a_restart(tmp_path):
+    state_file = tmp_path / "state.json"
+    config = ServerConfig(seed=1, state_file=state_file, state_interval=0.1, strict_responses=True)
+    with BackgroundServer(create_app(config, specs=bundled_specs()).asgi, lifespan="on") as server:
+        start = httpx.get(server.url + "/__flowmock/clock").json()["now"]
+        assert httpx.post(server.url + "/__flowmock/clock", json={"advance": "90m"}).status_code == 200
+        moved = httpx.post(server.url + "/__flowmock/clock", json={"to": "2031-05-01T12:00:00Z"}).json()["now"]
+        assert moved == "2031-05-01T12:00:00.000Z" and moved != start
+    assert json.loads(state_file.read_bytes())["clock"]["advanced_seconds"] > 0
+    with BackgroundServer(create_app(config, specs=bundled_specs()).asgi, lifespan="on") as server:
+        assert httpx.get(server.url + "/__flowmock/clock").json()["now"] == "2031-05-01T12:00:00.000Z"
+        created = httpx.post(server.url + WS, json={"name": "after the move"}, headers=AUTH).json()
+        assert created["createdAt"].startswith("2031-05-01T12:00"), created
+        refused = httpx.post(server.url + "/__flowmock/clock", json={"to": "2030-01-01T00:00:00Z"})
+        assert refused.status_code == 400, "the restored clock still only moves forward"
+
+
+def test_a_state_import_restores_the_clock_and_refuses_a_bad_one(serve):
+    running = serve(seed=1)
+    httpx.post(running.url + "/__flowmock/clock", json={"advance": "1d"})
+    exported = httpx.get(running.url + "/__flowmock/state").json()
+    assert exported["clock"] == {"advanced_seconds": 86400.0}
+    moved = httpx.get(running.url + "/__flowmock/clock").json()["now"]
+    httpx.post(running.url + "/__flowmock/clock", json={"advance": "1d"})
+    assert httpx.put(running.url + "/__flowmock/state", json=exported).status_code == 200
+    assert httpx.get(running.url + "/__flowmock/clock").json()["now"] == moved, "the clock is part of the state"
+    bad = httpx.put(running.url + "/__flowmock/state", json={**exported, "clock": {"advanced_seconds": "soon"}})
+    assert bad.status_code == 400 and "clock.advanced_seconds" in bad.json()["detail"]
+    assert httpx.get(running.url + "/__flowmock/clock").json()["now"] == moved, "a refused import changes nothing"

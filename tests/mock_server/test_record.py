@@ -163,3 +163,65 @@ def test_cli_record_survives_being_killed_without_losing_an_exchange(serve, tmp_
     assert probes >= 1 and seen == [("GET", 404)] * probes + [("POST", 201), ("GET", 200)], seen
     assert "tenant-7c1f9" not in out.read_text() and TOKEN not in out.read_text()
     assert cassette.interactions[probes].request.header("x-tenant") == REDACTED
+
+
+async def _sized_upstream(scope, receive, send):
+    """An upstream answering `/bytes/N` with N bytes of JSON string."""
+    if scope["type"] != "http":
+        return
+    size = int(scope["path"].rsplit("/", 1)[-1])
+    body = json.dumps("x" * max(0, size - 2)).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_an_exchange_over_the_body_limit_is_forwarded_whole_but_not_recorded(tmp_path, caplog):
+    from mock_server.recording.record import RecordLimits
+
+    out = tmp_path / "big.yaml"
+    limits = RecordLimits(max_body=10_000)
+    with BackgroundServer(_sized_upstream) as upstream:
+        writer = open_cassette(out, upstream.url, Redaction(), limits=limits)
+        proxy_app = RecordingProxy(upstream.url, writer, max_body=limits.max_body)
+        with BackgroundServer(proxy_app) as proxy, caplog.at_level("WARNING", logger="mock_server.recording.record"):
+            small = httpx.get(proxy.url + "/bytes/500", timeout=30)
+            big = httpx.get(proxy.url + "/bytes/50000", timeout=30)
+            big_request = httpx.post(proxy.url + "/bytes/10", content=b"{}" + b" " * 20_000, timeout=30)
+    assert small.status_code == big.status_code == big_request.status_code == 200
+    assert len(big.content) == 50_000, "the client gets the whole answer"
+    recorded = read_cassette(out).interactions
+    assert [i.request.uri.rsplit("/", 1)[-1] for i in recorded] == ["500"]
+    assert proxy_app.skipped == 2
+    assert "not recorded: GET" in caplog.text and "50000 bytes, over the 10000-byte limit (--max-recorded-body)" in caplog.text
+
+
+def test_the_cassette_is_bounded_by_exchanges_and_by_bytes(tmp_path, caplog):
+    from mock_server.recording.record import RecordLimits
+
+    with BackgroundServer(_sized_upstream) as upstream:
+        by_count = open_cassette(tmp_path / "count.yaml", upstream.url, Redaction(), limits=RecordLimits(max_exchanges=3))
+        by_bytes = open_cassette(tmp_path / "bytes.yaml", upstream.url, Redaction(), limits=RecordLimits(max_bytes=20_000))
+        with BackgroundServer(RecordingProxy(upstream.url, by_count)) as counted, \
+                BackgroundServer(RecordingProxy(upstream.url, by_bytes)) as sized, \
+                caplog.at_level("WARNING", logger="mock_server.recording.record"):
+            for i in range(6):
+                assert httpx.get(f"{counted.url}/bytes/{100 + i}", timeout=30).status_code == 200
+                assert len(httpx.get(f"{sized.url}/bytes/6000", timeout=30).content) == 6000
+    counted_file = read_cassette(tmp_path / "count.yaml").interactions
+    assert [i.request.uri.rsplit("/", 1)[-1] for i in counted_file] == ["100", "101", "102"], "the first three are kept"
+    sized_file = tmp_path / "bytes.yaml"
+    assert len(read_cassette(sized_file).interactions) == 3 and sized_file.stat().st_size <= 20_000 + 200
+    assert caplog.text.count("the cassette is full") == 2, "one warning per recording, not one per exchange"
+    assert "--max-exchanges 3" in caplog.text
+    reopened = open_cassette(tmp_path / "count.yaml", "http://127.0.0.1:1", Redaction(), limits=RecordLimits(max_exchanges=3))
+    assert reopened.count == 3 and not reopened.append(counted_file[0]), "appending to a full cassette records nothing"
+
+
+def test_cli_record_refuses_bad_limits(tmp_path):
+    for option, value, message in [("--max-exchanges", "0", "--max-exchanges must be at least 1"),
+                                   ("--max-cassette-size", "lots", "expected a size like 10MB")]:
+        result = subprocess.run([sys.executable, "-m", "mock_server.cli", "record", "--upstream", "http://127.0.0.1:1",
+                                 "--port", str(free_port()), "--out", str(tmp_path / "x.yaml"), option, value],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -1,6 +1,7 @@
 """Cassettes to and from VCR.py-compatible YAML, and on disk (atomic writes, one writer per file)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -204,18 +205,34 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 class CassetteWriter:
-    """Appends interactions to a cassette file, rewriting it atomically after each one."""
+    """Appends interactions to a cassette file, rewriting it atomically after each one; bounded by count and bytes.
 
-    def __init__(self, path: Path, cassette: Cassette) -> None:
+    Only each interaction's YAML text is kept (not the interaction itself), so memory is about the file's size.
+    """
+
+    def __init__(self, path: Path, cassette: Cassette, max_interactions: int | None = None, max_bytes: int | None = None) -> None:
         self.path = Path(path)
-        self.cassette = cassette
+        self.cassette = dataclasses.replace(cassette, interactions=[])  # the chunks below are its interactions
+        self.max_interactions, self.max_bytes = max_interactions, max_bytes
         self._chunks = [_dump([interaction_to_dict(i)]) for i in cassette.interactions]
+        self.size = sum(len(chunk.encode("utf-8")) for chunk in self._chunks)
 
-    def append(self, interaction: Interaction) -> None:
-        """Add one interaction and persist the whole cassette."""
-        self.cassette.interactions.append(interaction)
-        self._chunks.append(_dump([interaction_to_dict(interaction)]))
+    @property
+    def count(self) -> int:
+        """How many interactions the cassette holds."""
+        return len(self._chunks)
+
+    def append(self, interaction: Interaction) -> bool:
+        """Add one interaction and persist the whole cassette; False (nothing written) when that would pass a bound."""
+        chunk = _dump([interaction_to_dict(interaction)])
+        cost = len(chunk.encode("utf-8"))
+        if (self.max_interactions is not None and self.count >= self.max_interactions) or \
+                (self.max_bytes is not None and self.size + cost > self.max_bytes):
+            return False
+        self._chunks.append(chunk)
+        self.size += cost
         self.flush()
+        return True
 
     def flush(self) -> None:
         """Write the file now."""
