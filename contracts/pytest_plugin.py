@@ -7,7 +7,7 @@ Fixtures:
     flowmock_server   an in-process flowmock on a free 127.0.0.1 port, one per distinct config per session,
                       reset (store and journal) before every test. `.url`, `.api_url(spec)`, `.journal(...)`,
                       `.reset()`, `.app`. When a test that used it fails, its report shows the requests the
-                      mock received during the test and what it answered.
+                      mock received during the test and what it answered, with the first 500 characters of each body.
 
 Options:
     --contract-url URL    add one test per documented operation that fails when the contract run against URL
@@ -168,8 +168,11 @@ def _as_option_value(action: argparse.Action, value: Any) -> Any:
     return value
 
 
+_EXCERPT = 500  # characters of each body shown in a failure report
+
+
 def _journal_text(server: FlowmockServer, limit: int = 50) -> str:
-    """The requests the mock received during a test and what it answered, oldest first (from the journal)."""
+    """The requests the mock received during a test and what it answered, oldest first, with body excerpts (from the journal)."""
     from mock_server.request_path.traffic import error_lines, request_line
 
     entries = server.app.journal.query()
@@ -179,11 +182,18 @@ def _journal_text(server: FlowmockServer, limit: int = 50) -> str:
     for entry in entries[-limit:]:
         lines.append(request_line(entry))
         lines += error_lines(entry)
-        for key, value in entry.as_dict().items():
-            if "body" in key and value:  # request and response bodies, where the journal keeps them
-                text = value if isinstance(value, str) else repr(value)
-                lines.append(f"    {key}: {text[:500]}{' …' if len(text) > 500 else ''}")
+        for label, side in (("sent", entry.request), ("answered", entry.response)):
+            if side.body:
+                lines.append(f"    {label}: {_excerpt(side.body, side.size, side.truncated)}")
     return "\n".join(lines)
+
+
+def _excerpt(body: str, size: int, truncated: bool) -> str:
+    """A journaled body on one line, cut at `_EXCERPT` characters (saying how big it really was)."""
+    text = " ".join(body.split())
+    if len(text) <= _EXCERPT and not truncated:
+        return text
+    return f"{text[:_EXCERPT]} … ({size} bytes)"
 
 
 @pytest.hookimpl(hookwrapper=True)

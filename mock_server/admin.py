@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -15,13 +16,13 @@ from mock_server.config import ServerConfig, parse_duration
 from mock_server.request_path.engine import Engine
 from mock_server.request_path.exposure import ADMIN_PREFIX
 from mock_server.request_path.journal import Journal
-from mock_server.request_path.journal import parse_limit, parse_status_filter
+from mock_server.request_path.journal import parse_limit, parse_since, parse_status_filter
 from mock_server.request_path.jsonbody import BadJson, parse_strict
 from mock_server.request_path.models import build_models
 from mock_server.request_path.resources import hint
 from mock_server.loading.spec import Spec
 from mock_server.request_path.state_import import StateChecker
-from mock_server.request_path.store import Store
+from mock_server.request_path.store import DEFAULT_TENANT, Store
 
 if TYPE_CHECKING:
     from mock_server.recording.replay import ReplayMiddleware
@@ -169,21 +170,39 @@ def admin_handlers(get_app: AppGetter) -> dict[str, Callable[..., Any]]:
                 {"Content-Type": "application/problem+json"}
         return {"now": now, "scale": engine.clock.scale, "ran": ran}, 200, {"Content-Type": "application/json"}
 
-    async def getJournal(operation: str | None = None, status: str | None = None, limit: str | None = None) -> Any:  # noqa: N802
+    async def getJournal(operation: str | None = None, status: str | None = None, limit: str | None = None,  # noqa: N802
+                         since: str | None = None) -> Any:
         try:
             statuses = parse_status_filter(status)
             count = parse_limit(limit)
+            after = parse_since(since)
         except ValueError as exc:
             return _bad_request(str(exc))
-        entries = [e.as_dict() for e in get_app().journal.query(operation, statuses, count)]
-        return entries, 200, {"Content-Type": "application/json"}
+        journal = get_app().journal
+        entries = [e.as_dict() for e in journal.query(operation, statuses, count, after)]
+        return entries, 200, {"Content-Type": "application/json", "X-Flowmock-Journal-Clears": str(journal.clears)}
+
+    async def listResources(tenant: str | None = None, limit: str | None = None) -> Any:  # noqa: N802
+        try:
+            count = parse_limit(limit) or 50
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        store = get_app().store
+        name = tenant or DEFAULT_TENANT
+        collections = []
+        for key, bucket in sorted(store.view(name).items()):
+            api, resource, *parents = key.split("|")
+            collections.append({"api": api, "resource": resource, "parents": parents, "count": len(bucket),
+                                "items": list(itertools.islice(bucket.values(), count))})
+        return {"tenant": name, "own_state": store.has(name), "tenants": sorted({DEFAULT_TENANT, *store.tenants()}),
+                "resources": collections}, 200, {"Content-Type": "application/json"}
 
     async def clearJournal() -> Any:  # noqa: N802
         get_app().journal.clear()
         return None, 204
 
     return {f.__name__: f for f in (health, listApis, reset, exportState, importState, getClock, moveClock, getJournal,
-                                             clearJournal)}
+                                             clearJournal, listResources)}
 
 
 def _bad_request(detail: str, problems: list[str] | None = None) -> tuple[dict[str, Any], int, dict[str, str]]:

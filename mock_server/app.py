@@ -5,17 +5,14 @@ import copy
 import functools
 import json
 import logging
-import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.admin import LazyAdminApp
 from mock_server.banner import inference_summary
 from mock_server.request_path.asgi import Hook, Lifespan, read_body
-from mock_server.redaction import redact_query
 from mock_server.config import ServerConfig
 from mock_server.request_path.cors import ApiCors
 from mock_server.request_path.docs_ui import DocsUI
@@ -24,13 +21,14 @@ from mock_server.errors import ConfigError
 from mock_server.request_path.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
 from mock_server.datasets.fixtures import load_fixture_dir
 from mock_server.request_path.guard import Limits, RequestGuard
-from mock_server.request_path.journal import JOURNAL_NOTE, Journal, JournalEntry, redacted_errors
+from mock_server.request_path.journal import JOURNAL_NOTE, Journal
+from mock_server.request_path.journaling import JournalMiddleware
+from mock_server.inspector import InspectorPage
 from mock_server.request_path.persistence import ChangeNotifier, StateWriter, open_state_file
 from mock_server.request_path.protocol import guarded_protocol
 from mock_server.request_path.routing import Match, MethodNotAllowed, Router
 from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.request_path.store import Store
-from mock_server.request_path.traffic import log_request
 from mock_server.request_path.validate import RequestData
 
 if TYPE_CHECKING:
@@ -155,37 +153,6 @@ def _note(scope: Scope, match: Match, tenant: str | None, errors: list[Any]) -> 
                         "errors": [e.as_dict() for e in errors]}
 
 
-class _JournalMiddleware:
-    """Journals every API request (replayed, mocked or refused) with its status and duration."""
-
-    def __init__(self, app: ASGIApp, journal: Journal, skip: tuple[str, ...]) -> None:
-        self.app, self.journal, self.skip = app, journal, skip
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.skip):
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = [0]
-
-        async def noting(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, noting)
-        finally:
-            note = scope.get(JOURNAL_NOTE) or {}
-            entry = JournalEntry(
-                seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                method=scope["method"], path=scope["path"], query=redact_query(scope.get("query_string", b"").decode("latin-1")),
-                operation_id=note.get("operation_id"), api=note.get("api"), status=status[0],
-                duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
-                errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
-            )
-            self.journal.add(entry)
-            log_request(entry, scope["headers"])
 
 
 def _request_data(scope: Scope, match: Match, body: bytes) -> RequestData:
@@ -261,7 +228,7 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
         store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None,
                       config.max_tenants)
     writer = open_state_file(config.state_file, specs, store, config.state_interval) if config.state_file else None
-    journal = Journal(config.journal_size)
+    journal = Journal(config.journal_size, config.journal_bytes, config.journal_body)
     engine = Engine(config, specs, store)
     router = Router(specs)
     holder: dict[str, FlowmockApp] = {}
@@ -275,12 +242,12 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     skip = (*dispatcher.documents, *dispatcher.passthrough)
     limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
     guarded = RequestGuard(replay or dispatcher, limits)
-    inner: ASGIApp = _JournalMiddleware(guarded, journal, skip)
+    inner: ASGIApp = JournalMiddleware(guarded, journal, skip)
     if writer is not None:
         inner = ChangeNotifier(inner, writer)
     startup: list[Hook] = [admin.warm_up, *([writer.start] if writer else [])]
     shutdown: list[Hook] = [writer.stop] if writer else []
-    asgi = Lifespan(ExposureGuard(admin=inner, api=ApiCors(inner, config.cors_origins), config=config), startup, shutdown)
+    asgi = Lifespan(ExposureGuard(admin=InspectorPage(inner), api=ApiCors(inner, config.cors_origins), config=config), startup, shutdown)
     app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay,
                       guarded_protocol(config.max_url, config.read_timeout, config.max_headers), writer)
     holder["app"] = app

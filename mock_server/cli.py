@@ -75,6 +75,12 @@ def _serve_parser(sub: Any) -> None:
     p.add_argument("--max-url", default="8KB", help="longest path and query; longer gets 414")
     p.add_argument("--max-header-size", default="32KB", help="largest total of request headers; larger gets 431")
     p.add_argument("--read-timeout", type=float, default=30.0, help="seconds a request may take to arrive; a stalled client gets 408")
+    p.add_argument("--journal-size", type=int, default=1000, metavar="N",
+                   help="requests the journal (and the inspector at /__flowmock/) keeps; the oldest drop out (default 1000)")
+    p.add_argument("--journal-bytes", default="16MB", metavar="SIZE",
+                   help="bytes of headers and bodies the journal keeps in all; the oldest requests drop out (default 16MB)")
+    p.add_argument("--journal-body", default="64KB", metavar="SIZE",
+                   help="bytes of each request and response body the journal keeps; longer ones are cut and marked (default 64KB)")
     p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
                    help="also answer requests whose Host is NAME (repeatable; .example.com: the domain and its subdomains; "
                         "* any); default: loopback names and the --host address only")
@@ -107,6 +113,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         max_body=parse_size(args.max_body), max_json_depth=args.max_json_depth, max_errors=args.max_errors,
         validation_memo=parse_size(args.validation_memo),
         max_url=parse_size(args.max_url), max_headers=parse_size(args.max_header_size), read_timeout=args.read_timeout,
+        journal_size=args.journal_size, journal_bytes=parse_size(args.journal_bytes), journal_body=parse_size(args.journal_body),
         allowed_hosts=tuple(args.allowed_host),
         admin_token=args.admin_token if args.admin_token is not None else os.environ.get("FLOWMOCK_ADMIN_TOKEN") or None,
         state_file=args.state_file, state_interval=args.state_interval, shutdown_grace=args.shutdown_grace,

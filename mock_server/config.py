@@ -35,7 +35,9 @@ class ServerConfig:
     validate_fixtures: bool = True  # off only for the bundled data set, which the test suite validates
     replay: tuple[Path, ...] = ()
     replay_strict: bool = False
-    journal_size: int = 1000
+    journal_size: int = 1000  # requests the journal keeps (the oldest drop out)
+    journal_bytes: int = 16 * 1024 * 1024  # bytes of headers and bodies the journal keeps in all (the oldest drop out)
+    journal_body: int = 64 * 1024  # bytes of each request and response body the journal keeps (the rest is cut, marked)
     max_tenants: int = 1000  # tenants with a state of their own (--isolate-by); the least recently used is dropped
     capacities: tuple[tuple[str, int], ...] = ()  # (create operationId, most items its collection holds)
     max_body: int = 10 * 1024 * 1024  # bytes; larger bodies get 413
@@ -60,7 +62,8 @@ class ServerConfig:
             raise ConfigError(f"--latency must be MIN-MAX milliseconds with MIN <= MAX, got {self.latency_ms}")
         if self.max_tenants < 1:
             raise ConfigError(f"--max-tenants must be at least 1, got {self.max_tenants}")
-        for name in ("max_body", "max_json_depth", "max_errors", "max_url", "max_headers", "read_timeout"):
+        for name in ("journal_size", "journal_bytes", "journal_body", "max_body", "max_json_depth", "max_errors", "max_url",
+                     "max_headers", "read_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if self.isolate_by not in (None, "token") and not (self.isolate_by or "").startswith("header:"):

@@ -9,6 +9,7 @@ The protocol runs over `--remote-debugging-pipe` (file descriptors 3 and 4), so 
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -185,6 +186,29 @@ class Page:
     def text(self) -> str:
         """The visible text of the page."""
         return str(self.evaluate("document.body ? document.body.innerText : ''"))
+
+    def resize(self, width: int, height: int) -> None:
+        """Lay the page out in a window of this size (CSS pixels)."""
+        self.browser.command("Emulation.setDeviceMetricsOverride",
+                             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, self.session)
+
+    def wait_for(self, expression: str, timeout: float | None = None) -> Any:
+        """Evaluate `expression` until it is truthy and return its value; BrowserError naming it after `timeout` seconds."""
+        deadline = time.monotonic() + (timeout or self.browser.timeout)
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise BrowserError(f"still false after {timeout or self.browser.timeout:g} s: {expression}")
+            time.sleep(0.05)
+
+    def screenshot(self, path: Path) -> Path:
+        """Save what the page shows as a PNG at `path` (folders are made)."""
+        data = self.browser.command("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False}, self.session)["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path
 
 
 def html_app(html: str) -> Any:

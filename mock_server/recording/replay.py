@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.request_path.asgi import read_body, receive_again
-from mock_server.request_path.journal import JOURNAL_NOTE
+from mock_server.request_path.journal import JOURNAL_NOTE, REPLAY_CLOSEST
 from mock_server.recording.cassette import (
     DEFAULT_MATCH_ON,
     HOP_BY_HOP,
@@ -140,12 +140,13 @@ class ReplayMiddleware:
     def _failures(self, rec: Recorded, incoming: _Incoming) -> list[tuple[str, str]]:
         return failed_matchers(rec.request, incoming.seen_as(rec.redaction), self.match_on)
 
-    def near_misses(self, request: Request) -> list[NearMiss]:
-        """The recorded requests closest to `request`, closest first."""
+    def near_misses(self, request: Request, same_route: bool = False) -> list[NearMiss]:
+        """The recorded requests closest to `request`, closest first (only those of its method and path when `same_route`)."""
         misses = []
         incoming = _Incoming(request)
         target = f"{request.method} {request.path}?{request.raw_query}"
-        for rec in self.recordings:
+        pool = self._by_route.get((request.method.upper(), request.path), []) if same_route else range(len(self.recordings))
+        for rec in (self.recordings[i] for i in pool):
             failures = self._failures(rec, incoming)
             similarity = difflib.SequenceMatcher(None, f"{rec.request.method} {rec.request.path}?{rec.request.raw_query}",
                                                  target).ratio()
@@ -172,10 +173,14 @@ class ReplayMiddleware:
         if self.strict and not _is_preflight(scope["method"], headers):
             scope[JOURNAL_NOTE] = {"source": "replay"}
             misses = self.near_misses(incoming)
+            scope[REPLAY_CLOSEST] = [m.as_dict() for m in misses]
             logger.debug("replay miss %s %s (strict)", incoming.method, redact_url(incoming.uri))
             await _send_miss(send, scrub_request(incoming, Redaction()), misses)
             return
         logger.debug("replay miss %s %s: falling back to the mock", incoming.method, redact_url(incoming.uri))
+        if not _is_preflight(scope["method"], headers):
+            # a request the mock serves is compared only with recordings of its own route (cheap, and the ones that matter)
+            scope[REPLAY_CLOSEST] = [m.as_dict() for m in self.near_misses(incoming, same_route=True)]
         await self.app(scope, receive_again(body, receive), send)
 
 

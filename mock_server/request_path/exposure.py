@@ -19,10 +19,16 @@ def is_admin_path(path: str) -> bool:
     return path.startswith(ADMIN_PREFIX)
 
 
+def is_inspector_path(path: str) -> bool:
+    """The inspector page (`/__flowmock/`) or one of its static files, which hold no data (the page asks for the token)."""
+    assets = ADMIN_PREFIX + "/inspector/"
+    return path in (ADMIN_PREFIX, ADMIN_PREFIX + "/") or (path.startswith(assets) and "/" not in path[len(assets):])
+
+
 def is_admin_docs(path: str) -> bool:
-    """The admin API's own documentation page and document, which need no token (its Authorize button takes it)."""
+    """The admin API's documentation page and document, and the inspector page: no data, so no token (they ask for it)."""
     ui = ADMIN_PREFIX + "/ui"
-    return path in (ui, ADMIN_PREFIX + "/openapi.json") or (path.startswith(ui + "/") and ".." not in path)
+    return path in (ui, ADMIN_PREFIX + "/openapi.json") or (path.startswith(ui + "/") and ".." not in path) or is_inspector_path(path)
 
 
 def host_name(host_header: str) -> str:

@@ -1,4 +1,4 @@
-"""A bounded log of the requests the server answered, for the admin API and tests."""
+"""A bounded log of the requests the server answered, with redacted headers and bodies, for the admin API and tests."""
 from __future__ import annotations
 
 from collections import deque
@@ -8,6 +8,25 @@ from typing import Any
 from mock_server.redaction import REDACTED, Redaction, field_key
 
 JOURNAL_NOTE = "flowmock.note"  # the scope key the journal reads to learn who answered (mock, replay, router, refused)
+REPLAY_CLOSEST = "flowmock.replay_closest"  # the scope key holding a replay miss's closest recordings (for the journal)
+
+BODY_LIMIT = 64 * 1024  # bytes of each request and response body kept in an entry
+JOURNAL_BYTES = 16 * 1024 * 1024  # bytes of headers and bodies the whole journal keeps
+_ENTRY_OVERHEAD = 256  # bytes counted for an entry's own fields (method, path, status, ...)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """One side of an exchange as journaled: headers and body, credentials redacted, the body cut at a limit."""
+
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: str = ""
+    size: int = 0  # bytes the body really had
+    truncated: bool = False  # the body was longer than the journal keeps
+
+    def cost(self) -> int:
+        """Bytes this side takes in the journal (what the total-bytes cap counts)."""
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
 
 
 @dataclass(frozen=True)
@@ -25,19 +44,30 @@ class JournalEntry:
     duration_ms: float
     tenant: str | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
-    source: str = "mock"  # mock (an operation answered), replay (a cassette answered), router (404/405)
+    source: str = "mock"  # mock (an operation answered), replay (a cassette answered), router (404/405), refused, dropped
+    request: Captured = field(default_factory=Captured)
+    response: Captured = field(default_factory=Captured)
+    closest: list[dict[str, Any]] = field(default_factory=list)  # a replay miss: the closest recordings and why they failed
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return asdict(self)
 
+    def cost(self) -> int:
+        """Bytes this entry takes in the journal, roughly (headers, bodies, errors and the fixed fields)."""
+        return (_ENTRY_OVERHEAD + len(self.path) + len(self.query) + self.request.cost() + self.response.cost()
+                + sum(len(str(e)) for e in self.errors) + sum(len(str(c)) for c in self.closest))
+
 
 class Journal:
-    """The last N requests, newest last."""
+    """The last requests, newest last, bounded by a count of entries and by bytes (the oldest drop out first)."""
 
-    def __init__(self, size: int) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+    def __init__(self, size: int, max_bytes: int = JOURNAL_BYTES, body_limit: int = BODY_LIMIT) -> None:
+        self.size, self.max_bytes, self.body_limit = size, max_bytes, body_limit
+        self._entries: deque[tuple[JournalEntry, int]] = deque()
+        self._bytes = 0
         self._seq = 0
+        self.clears = 0  # how many times the journal was cleared (a live view starts over when it changes)
 
     def next_seq(self) -> int:
         """A sequence number for the next entry."""
@@ -45,19 +75,33 @@ class Journal:
         return self._seq
 
     def add(self, entry: JournalEntry) -> None:
-        """Append an entry (the oldest drops out when full)."""
-        self._entries.append(entry)
+        """Append an entry; the oldest drop out while there are too many or they take too many bytes."""
+        cost = entry.cost()
+        self._entries.append((entry, cost))
+        self._bytes += cost
+        while self._entries and (len(self._entries) > self.size or (self._bytes > self.max_bytes and len(self._entries) > 1)):
+            _, dropped = self._entries.popleft()
+            self._bytes -= dropped
 
     def clear(self) -> None:
         """Forget every entry."""
         self._entries.clear()
+        self._bytes = 0
+        self.clears += 1
 
-    def query(self, operation: str | None = None, status: range | None = None, limit: int | None = None) -> list[JournalEntry]:
-        """Entries filtered by operationId (or `api:operationId`) and status (one code or a class), newest last."""
+    @property
+    def bytes(self) -> int:
+        """Bytes the kept entries take (as the cap counts them)."""
+        return self._bytes
+
+    def query(self, operation: str | None = None, status: range | None = None, limit: int | None = None,
+              since: int | None = None) -> list[JournalEntry]:
+        """Entries filtered by operationId (or `api:operationId`), status (one code or a class) and seq, newest last."""
         found = [
-            e for e in self._entries
+            e for e, _ in self._entries
             if (operation is None or operation in (e.operation_id, f"{e.api}:{e.operation_id}"))
             and (status is None or e.status in status)
+            and (since is None or e.seq > since)
         ]
         return found[-limit:] if limit else found
 
@@ -93,4 +137,13 @@ def parse_limit(text: str | None) -> int | None:
         return None
     if not text.strip().isdigit() or int(text) < 1:
         raise ValueError(f"limit must be a positive integer, got {text[:40]!r}")
+    return int(text)
+
+
+def parse_since(text: str | None) -> int | None:
+    """A sequence number (entries after it are wanted); ValueError naming the parameter otherwise."""
+    if text is None or text == "":
+        return None
+    if not text.strip().isdigit():
+        raise ValueError(f"since must be a sequence number (0 or more), got {text[:40]!r}")
     return int(text)

@@ -260,6 +260,11 @@ class Store:
         """True when the tenant has a state of its own (it wrote something)."""
         return name in self._tenants
 
+    def view(self, name: str = DEFAULT_TENANT) -> dict[str, dict[str, Any]]:
+        """The collections a tenant sees (its own, else the shared baseline), read-only: no tenant is made or touched."""
+        state = self._tenants.get(name)
+        return (state or self._shared).buckets
+
     def tenants(self) -> list[str]:
         """Names of the tenants seen so far."""
         return sorted(self._tenants)

@@ -6,6 +6,7 @@ of httpx/httpcore or Schemathesis whose exceptions and events no longer match th
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import subprocess
@@ -195,8 +196,9 @@ import httpx
 def test_fails_after_two_calls(flowmock_server):
     auth = {"Authorization": "Bearer secret-token-42"}
     base = flowmock_server.url + "/workspace-workflows/api/v2/w/ws1/workflows"
-    assert httpx.post(base, json={"name": "a"}, headers=auth).status_code == 201
+    assert httpx.post(base, json={"name": "a", "password": "pw-99"}, headers=auth).status_code == 201
     httpx.post(base, json={"name": 7}, headers=auth)
+    httpx.put(base + "/1", json={"name": "a", "description": "x" * 800}, headers=auth)
     assert httpx.get(base + "?api_key=k3y", headers=auth).json() == "something else"
 
 
@@ -214,8 +216,17 @@ def test_a_failing_test_shows_what_the_mock_received_and_answered(tmp_path):
     assert re.match(r"POST /workspace-workflows/api/v2/w/ws1/workflows → 201 createWorkflow", lines[0]), lines
     assert re.match(r"POST /workspace-workflows/api/v2/w/ws1/workflows → 400 createWorkflow", lines[1]), lines
     assert lines[2].strip().startswith("✗ body name:"), lines
-    assert re.match(r"GET /workspace-workflows/api/v2/w/ws1/workflows\?api_key=REDACTED → 200 listWorkflows", lines[3]), lines
-    assert "secret-token-42" not in section and "k3y" not in section, section
+    assert re.match(r"PUT /workspace-workflows/api/v2/w/ws1/workflows/1 → 200 updateWorkflow", lines[3]), lines
+    assert re.match(r"GET /workspace-workflows/api/v2/w/ws1/workflows\?api_key=REDACTED → 200 listWorkflows", lines[4]), lines
+    bodies = [line.strip() for line in section.splitlines() if line.strip().startswith(("sent:", "answered:"))]
+    assert bodies[0] == 'sent: {"name":"a","password":"REDACTED"}', bodies
+    assert bodies[1].startswith('answered: {"id":') and '"name":"a"' in bodies[1], bodies
+    assert bodies[2] == 'sent: {"name":7}' and bodies[3].startswith("answered: {") and "is not of type 'string'" in bodies[3], bodies
+    long_sent, size = bodies[4], len(json.dumps({"name": "a", "description": "x" * 800}, separators=(",", ":")))
+    assert long_sent.startswith('sent: {"name":"a","description":"xxx') and long_sent.endswith(f" … ({size} bytes)"), long_sent
+    assert len(long_sent) == len("sent: ") + 500 + len(f" … ({size} bytes)"), "cut at 500 characters"
+    assert bodies[6].startswith("answered: [{") and re.search(r" … \(\d+ bytes\)$", bodies[6]), bodies
+    assert "secret-token-42" not in section and "k3y" not in section and "pw-99" not in section, section
     assert inner.output.count("flowmock: requests the mock received") == 1  # not for the passing test
 
 
