@@ -118,7 +118,9 @@ def _examples(checkers: _Checkers, file: str, path: tuple[str | int, ...], node:
     examples = node.get("examples")
     if isinstance(examples, dict):
         for name, example in examples.items():
-            if isinstance(example, dict) and "value" in example and "$ref" not in example:
+            value = example.get("value") if isinstance(example, dict) else None
+            bare_ref = isinstance(value, dict) and set(value) == {"$ref"}  # served as what it points at, unchecked
+            if isinstance(example, dict) and "value" in example and "$ref" not in example and not bare_ref:
                 problem = checkers.first_error((*path, "examples", name), schema, example["value"], direction)
                 if problem:
                     example[INVALID] = True

@@ -20,12 +20,13 @@ _CACHE_LIMIT = 4096
 
 
 def conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int = 0, keep_extra: bool = False,
-            cache: MergeCache | None = None) -> Any:
+            cache: MergeCache | None = None, hidden: str | None = None) -> Any:
     """Project `value` onto `schema`: undeclared keys dropped (kept with `keep_extra` unless
     `additionalProperties: false`), scalars converted to the declared type ("true" → true, "5" → 5),
     what cannot be converted dropped when optional and generated when required. `cache` keeps merged schemas
-    between calls (a caller that conforms on every request passes one)."""
-    shaper = _Conformer(spec, fill, keep_extra, {} if cache is None else cache)
+    between calls (a caller that conforms on every request passes one). Properties flagged `hidden` (`writeOnly` for
+    an answer) are dropped and never filled."""
+    shaper = _Conformer(spec, fill, keep_extra, {} if cache is None else cache, hidden)
     found = shaper.conform(schema, value, depth)
     return fill(shaper.merged(schema, value)) if found is _UNFIT else found
 
@@ -33,8 +34,9 @@ def conform(spec: Spec, schema: Any, value: Any, fill: Fill, depth: int = 0, kee
 class _Conformer:
     """One conform run: the spec, how to fill, whether to keep undeclared keys, and the merged-schema cache."""
 
-    def __init__(self, spec: Spec, fill: Fill, keep_extra: bool, cache: MergeCache) -> None:
+    def __init__(self, spec: Spec, fill: Fill, keep_extra: bool, cache: MergeCache, hidden: str | None = None) -> None:
         self.spec = spec
+        self.hidden = hidden
         self.fill = fill
         self.keep_extra = keep_extra
         self.cache = cache
@@ -91,6 +93,12 @@ class _Conformer:
         """An object's declared properties conformed, required ones filled, undeclared ones kept or dropped."""
         props: dict[str, Any] = schema.get("properties") or {}
         required = schema.get("required") or []
+        if self.hidden:
+            flagged = {k for k, sub in props.items() if isinstance(sub, dict) and self.spec.resolve(sub).get(self.hidden)}
+            if flagged:
+                props = {k: v for k, v in props.items() if k not in flagged}
+                required = [r for r in required if r not in flagged]
+                value = {k: v for k, v in value.items() if k not in flagged}
         out: dict[str, Any] = {}
         for key, item in value.items():
             if key in props:

@@ -264,7 +264,7 @@ class Crud:
         """What the store holds, made valid for the response schema: forbidden properties dropped, values converted,
         missing required ones generated."""
         return conform(self.spec, schema, body, lambda sub: call.generate(sub, "response"), keep_extra=True,
-                       cache=self.merged_schemas)
+                       cache=self.merged_schemas, hidden="writeOnly")
 
     def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
         mine = effective_schema(self.spec, model.schema, {})
