@@ -14,7 +14,8 @@ from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.generate import merge_all_of
 from mock_server.request_path.conform import MergeCache, conform
 from mock_server.request_path.models import ResourceModel, build_models, effective_schema, request_schema
-from mock_server.request_path.negotiate import success_schema, success_status
+from mock_server.request_path.negotiate import is_json, response_for, success_schema, success_status
+from mock_server.request_path.quickcheck import QuickCheck
 from mock_server.request_path.resources import Action, fillable_resources
 from mock_server.loading.spec import Operation, Spec
 from mock_server.request_path.store import TenantState, Version, bucket_key
@@ -31,6 +32,7 @@ _ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "value
 _COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
 _NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken", "next_page_token")
 _PARAM = re.compile(r"\{([^}/]+)\}")
+_QUICK_FORMATS = frozenset({"int32", "int64", "date-time", "date", "time", "uuid", "email", "ipv4", "byte"})
 _CREATED = re.compile(r"(created|creation|inserted)_?(at|time|date|on)?$", re.I)
 _UPDATED = re.compile(r"(updated|modified|last_?updated?|changed)_?(at|time|date|on)?$", re.I)
 
@@ -84,6 +86,7 @@ class Crud:
             {m.embedding.parent for m in self.models.values() if m.embedding is not None}
         self.fillable = fillable_resources(spec, actions)
         self.merged_schemas: MergeCache = {}  # response schemas with allOf merged, for fitting answers on every request
+        self._as_is: dict[tuple[str, int], QuickCheck | None] = {}  # compiled "already valid?" per operation and status
 
     def backs(self, call: Call) -> bool:
         """Whether the store answers this call: not for an item of a collection nothing can fill (no create, no PUT
@@ -254,17 +257,31 @@ class Crud:
         schema = effective_schema(self.spec, schema, obj)
         props = schema.get("properties") or {}
         if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
-            return self._fit(call, schema, self._visible(obj, props)), True
+            return self._fit(call, schema, self._visible(obj, props), status), True
         body = call.generate(schema, "response")
         if isinstance(body, dict) and model.id_field in props and isinstance(obj, dict):
             body[model.id_field] = obj.get(model.id_field)
-        return self._fit(call, schema, body), False
+        return self._fit(call, schema, body, status), False
 
-    def _fit(self, call: Call, schema: dict[str, Any], body: Any) -> Any:
+    def _fit(self, call: Call, schema: dict[str, Any], body: Any, status: int | None = None) -> Any:
         """What the store holds, made valid for the response schema: forbidden properties dropped, values converted,
-        missing required ones generated."""
+        missing required ones generated. A body the compiled check already accepts is answered as it is."""
+        if self._valid_as_is(call, status or success_status(call.op), body):
+            return body
         return conform(self.spec, schema, body, lambda sub: call.generate(sub, "response"), keep_extra=True,
                        cache=self.merged_schemas, hidden="writeOnly")
+
+    def _valid_as_is(self, call: Call, status: int, body: Any) -> bool:
+        """Whether `body` already validates against the documented response (a compiled check, built once per
+        operation and status; never a yes openapi-core would refuse), so fitting would change nothing."""
+        key = (call.op.key, status)
+        if key not in self._as_is:
+            response = response_for(self.spec, call.op, status) or {}
+            media = next((m for c, m in (response.get("content") or {}).items()
+                          if is_json(c) and isinstance(m, dict) and "schema" in m), None)
+            self._as_is[key] = QuickCheck.build(self.spec.doc, media["schema"], _QUICK_FORMATS) if media else None
+        quick = self._as_is[key]
+        return quick is not None and quick.accepts(body)
 
     def _same_schema(self, schema: dict[str, Any], model: ResourceModel) -> bool:
         mine = effective_schema(self.spec, model.schema, {})
@@ -487,12 +504,12 @@ class Crud:
         item_props = model.schema.get("properties") or {}
         rendered = [self._visible(i, item_props) for i in window]
         if schema.get("type") == "array" or not props:
-            return Outcome(status, self._fit(call, schema, self._listed(call, model, schema, rendered)), source=source)
+            return Outcome(status, self._fit(call, schema, self._listed(call, model, schema, rendered), status), source=source)
         envelope, generated = self._envelope(call, schema, rendered, total, next_cursor)
         target = next((n for n, v in envelope.items() if v is rendered), None)
         if target is not None:
             envelope[target] = self._listed(call, model, self.spec.resolve(props[target]), rendered)
-        return Outcome(status, self._fit(call, schema, envelope), source=None if generated else source)
+        return Outcome(status, self._fit(call, schema, envelope, status), source=None if generated else source)
 
     def _listed(self, call: Call, model: ResourceModel, array: dict[str, Any], items: list[Any]) -> list[Any]:
         """A page's items as the list schema wants them: ids where it lists ids, padded with generated items up to

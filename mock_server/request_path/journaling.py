@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -13,6 +14,9 @@ from mock_server.request_path.journal import JOURNAL_NOTE, REPLAY_CLOSEST, Captu
 from mock_server.request_path.traffic import log_request, mask, secrets_in
 
 _FORM = "application/x-www-form-urlencoded"
+_MEMO_FROM = 4096  # bodies this large have their redacted text remembered (by their bytes) ...
+_MEMO_ENTRIES = 64  # ... for this many recent bodies: at most 64 × 2 × --journal-body bytes
+BodyTexts = OrderedDict[tuple[bytes, str, bool], str]
 _JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:\s*')
 _JSON_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"?|[^,}\]\s]+')
 
@@ -40,6 +44,7 @@ class JournalMiddleware:
     def __init__(self, app: ASGIApp, journal: Journal, skip: tuple[str, ...], redaction: Redaction | None = None) -> None:
         self.app, self.journal, self.skip = app, journal, skip
         self.redaction = redaction or Redaction()
+        self.texts: BodyTexts = OrderedDict()  # redacted text of recent large bodies (a cached answer is the same bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip):
@@ -74,20 +79,29 @@ class JournalMiddleware:
                 operation_id=note.get("operation_id"), api=note.get("api"), status=start["status"],
                 duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
                 errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
-                request=capture(scope["headers"], request, self.redaction, secrets),
-                response=capture(start["headers"], response, self.redaction, secrets),
+                request=capture(scope["headers"], request, self.redaction, secrets, self.texts),
+                response=capture(start["headers"], response, self.redaction, secrets, self.texts),
                 closest=list(scope.get(REPLAY_CLOSEST) or []),
             )
             self.journal.add(entry)
             log_request(entry, scope["headers"])
 
 
-def capture(raw_headers: list[tuple[bytes, bytes]], tap: _Tap, redaction: Redaction, secrets: list[str]) -> Captured:
+def capture(raw_headers: list[tuple[bytes, bytes]], tap: _Tap, redaction: Redaction, secrets: list[str],
+            texts: BodyTexts | None = None) -> Captured:
     """Headers and body as the journal keeps them: credential headers, fields and echoed credentials redacted, the body cut."""
     headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw_headers]
     ctype = next((v for k, v in headers if k.lower() == "content-type"), "").split(";")[0].strip().lower()
     truncated = tap.size > tap.limit
-    text = body_text(tap.body(), ctype, truncated, redaction)
+    body = tap.body()
+    key = (body, ctype, truncated)
+    text = texts.get(key) if texts is not None and len(body) >= _MEMO_FROM else None
+    if text is None:
+        text = body_text(body, ctype, truncated, redaction)
+        if texts is not None and len(body) >= _MEMO_FROM:
+            texts[key] = text
+            if len(texts) > _MEMO_ENTRIES:
+                texts.popitem(last=False)
     if text and any(secret in text for secret in secrets):
         text = mask(text, secrets)
     shown = [(k, redacted_header_value(k, v, redaction)) for k, v in headers]
