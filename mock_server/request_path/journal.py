@@ -106,9 +106,14 @@ class Journal:
         return found[-limit:] if limit else found
 
 
+_DEFAULT_REDACTION = Redaction()  # immutable: its name sets are worked out once
+
+
 def redacted_errors(errors: list[dict[str, str]]) -> list[dict[str, str]]:
     """Validation errors as journaled: the message of a credential field (`api_key`, `password`, ...) names no value."""
-    secret = Redaction().fields
+    if not errors:
+        return []
+    secret = _DEFAULT_REDACTION.fields
     out = []
     for error in errors:
         name = str(error.get("field", "")).replace("[", ".").split(".")[-1]

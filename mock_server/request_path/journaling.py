@@ -14,7 +14,7 @@ from mock_server.request_path.journal import JOURNAL_NOTE, REPLAY_CLOSEST, Captu
 from mock_server.request_path.traffic import log_request, mask, secrets_in
 
 _FORM = "application/x-www-form-urlencoded"
-_MEMO_FROM = 4096  # bodies this large have their redacted text remembered (by their bytes) ...
+_MEMO_FROM = 1024  # bodies this large have their redacted text remembered (by their bytes) ...
 _MEMO_ENTRIES = 64  # ... for this many recent bodies: at most 64 × 2 × --journal-body bytes
 BodyTexts = OrderedDict[tuple[bytes, str, bool], str]
 _JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:\s*')
