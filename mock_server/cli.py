@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -179,6 +180,8 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn_level = "debug" if args.log_level == "debug" else "warning"
     server = uvicorn.Server(uvicorn.Config(app.asgi, log_level=uvicorn_level, access_log=False, lifespan="on",
                                            http=app.protocol, timeout_graceful_shutdown=config.shutdown_grace))
+    gc.collect()
+    gc.freeze()  # what start-up built (specs, fixtures, compiled checks) lives as long as the server: no collection scans it
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the Ctrl+C: stopping is what was asked
