@@ -24,7 +24,7 @@ def _unfitted(monkeypatch) -> None:
     """Answers as stored: a broken object reaches the response check (as a behaviour's own answer would)."""
     from mock_server.request_path.crud import Crud
 
-    monkeypatch.setattr(Crud, "_fit", lambda self, call, schema, body: body)
+    monkeypatch.setattr(Crud, "_fit", lambda self, call, schema, body, status=None: body)
 
 
 def test_a_large_answer_is_sent_first_and_validated_in_a_worker_thread(serve, caplog, monkeypatch):
