@@ -15,7 +15,6 @@ from mock_server.errors import SpecIssue, SpecLoadError
 from mock_server.loading.loader import load_document
 from mock_server.loading.oaswalk import HTTP_METHODS
 from mock_server.loading.pointer import follow, tokens_of
-from mock_server.loading.readwrite import RequestValidator31, ResponseValidator31
 from mock_server.loading.speclint import lint
 
 if TYPE_CHECKING:
@@ -85,6 +84,8 @@ class Spec:
         doc["servers"] = [{"url": "/"}]
         validators: dict[str, Any] = {}
         if str(doc.get("openapi", "")).startswith("3.1"):
+            from mock_server.loading.readwrite import RequestValidator31, ResponseValidator31
+
             validators = {"request_validator_cls": RequestValidator31, "response_validator_cls": ResponseValidator31}
         config = Config(extra_media_type_deserializers={
             ctype: _json_deserializer for ctype in _json_like_media_types(doc)
