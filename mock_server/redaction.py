@@ -73,6 +73,9 @@ class Redaction:
         return cls(tuple(source.redact), tuple(source.keep))
 
 
+DEFAULT_REDACTION = Redaction()  # the default policy; immutable, so its name sets are worked out once
+
+
 def redact_header_value(name: str, value: str) -> str:
     """A credential header's value with the secret replaced (the scheme and cookie names stay readable)."""
     lowered = name.lower()
@@ -91,7 +94,7 @@ def redact_header_value(name: str, value: str) -> str:
 
 def redacted_header_value(name: str, value: str, redaction: Redaction | None = None) -> str:
     """The value of a header, redacted when its name is a credential header (`Authorization`, `X-Api-Key`, ...)."""
-    return redact_header_value(name, value) if name.lower() in (redaction or Redaction()).headers else value
+    return redact_header_value(name, value) if name.lower() in (redaction or DEFAULT_REDACTION).headers else value
 
 
 def redact_query_string(query: str, fields: frozenset[str]) -> str:
@@ -105,7 +108,7 @@ def redact_query_string(query: str, fields: frozenset[str]) -> str:
 
 def redact_query(query: str, redaction: Redaction | None = None) -> str:
     """A query string with the values of token-like parameters (`api_key`, `access_token`, ...) replaced."""
-    return redact_query_string(query, (redaction or Redaction()).fields) if query else query
+    return redact_query_string(query, (redaction or DEFAULT_REDACTION).fields) if query else query
 
 
 def redact_url(url: str, redaction: Redaction | None = None) -> str:

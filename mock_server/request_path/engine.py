@@ -50,7 +50,6 @@ from mock_server.request_path.validate import (
     digest,
     request_key,
     validate_request,
-    validate_response,
     value_errors,
 )
 
@@ -512,7 +511,7 @@ class Engine:
 
         def check() -> None:
             try:
-                errors = validate_response(spec, op, status, body, headers, mimetype)
+                errors = self.response_validators.errors(spec, op, status, body, headers, mimetype)
             except Exception as exc:  # noqa: BLE001 - a worker thread has no caller to tell
                 logger.warning("the response of %s:%s could not be validated: %s", spec.name, op.operation_id, exc)
                 return

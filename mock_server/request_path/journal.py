@@ -5,7 +5,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mock_server.redaction import REDACTED, Redaction, field_key
+from mock_server.redaction import DEFAULT_REDACTION, REDACTED, field_key
 
 JOURNAL_NOTE = "flowmock.note"  # the scope key the journal reads to learn who answered (mock, replay, router, refused)
 REPLAY_CLOSEST = "flowmock.replay_closest"  # the scope key holding a replay miss's closest recordings (for the journal)
@@ -106,14 +106,11 @@ class Journal:
         return found[-limit:] if limit else found
 
 
-_DEFAULT_REDACTION = Redaction()  # immutable: its name sets are worked out once
-
-
 def redacted_errors(errors: list[dict[str, str]]) -> list[dict[str, str]]:
     """Validation errors as journaled: the message of a credential field (`api_key`, `password`, ...) names no value."""
     if not errors:
         return []
-    secret = _DEFAULT_REDACTION.fields
+    secret = DEFAULT_REDACTION.fields
     out = []
     for error in errors:
         name = str(error.get("field", "")).replace("[", ".").split(".")[-1]

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.redaction import REDACTED, Redaction, field_key, redact_body, redact_query, redacted_header_value
+from mock_server.redaction import DEFAULT_REDACTION, REDACTED, Redaction, field_key, redact_body, redact_query, redacted_header_value
 from mock_server.request_path.journal import JOURNAL_NOTE, REPLAY_CLOSEST, Captured, Journal, JournalEntry, redacted_errors
 from mock_server.request_path.traffic import log_request, mask, secrets_in
 
@@ -43,7 +43,7 @@ class JournalMiddleware:
 
     def __init__(self, app: ASGIApp, journal: Journal, skip: tuple[str, ...], redaction: Redaction | None = None) -> None:
         self.app, self.journal, self.skip = app, journal, skip
-        self.redaction = redaction or Redaction()
+        self.redaction = redaction or DEFAULT_REDACTION
         self.texts: BodyTexts = OrderedDict()  # redacted text of recent large bodies (a cached answer is the same bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

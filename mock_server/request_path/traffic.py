@@ -5,11 +5,10 @@ import logging
 import re
 from collections.abc import Iterable
 
-from mock_server.redaction import REDACTED, Redaction, redact_url
+from mock_server.redaction import DEFAULT_REDACTION, REDACTED, redact_url
 from mock_server.request_path.journal import JournalEntry
 
 logger = logging.getLogger("flowmock.traffic")
-_REDACTION = Redaction()
 _MAX_ERRORS = 10
 
 
@@ -37,7 +36,7 @@ def secrets_in(headers: Iterable[tuple[bytes, bytes]]) -> list[str]:
     found = []
     for raw_name, raw_value in headers:
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        if name not in _REDACTION.headers:
+        if name not in DEFAULT_REDACTION.headers:
             continue
         if name == "cookie":
             found += [part.split("=", 1)[1].strip() for part in value.split(";") if "=" in part]
