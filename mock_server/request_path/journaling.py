@@ -95,13 +95,14 @@ def capture(raw_headers: list[tuple[bytes, bytes]], tap: _Tap, redaction: Redact
     truncated = tap.size > tap.limit
     body = tap.body()
     key = (body, ctype, truncated)
-    text = texts.get(key) if texts is not None and len(body) >= _MEMO_FROM else None
+    memo = texts if texts is not None and len(body) >= _MEMO_FROM else None
+    text = memo.get(key) if memo is not None else None
     if text is None:
         text = body_text(body, ctype, truncated, redaction)
-        if texts is not None and len(body) >= _MEMO_FROM:
-            texts[key] = text
-            if len(texts) > _MEMO_ENTRIES:
-                texts.popitem(last=False)
+        if memo is not None:
+            memo[key] = text
+            if len(memo) > _MEMO_ENTRIES:
+                memo.popitem(last=False)
     if text and any(secret in text for secret in secrets):
         text = mask(text, secrets)
     shown = [(k, redacted_header_value(k, v, redaction)) for k, v in headers]
