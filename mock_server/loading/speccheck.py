@@ -13,7 +13,7 @@ from typing import Any
 from mock_server.errors import SpecLoadError
 from mock_server.loading.loader import load_document
 from mock_server.loading.pointer import follow, tokens_of
-from mock_server.loading.speclint import lint
+from mock_server.loading.speclint import Linter
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -76,11 +76,12 @@ def count_operations(doc: dict[str, Any]) -> int:
 
 def check_spec(path: Path) -> list[str]:
     """Return every problem found in the document at `path` (those that stop serving first)."""
+    linter = Linter(str(path), budget_s=None)
     try:
-        doc, issues = load_document(path)
+        _, issues = load_document(path, linter)
     except SpecLoadError as exc:
         return [str(exc)]
-    return [f"{'error' if issue.fatal else 'warning'}: {issue}" for issue in issues + lint(doc, str(path), budget_s=None)]
+    return [f"{'error' if issue.fatal else 'warning'}: {issue}" for issue in issues + linter.found()]
 
 
 def main(argv: list[str] | None = None) -> int:

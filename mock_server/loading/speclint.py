@@ -52,16 +52,26 @@ _STYLES = {"path": ("simple", "label", "matrix"), "query": ("form", "spaceDelimi
 _STATUS = re.compile(r"^(?:[1-5][0-9]{2}|[1-5]XX|default)$")
 
 
-class _Linter:
-    """One pass over a document; collects SpecIssues and applies the repairs it names."""
+class Linter:
+    """One pass over a document (`start`, `visit` each object, `finish`); collects SpecIssues and applies the repairs it names.
 
-    def __init__(self, doc: dict[str, Any], file: str) -> None:
-        self.doc = doc
+    The loader drives it while it bundles the document, so a document is walked once; `lint` drives it alone.
+    """
+
+    def __init__(self, file: str, budget_s: float | None = 3.0) -> None:
         self.file = file
+        self.budget_s = budget_s  # checking defaults and examples stops after this long (None: check everything)
+        self.doc: dict[str, Any] = {}
         self.issues: list[SpecIssue] = []
         self.is_31 = False
         self.operation_ids: set[str] = set()
         self.unusable: set[int] = set()  # parameters to drop once the walk is done
+        self.path_items: list[tuple[Path_, dict[str, Any]]] = []  # path parameters are checked once every `$ref` is local
+        self.checks: dict[str, Callable[[Path_, dict[str, Any]], None]] = {
+            "pathItem": self._path_item, "operation": self._operation, "parameter": self._parameter,
+            "header": self._parameter, "requestBody": self._bools, "response": self._response,
+            "mediaType": self._media_type, "schema": self._schema,
+        }
 
     def warn(self, path: Path_, problem: str) -> None:
         """A problem the mock serves through."""
@@ -71,32 +81,37 @@ class _Linter:
         """A problem that stops the document from being served."""
         self.issues.append(SpecIssue(self.file, place(path), problem, fatal=True))
 
-    def run(self) -> list[tuple[str, Path_, Any]]:
-        """Check the top level, then every object of the document; return the objects visited."""
-        visited: list[tuple[str, Path_, Any]] = []
-        if not self._top_level():
-            return visited
-        checks: dict[str, Callable[[Path_, dict[str, Any]], None]] = {
-            "pathItem": self._path_item, "operation": self._operation, "parameter": self._parameter,
-            "header": self._parameter, "requestBody": self._bools, "response": self._response,
-            "mediaType": self._media_type, "schema": self._schema,
-        }
-        for kind, path, node in walk(self.doc):
-            visited.append((kind, path, node))
-            if kind == "document":
-                continue
-            if kind == "schema" and isinstance(node, bool):
-                continue
-            if not isinstance(node, dict):
-                self.fail(path, f"must be a mapping (an OpenAPI {kind} object), found {_shown(node)}")
-                continue
-            if "$ref" in node and kind != "schema":
-                continue
-            check = checks.get(kind)
-            if check is not None:
-                check(path, node)
+    def start(self, doc: dict[str, Any]) -> bool:
+        """Check the top level; False when there is nothing below worth checking."""
+        self.doc = doc
+        return self._top_level()
+
+    def visit(self, kind: str, path: Path_, node: Any) -> None:
+        """Check and repair one object (before the objects below it are visited)."""
+        if kind == "document" or (kind == "schema" and isinstance(node, bool)):
+            return
+        if not isinstance(node, dict):
+            self.fail(path, f"must be a mapping (an OpenAPI {kind} object), found {_shown(node)}")
+            return
+        if "$ref" in node and kind != "schema":
+            return
+        check = self.checks.get(kind)
+        if check is not None:
+            check(path, node)
+
+    def finish(self, visited: list[tuple[str, Path_, Any]]) -> None:
+        """What needs the whole document: declared path parameters, unusable parameters dropped, defaults and examples."""
+        for path, item in self.path_items:
+            for method in HTTP_METHODS:
+                if isinstance(item.get(method), dict):
+                    self._path_parameters((*path, method), str(path[1]), item, item[method])
         self._drop_unusable_parameters()
-        return visited
+        if not any(i.fatal for i in self.issues):
+            self.issues.extend(value_problems(self.doc, self.file, visited, self.budget_s))
+
+    def found(self) -> list[SpecIssue]:
+        """What was found, fatal issues first."""
+        return sorted(self.issues, key=lambda i: not i.fatal)
 
     def _top_level(self) -> bool:
         version = str(self.doc.get("openapi"))
@@ -140,12 +155,8 @@ class _Linter:
                 node[key.lower()] = node.pop(key)
             elif key not in _PATH_ITEM_FIELDS and not key.startswith("x-"):
                 self.warn((*path, key), f"unknown field {key!r} in a path item: ignored")
-        if len(path) != 2 or path[0] != "paths":
-            return  # a callback's or webhook's URL template is an expression, not a path
-        template = str(path[1])
-        for method in HTTP_METHODS:
-            if isinstance(node.get(method), dict):
-                self._path_parameters((*path, method), template, node, node[method])
+        if len(path) == 2 and path[0] == "paths":  # a callback's or webhook's URL template is an expression, not a path
+            self.path_items.append((path, node))
 
     def _path_parameters(self, path: Path_, template: str, item: dict[str, Any], op: dict[str, Any]) -> None:
         declared = {str(p.get("name")) for p in self._parameters(item) + self._parameters(op) if p.get("in") == "path"}
@@ -254,8 +265,8 @@ class _Linter:
             return
         self._bools(path, node, "schema")
         self._type(path, node)
-        for key in list(node):
-            if key not in _SCHEMA_KEYWORDS and not key.startswith("x-"):
+        for key in [k for k in node if k not in _SCHEMA_KEYWORDS] if node.keys() - _SCHEMA_KEYWORDS else ():
+            if not str(key).startswith("x-"):
                 self.warn((*path, key), f"unknown keyword {key!r}: ignored{_did_you_mean(key, _SCHEMA_KEYWORDS)}")
         self._required_on_properties(path, node)
         self._keyword_values(path, node)
@@ -397,8 +408,11 @@ def lint(doc: dict[str, Any], file: str, budget_s: float | None = 3.0) -> list[S
 
     Checking defaults and examples stops after `budget_s` seconds (None: check everything).
     """
-    linter = _Linter(doc, file)
-    visited = linter.run()
-    if not any(i.fatal for i in linter.issues):
-        linter.issues.extend(value_problems(doc, file, visited, budget_s))
-    return sorted(linter.issues, key=lambda i: not i.fatal)
+    linter = Linter(file, budget_s)
+    if linter.start(doc):
+        visited = []
+        for kind, path, node in walk(doc):  # the walk looks below an object after its visit (and its repairs)
+            visited.append((kind, path, node))
+            linter.visit(kind, path, node)
+        linter.finish(visited)
+    return linter.found()

@@ -58,6 +58,9 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
         if action.kind in rank:
             candidates.setdefault(action.resource, []).append((rank[action.kind], op, action))
     embeddings = _embeddings(spec, actions)
+    by_resource: dict[str, list[Operation]] = {}
+    for op in spec.operations:
+        by_resource.setdefault(actions[op.operation_id].resource, []).append(op)
     models: dict[str, ResourceModel] = {}
     for resource in {a.resource for a in actions.values() if a.stateful}:
         schema: dict[str, Any] | None = None
@@ -68,7 +71,7 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
             if schema and schema.get("type", "object") == "object":
                 break
         if not schema or schema.get("type", "object") != "object":
-            schema = _fallback_schema(spec, resource, actions) or {"type": "object"}
+            schema = _fallback_schema(spec, by_resource.get(resource, []), actions) or {"type": "object"}
         ident = id_field(spec, schema, item_param)
         id_schema = spec.resolve((schema.get("properties") or {}).get(ident) or {"type": "string"})
         alternate = schema.get("x-flowmock-alternate-id")
@@ -77,9 +80,8 @@ def build_models(spec: Spec, actions: dict[str, Action]) -> dict[str, ResourceMo
     return models
 
 
-def _fallback_schema(spec: Spec, resource: str, actions: dict[str, Action]) -> dict[str, Any] | None:
-    """When no read or write answers the item: the items of its list, else the body its create takes."""
-    ops = [op for op in spec.operations if actions[op.operation_id].resource == resource]
+def _fallback_schema(spec: Spec, ops: list[Operation], actions: dict[str, Action]) -> dict[str, Any] | None:
+    """When no read or write answers the item (`ops`: the resource's operations): the items of its list, else the body its create takes."""
     for op in ops:
         listed = success_schema(spec, op) if actions[op.operation_id].kind == "list" else None
         items = _listed_items(spec, listed) if listed else None

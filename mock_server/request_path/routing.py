@@ -122,13 +122,13 @@ class Router:
     @staticmethod
     def _route(spec: Spec, op: Operation, public: str) -> Route:
         specificity = tuple(1 if "{" in seg else 0 for seg in public.strip("/").split("/"))
-        captures = tuple((i, seg, tuple(_PARAM.findall(seg))) for i, seg in enumerate(public.split("/")) if _PARAM.search(seg))
+        captures = tuple((i, seg, tuple(_PARAM.findall(seg))) for i, seg in enumerate(public.split("/")) if "{" in seg and _PARAM.search(seg))
         return Route(spec, op, public, specificity, _normalise(public), captures)
 
     def _add(self, position: int, template: str) -> None:
         node = self._index
         for segment in template.split("/"):
-            if _PARAM.search(segment):
+            if "{" in segment and _PARAM.search(segment):  # the cheap test first: most segments are literal
                 shape = _PARAM.sub("\0", segment)  # `{id}` and `{key}` share a child; `{id}.json` has its own
                 if shape not in node.templated:
                     node.templated[shape] = (_segment_pattern(segment), _Node())
