@@ -56,6 +56,7 @@ class Call:
     perform: Perform | None = None  # run another operation of a served spec on the same state, without HTTP
     schedule: Schedule | None = None  # run a registered job of this spec once the clock has moved on
     prefer: dict[str, str] = field(default_factory=dict)  # `Prefer` values the engine does not use itself
+    body_type: str = ""  # the request's Content-Type: which documented request schema shaped the body
 
 
 @dataclass
@@ -313,7 +314,7 @@ class Crud:
 
     def _with_defaults(self, call: Call, body: dict[str, Any]) -> dict[str, Any]:
         """The request body with its schema's `default`s filled in where the client left a property out."""
-        schema = request_schema(self.spec, call.op)
+        schema = request_schema(self.spec, call.op, call.body_type)
         return _defaults(self.spec, schema, body, 0) if schema else body
 
     def _set_parent_ids(self, call: Call, model: ResourceModel, obj: dict[str, Any]) -> None:
@@ -341,9 +342,7 @@ class Crud:
 
     def _client_names_id(self, call: Call, model: ResourceModel) -> bool:
         """A client-chosen id is kept only when the create request requires it (a natural key like an ISBN)."""
-        body = self.spec.resolve(call.op.definition.get("requestBody") or {})
-        media = (body.get("content") or {}).get("application/json") or {}
-        schema = effective_schema(self.spec, merge_all_of(media.get("schema") or {}, self.spec.resolve), call.body)
+        schema = effective_schema(self.spec, request_schema(self.spec, call.op, call.body_type) or {}, call.body)
         return model.id_field in (schema.get("required") or [])
 
     def _read(self, call: Call, model: ResourceModel) -> Outcome:

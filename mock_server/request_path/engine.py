@@ -21,7 +21,7 @@ from mock_server.request_path.crud import Call, Crud, Outcome
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.encoding import encode_body
 from mock_server.request_path.error_body import shaped_error
-from mock_server.request_path.forms import form_media, read_form
+from mock_server.request_path.forms import decoded_media, read_decoded
 from mock_server.request_path.generate import generate, make_context, merge_all_of, schema_example
 from mock_server.request_path.jsonbody import BadJson, parse_strict
 from mock_server.request_path.jsonencode import json_bytes
@@ -279,20 +279,23 @@ class Engine:
         dynamic = self.config.dynamic if prefs.dynamic is None else prefs.dynamic
         if prefs.code is not None and prefs.code != success_status(op):
             return self._canned(spec, op, prefs.code, prefs, dynamic, state)
-        form = form_media(spec.resolve(op.definition.get("requestBody") or {}), req.content_type)
-        if form is not None and req.body:
-            body: Any = read_form(req.body, req.content_type, form, spec.resolve)[0]
+        decoded = decoded_media(spec.resolve(op.definition.get("requestBody") or {}), req.content_type)
+        if decoded is not None and req.body:  # a form or XML body, read as the value its schema describes
+            body: Any = read_decoded(req.body, req.content_type, decoded, spec.resolve)[0]
         else:
             body = json.loads(req.body) if req.body and "json" in (req.content_type or "application/json") else None
         mount = req.public_path[: len(req.public_path) - len(req.spec_path)] if req.public_path.endswith(req.spec_path) else ""
         self.run_due(state)
-        return self._run(spec, op, match.path_params, req.query, body, state, prefs, dynamic, mount, _caller(req.headers))
+        return self._run(spec, op, match.path_params, req.query, body, state, prefs, dynamic, mount, _caller(req.headers),
+                         body_type=req.content_type if req.body else "")
 
     def _run(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
-             state: TenantState, prefs: Preferences, dynamic: bool, mount: str, caller: str, now: str | None = None) -> Outcome:
+             state: TenantState, prefs: Preferences, dynamic: bool, mount: str, caller: str, now: str | None = None,
+             body_type: str = "") -> Outcome:
         """Run an operation's behaviour (else the generic one) on a tenant's state."""
         runtime = self.apis[spec.name]
         call = self._call(spec, op, path_params, query, body, state, dynamic, mount, caller, now)
+        call.body_type = body_type
         call.prefer = dict(prefs.others)
         runtime.crud.resolve_alternate_ids(call)
         behaviour = runtime.behaviours.get(op.operation_id)

@@ -1,4 +1,4 @@
-"""Form bodies (`application/x-www-form-urlencoded`, `multipart/form-data`) read into values typed by their schema."""
+"""Bodies that are not JSON (`application/x-www-form-urlencoded`, `multipart/form-data`, XML) read into values typed by their schema."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,29 @@ from urllib.parse import parse_qsl
 
 from mock_server.errors import FieldError
 from mock_server.request_path.generate import Resolve, merge_all_of
+from mock_server.request_path.negotiate import is_xml
+from mock_server.request_path.xmlbody import read_xml
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def decoded_media(request_body: dict[str, Any], ctype: str | None) -> dict[str, Any] | None:
+    """The media object a request body documents for this form or XML Content-Type, or None (JSON, or not documented)."""
+    found = form_media(request_body, ctype)
+    if found is not None or not is_xml(ctype or ""):
+        return found
+    wanted = (ctype or "").split(";", 1)[0].strip().lower()
+    for documented, media in (request_body.get("content") or {}).items():
+        if documented.split(";", 1)[0].strip().lower() == wanted and isinstance(media, dict):
+            return media
+    return None
+
+
+def read_decoded(body: bytes, ctype: str, media: dict[str, Any], resolve: Resolve) -> tuple[Any, list[FieldError]]:
+    """A form or XML body as the value its schema describes, and what could not be read."""
+    if form_type(ctype) is None:
+        return read_xml(body, media.get("schema") or {}, resolve)
+    return read_form(body, ctype, media, resolve)
 
 
 def form_type(ctype: str | None) -> str | None:

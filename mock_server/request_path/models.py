@@ -106,13 +106,17 @@ def _listed_items(spec: Spec, schema: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def request_schema(spec: Spec, op: Operation) -> dict[str, Any] | None:
-    """The JSON schema (allOf merged) of an operation's request body, if it takes one."""
+def request_schema(spec: Spec, op: Operation, content_type: str = "") -> dict[str, Any] | None:
+    """The schema (allOf merged) of an operation's request body, if it takes one: the one documented for `content_type`
+    (a form, XML), else the first JSON one, else the first documented (an operation that takes only forms or XML)."""
     body = spec.resolve(op.definition.get("requestBody") or {})
-    for ctype, media in (body.get("content") or {}).items():
-        if ("json" in ctype or ctype.startswith("*")) and isinstance(media, dict) and "schema" in media:
-            return merge_all_of(media["schema"], spec.resolve)
-    return None
+    documented = [(ctype.split(";", 1)[0].strip().lower(), media) for ctype, media in (body.get("content") or {}).items()
+                  if isinstance(media, dict) and "schema" in media]
+    wanted = content_type.split(";", 1)[0].strip().lower()
+    chosen = next((media for ctype, media in documented if wanted and ctype == wanted), None) or \
+        next((media for ctype, media in documented if "json" in ctype or ctype.startswith("*")), None) or \
+        next((media for _, media in documented), None)
+    return merge_all_of(chosen["schema"], spec.resolve) if chosen is not None else None
 
 
 def _embeddings(spec: Spec, actions: dict[str, Action]) -> dict[str, Embedding]:

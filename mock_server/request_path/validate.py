@@ -19,7 +19,7 @@ from openapi_core.validation.request.exceptions import MissingRequestBody, Missi
 
 from mock_server.errors import FieldError
 from mock_server.loading.spec import Operation, Spec
-from mock_server.request_path.forms import form_media, read_form
+from mock_server.request_path.forms import decoded_media, read_decoded
 from mock_server.request_path.quickcheck import QuickCheck
 
 
@@ -137,9 +137,9 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
         early = _bounded_body_errors(spec, op, req, max_errors, parsed)
         if early is not None:  # many errors, or none: the whole body was checked, no need to check it twice
             return [*errors, *early]
-    form = form_media(spec.resolve(op.definition.get("requestBody") or {}), req.content_type)
-    if form is not None and req.body:
-        return [*errors, *form_errors(spec, form, req)]
+    decoded = decoded_media(spec.resolve(op.definition.get("requestBody") or {}), req.content_type)
+    if decoded is not None and req.body:
+        return [*errors, *decoded_errors(spec, decoded, req)]
     if req.body or op.definition.get("requestBody"):
         try:
             body_errors = list(validator._iter_body_errors(mock, operation))
@@ -152,9 +152,9 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
     return errors
 
 
-def form_errors(spec: Spec, media: dict[str, Any], req: RequestData) -> list[FieldError]:
-    """A form body's problems: fields that cannot be read as their type, then the typed fields against the schema."""
-    values, errors = read_form(req.body, req.content_type, media, spec.resolve)
+def decoded_errors(spec: Spec, media: dict[str, Any], req: RequestData) -> list[FieldError]:
+    """A form or XML body's problems: what cannot be read (or read as its type), then the typed value against the schema."""
+    values, errors = read_decoded(req.body, req.content_type, media, spec.resolve)
     if errors or "schema" not in media:
         return errors
     return [FieldError("body", e.field, e.message) for e in SchemaChecker(spec.doc, media["schema"], "request").errors(values)]
