@@ -248,18 +248,40 @@ def _array(schema: dict[str, Any], ctx: GenerationContext, name: str, depth: int
     singular = name[:-1] if name.endswith("s") else name
     items: list[Any] = []
     contains = schema.get("contains")
+    most = schema.get("maxContains") if isinstance(contains, dict) and isinstance(schema.get("maxContains"), int) else None
+    matches = _matcher(contains, ctx.resolve) if most is not None and isinstance(contains, dict) else None
     if isinstance(contains, dict):  # at least minContains (1) items of the `contains` schema come first
-        wanted = int(schema.get("minContains", 1))
+        wanted = int(schema.get("minContains", 1)) if most is None else min(int(schema.get("minContains", 1)), most)
         count = max(count, min(wanted, int(schema.get("maxItems", wanted))))
         items = [generate(contains, ctx, singular, depth + 1) for _ in range(wanted)]
-    for _ in range(count * 3):
+    matched = len(items)
+    for _ in range(count * 5):
         if len(items) >= count:
             break
         value = generate(item_schema, ctx, singular, depth + 1)
         if schema.get("uniqueItems") and value in items:
             continue
+        if matches is not None and most is not None and matches(value):
+            if matched >= most:
+                continue  # one more match would break maxContains: draw another item
+            matched += 1
         items.append(value)
     return items
+
+
+def _matcher(schema: dict[str, Any], resolve: Resolve) -> Callable[[Any], bool]:
+    """Whether a value satisfies `schema` (a `contains` schema, its top-level `$ref`s and allOf merged)."""
+    from jsonschema import Draft202012Validator
+
+    checker = Draft202012Validator(merge_all_of(schema, resolve))
+
+    def matches(value: Any) -> bool:
+        try:
+            return bool(checker.is_valid(value))
+        except Exception:  # noqa: BLE001 - a nested `$ref` it cannot follow: count it as a match (never too many)
+            return True
+
+    return matches
 
 
 @functools.lru_cache(maxsize=8192)

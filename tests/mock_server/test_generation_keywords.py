@@ -12,7 +12,7 @@ USERS31 = TESTS_DIR / "fixtures" / "semantics" / "users31.yaml"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_contains_const_pattern_and_additional_properties_and_dependencies_are_honoured(serve, seed):
+def test_contains_max_contains_const_pattern_and_additional_properties_and_dependencies_are_honoured(serve, seed):
     api = serve(specs=(USERS31,), seed=seed).client  # strict responses: every answer is also valid for the schema
     for prefer in ({}, {"Prefer": "dynamic=true"}):
         shapes = api.get("/shapes/latest", headers=prefer)
@@ -20,10 +20,11 @@ def test_contains_const_pattern_and_additional_properties_and_dependencies_are_h
         body = shapes.json()
         assert body["kind"] == "polygon"
         assert body["tags"].count("featured") >= 2
+        assert len(body["sides"]) >= 6 and 1 <= body["sides"].count(2) <= 2  # minContains and maxContains
         assert body["labels"] and all(re.fullmatch(r"x-[a-z]{3,6}", k) and v >= 1 for k, v in body["labels"].items())
         assert body["limits"] and all(0 <= v <= 9 for v in body["limits"].values())
         assert "billing" in body if "card" in body else True
-        assert set(body) <= {"kind", "tags", "labels", "limits", "card", "billing"}
+        assert set(body) <= {"kind", "sides", "tags", "labels", "limits", "card", "billing"}
 
 
 def test_a_schemas_own_examples_are_served(serve):
