@@ -5,7 +5,10 @@ import copy
 import functools
 import json
 import logging
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -199,7 +202,7 @@ def load_specs(config: ServerConfig) -> list[Spec]:
     specs: list[Spec] = []
     names: set[str] = set()
     for path in paths:
-        spec = load_spec(path, validate=bool(config.specs), strict=config.strict_spec)
+        spec = _load_saying_so(path, config) if _is_large(path) else load_spec(path, validate=bool(config.specs), strict=config.strict_spec)
         name, n = spec.name, 2
         while name in names:
             name, n = f"{spec.name}-{n}", n + 1
@@ -209,6 +212,28 @@ def load_specs(config: ServerConfig) -> list[Spec]:
         specs.append(spec)
     _apply_capacities(specs, config.capacities)
     return specs
+
+
+LARGE_DOCUMENT_BYTES = 5_000_000  # a document this large says on stderr what start-up is doing (seconds, not milliseconds)
+
+
+def _is_large(path: Path) -> bool:
+    try:
+        return path.stat().st_size >= LARGE_DOCUMENT_BYTES
+    except OSError:
+        return False  # the loader words the problem
+
+
+def _load_saying_so(path: Path, config: ServerConfig) -> Spec:
+    """Load a large document with a line before and after, so a long start-up is not a silent one."""
+    size_mb = path.stat().st_size / 1e6
+    print(f"flowmock: reading {path} ({size_mb:.1f} MB): a large document takes about a second per 5 MB to read and check",  # noqa: T201
+          file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    spec = load_spec(path, validate=bool(config.specs), strict=config.strict_spec)
+    print(f"flowmock: {path}: {len(spec.operations):,} operations read and checked in {time.perf_counter() - started:.1f} s; "  # noqa: T201
+          "building routes and resources", file=sys.stderr, flush=True)
+    return spec
 
 
 def _apply_capacities(specs: list[Spec], capacities: tuple[tuple[str, int], ...]) -> None:

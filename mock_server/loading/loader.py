@@ -18,7 +18,7 @@ import orjson
 import yaml
 
 from mock_server.errors import SpecIssue, SpecLoadError
-from mock_server.loading.oaswalk import SECTION_OF_KIND, children
+from mock_server.loading.oaswalk import SECTION_OF_KIND, children, is_leaf
 from mock_server.loading.parse_cache import cached_parse
 from mock_server.loading.pointer import follow, fragment_of, place, tokens_of
 
@@ -156,6 +156,8 @@ class _Bundler:
             visited.append((kind, path, node))
             if self.checker is not None:
                 self.checker.visit(kind, path, node)  # first: its repairs (a `Get:` read as `get:`) change what lies below
+            if is_leaf(kind, node):
+                continue
             below = []
             for child in children(kind, node):
                 target = child.node

@@ -18,6 +18,7 @@ _SCHEMA_MAPS = frozenset(("properties", "patternProperties", "$defs", "definitio
 _SCHEMA_LISTS = frozenset(("allOf", "anyOf", "oneOf", "prefixItems"))
 _SCHEMA_ONES = frozenset(("not", "additionalProperties", "additionalItems", "contains", "propertyNames", "if", "then", "else",
                           "unevaluatedItems", "unevaluatedProperties", "contentSchema"))
+_SCHEMA_PARENT_KEYS = _SCHEMA_MAPS | _SCHEMA_LISTS | _SCHEMA_ONES | {"items"}
 
 
 class Child(NamedTuple):
@@ -48,6 +49,11 @@ def _each(container: Any, kind: str, prefix: tuple[str | int, ...], extensible: 
 def _one(node: dict[str, Any], key: str, kind: str, prefix: tuple[str | int, ...] = ()) -> Iterator[Child]:
     if key in node and node[key] is not None:
         yield Child(kind, (*prefix, key), node, key)
+
+
+def is_leaf(kind: str, node: Any) -> bool:
+    """True when nothing lies below `node`: a schema without subschemas (most are), or a value that is not an object."""
+    return not isinstance(node, dict) or (kind == "schema" and _SCHEMA_PARENT_KEYS.isdisjoint(node))
 
 
 def children(kind: str, node: Any) -> Iterator[Child]:
@@ -133,6 +139,6 @@ def walk(doc: dict[str, Any]) -> Iterator[tuple[str, tuple[str | int, ...], Any]
             continue
         seen.add(id(node))
         yield kind, path, node
-        if isinstance(node, dict) and "$ref" in node and kind != "schema":
+        if is_leaf(kind, node) or "$ref" in node and kind != "schema":
             continue
         stack.extend([(kind_, path + rel, container[key]) for kind_, rel, container, key in children(kind, node)][::-1])
