@@ -10,8 +10,6 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator, OAS31Validator
-
 from mock_server.errors import SpecIssue
 from mock_server.loading.oaswalk import walk
 from mock_server.loading.pointer import place
@@ -27,6 +25,8 @@ class _Checkers:
     """One validator class per direction for the document's OpenAPI version."""
 
     def __init__(self, doc: dict[str, Any], budget_s: float | None) -> None:
+        from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator, OAS31Validator
+
         self.deadline = time.monotonic() + budget_s if budget_s is not None else None
         self.skipped: list[Path_] = []  # values left unchecked: over the time budget, or too large
         root = {"components": doc.get("components") or {}}
