@@ -79,7 +79,12 @@ def value_problems(doc: dict[str, Any], file: str, sites: Iterable[tuple[str, Pa
                         f"python -m mock_server.loading.speccheck {file} checks them all)")
 
 
+_VALUE_KEYS = frozenset(("default", "example", "examples"))
+
+
 def _schema_values(checkers: _Checkers, file: str, path: tuple[str | int, ...], node: dict[str, Any]) -> Iterator[SpecIssue]:
+    if _VALUE_KEYS.isdisjoint(node):
+        return  # most schemas: nothing to check
     bare = {k: v for k, v in node.items() if k not in ("default", "example", "examples")}
     if "default" in node and not (node["default"] is None and _allows_null(node)):
         problem = checkers.first_error((*path, "default"), bare, node["default"])

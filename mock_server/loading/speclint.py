@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mock_server.errors import SpecIssue
-from mock_server.loading.oaswalk import HTTP_METHODS, walk
+from mock_server.loading.oaswalk import HTTP_METHODS
 from mock_server.loading.pointer import follow, place, tokens_of
 from mock_server.loading.schemacheck import value_problems
 
@@ -55,7 +55,7 @@ _STATUS = re.compile(r"^(?:[1-5][0-9]{2}|[1-5]XX|default)$")
 class Linter:
     """One pass over a document (`start`, `visit` each object, `finish`); collects SpecIssues and applies the repairs it names.
 
-    The loader drives it while it bundles the document, so a document is walked once; `lint` drives it alone.
+    The loader drives it while it bundles the document (`load_document(path, Linter(file))`), so a document is walked once.
     """
 
     def __init__(self, file: str, budget_s: float | None = 3.0) -> None:
@@ -265,8 +265,8 @@ class Linter:
             return
         self._bools(path, node, "schema")
         self._type(path, node)
-        for key in [k for k in node if k not in _SCHEMA_KEYWORDS] if node.keys() - _SCHEMA_KEYWORDS else ():
-            if not str(key).startswith("x-"):
+        for key in () if node.keys() <= _SCHEMA_KEYWORDS else list(node):  # the common case settled by one set comparison
+            if key not in _SCHEMA_KEYWORDS and not str(key).startswith("x-"):
                 self.warn((*path, key), f"unknown keyword {key!r}: ignored{_did_you_mean(key, _SCHEMA_KEYWORDS)}")
         self._required_on_properties(path, node)
         self._keyword_values(path, node)
@@ -401,18 +401,3 @@ def _did_you_mean(word: str, choices: Any) -> str:
 def _shown(value: Any) -> str:
     text = json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def lint(doc: dict[str, Any], file: str, budget_s: float | None = 3.0) -> list[SpecIssue]:
-    """Check and repair a bundled document in place; return what was found (fatal issues first).
-
-    Checking defaults and examples stops after `budget_s` seconds (None: check everything).
-    """
-    linter = Linter(file, budget_s)
-    if linter.start(doc):
-        visited = []
-        for kind, path, node in walk(doc):  # the walk looks below an object after its visit (and its repairs)
-            visited.append((kind, path, node))
-            linter.visit(kind, path, node)
-        linter.finish(visited)
-    return linter.found()
