@@ -117,7 +117,7 @@ def _json_deserializer(data: bytes | str) -> Any:
     return json.loads(data)
 
 
-_JSON_LIKE_KEY = re.compile(rb'"([^"\\]{1,200}\+json)":')
+_JSON_LIKE_KEY_END = re.compile(rb'\+json":')
 
 
 def _json_like_media_types(doc: dict[str, Any]) -> set[str]:
@@ -130,7 +130,12 @@ def _json_like_media_types(doc: dict[str, Any]) -> set[str]:
         text = orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # a value orjson cannot write (a YAML date): the standard library can, as text
         text = json.dumps(doc, default=str).encode()
-    return {found.decode() for found in _JSON_LIKE_KEY.findall(text)}
+    found: set[str] = set()
+    for end in _JSON_LIKE_KEY_END.finditer(text):  # rare: look back from each to the key's opening quote
+        start = text.rfind(b'"', max(0, end.start() - 200), end.start())
+        if start >= 0 and b"\\" not in text[start:end.start()]:
+            found.add(text[start + 1:end.end() - 2].decode())
+    return found
 
 
 def _server_base_path(doc: dict[str, Any]) -> str:

@@ -41,6 +41,10 @@ def test_openapi_cores_twin_is_built_on_the_first_request_not_at_start_up(serve)
     assert created.status_code == 201, created.text
     assert "openapi" in vars(spec)
     assert spec.doc.get("servers") != [{"url": "/"}]  # openapi-core's servers were rewritten on a copy
+    patch = {"Content-Type": "application/merge-patch+json"}  # a `+json` type openapi-core is taught to read
+    assert running.client.patch("/books/1", content=b'{"pages": 413}', headers=patch).json()["pages"] == 413
+    refused = running.client.patch("/books/1", content=b'{"pages": 0}', headers=patch)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "pages"
 
 
 def test_a_document_of_megabytes_says_what_start_up_is_doing(cli_server, tmp_path):  # noqa: F811
