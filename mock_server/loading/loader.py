@@ -173,7 +173,8 @@ class _Bundler:
 
     def _rebase(self, holder: dict[str, Any], kind: str, at: tuple[str | int, ...], file: Path) -> dict[str, Any] | None:
         """Make `holder`'s `$ref` local; return the object to put in its place when it must be copied inline."""
-        if file == self.root and kind != "pathItem" and self._is_plain_component(holder["$ref"], kind):
+        in_root = file is self.root or file == self.root  # identity first: comparing Paths is slow
+        if in_root and kind != "pathItem" and self._is_plain_component(holder["$ref"], kind):
             return None
         found = self._local_ref(holder["$ref"], kind, at, file, depth=0)
         if isinstance(found, str):
