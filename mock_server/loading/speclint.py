@@ -46,6 +46,8 @@ _SCHEMA_KEYWORDS = {
 _OPERATION_FIELDS = {"tags", "summary", "description", "externalDocs", "operationId", "parameters", "requestBody",
                      "responses", "callbacks", "deprecated", "security", "servers"}
 _PATH_ITEM_FIELDS = {"$ref", "summary", "description", "servers", "parameters", *HTTP_METHODS}
+_PLAIN_LEAF_KEYS = frozenset(("type", "format", "description", "title", "example", "default"))
+_PLAIN_LEAF_TYPES = frozenset(("string", "number", "integer", "object", "array", "null"))  # not boolean: `default: yes`
 _LOCATIONS = ("path", "query", "header", "cookie")
 _STYLES = {"path": ("simple", "label", "matrix"), "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
            "header": ("simple",), "cookie": ("form",)}
@@ -263,6 +265,8 @@ class Linter:
     def _schema(self, path: Path_, node: dict[str, Any]) -> None:
         if "$ref" in node:
             return
+        if node.keys() <= _PLAIN_LEAF_KEYS and isinstance(node.get("type"), str) and node["type"] in _PLAIN_LEAF_TYPES:
+            return  # most schemas (`{type: string, format: uuid, description: ...}`): nothing below can be wrong or repaired
         self._bools(path, node, "schema")
         self._type(path, node)
         for key in () if node.keys() <= _SCHEMA_KEYWORDS else list(node):  # the common case settled by one set comparison
