@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
 from mock_server.errors import SpecIssue
 from mock_server.loading.oaswalk import walk
 from mock_server.loading.pointer import place
@@ -39,7 +41,7 @@ class _Checkers:
     def first_error(self, at: Path_, schema: Any, value: Any, direction: str = "any") -> str | None:
         """Why the value at `at` breaks `schema` (the first reason, with the field), or None (also when not checked)."""
         if self.deadline is not None:
-            if time.monotonic() > self.deadline or (isinstance(value, (dict, list)) and len(json.dumps(value, default=str)) > _LARGE):
+            if time.monotonic() > self.deadline or (isinstance(value, (dict, list)) and _json_size(value) > _LARGE):
                 self.skipped.append(at)
                 return None
         try:  # descend: one validator (and one $ref registry) for the whole document
@@ -52,6 +54,14 @@ class _Checkers:
         message = " ".join(error.message.split()).replace("None for not nullable", "null is not allowed (not nullable)")
         message = message if len(message) <= 160 else message[:157] + "..."
         return f"{field}: {message}" if field else message
+
+
+def _json_size(value: Any) -> int:
+    """Characters of a value as JSON, written by orjson (the standard library where orjson refuses a value)."""
+    try:
+        return len(orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS))
+    except (TypeError, orjson.JSONEncodeError):
+        return len(json.dumps(value, default=str))
 
 
 def value_problems(doc: dict[str, Any], file: str, sites: Iterable[tuple[str, Path_, Any]] | None = None,
