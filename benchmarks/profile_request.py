@@ -1,7 +1,9 @@
 """Profile N requests of one kind against an in-process flowmock (cProfile) and print the top functions.
 
 Run: .venv/bin/python benchmarks/profile_request.py get|list|create|generated|invalid [--requests 2000] [--top 25]
-                                                   [--sort cumulative|tottime] [--output PATH.prof]
+                                                   [--sort cumulative|tottime] [--output PATH.prof] [--no-profile]
+`--no-profile` runs the same requests without the profiler and prints the CPU time per request (time.process_time),
+the figure to compare on a busy machine: it does not depend on the share of a core the process gets.
 The app is the one `flowmock serve` builds (the four bundled specs, the bundled world, validation and state on);
 requests go straight into its ASGI callable (no sockets, no client), so the profile shows only flowmock's own path.
 """
@@ -80,8 +82,8 @@ async def _requests_of(kind: str, client: InProcessClient) -> tuple[str, str, li
     return "POST", EXECUTIONS, JSON, b"{}", 400
 
 
-async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
-    """Warm up, then run `count` requests under cProfile; the profile and the wall seconds they took."""
+async def _ready_client(kind: str) -> tuple[InProcessClient, tuple[str, str, list[tuple[bytes, bytes]], bytes]]:
+    """The app `flowmock serve` builds, warmed up with the request of `kind` (checked against its expected status)."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # third-party import-time noise, as `flowmock` does
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from mock_server.app import create_app
@@ -94,6 +96,12 @@ async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
         status, answer = await client.request(method, path, headers, body)
         if status != expect:
             raise SystemExit(f"{kind}: expected {expect}, got {status}: {answer[:300]!r}")
+    return client, (method, path, headers, body)
+
+
+async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
+    """Warm up, then run `count` requests under cProfile; the profile and the wall seconds they took."""
+    client, (method, path, headers, body) = await _ready_client(kind)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
@@ -101,6 +109,15 @@ async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
         await client.request(method, path, headers, body)
     profiler.disable()
     return profiler, time.perf_counter() - started
+
+
+async def _cpu_per_request(kind: str, count: int) -> float:
+    """Warm up, then run `count` requests without a profiler; the CPU seconds of this process per request."""
+    client, (method, path, headers, body) = await _ready_client(kind)
+    started = time.process_time()
+    for _ in range(count):
+        await client.request(method, path, headers, body)
+    return (time.process_time() - started) / count
 
 
 def top_functions(source: cProfile.Profile | str, sort: str, top: int) -> list[str]:
@@ -156,7 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="how many functions (and places) to print")
     parser.add_argument("--sort", choices=("cumulative", "tottime"), default="cumulative", help="order of the function list")
     parser.add_argument("--output", type=Path, help="also write the raw profile here (for snakeviz or pstats)")
+    parser.add_argument("--no-profile", action="store_true", help="no profiler: print the CPU time per request only")
     args = parser.parse_args(argv)
+    if args.no_profile:
+        cpu = asyncio.run(_cpu_per_request(args.kind, args.requests))
+        print(f"# {args.kind}: {args.requests} requests, {cpu * 1000:.3f} ms of CPU each (in process, no profiler)")
+        return 0
     profiler, seconds = asyncio.run(_profile(args.kind, args.requests))
     print(f"# {args.kind}: {args.requests} requests in {seconds:.2f} s under cProfile "
           f"({seconds / args.requests * 1000:.2f} ms each, profiling overhead included), top {args.top} by {args.sort}")
