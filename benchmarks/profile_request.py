@@ -2,8 +2,8 @@
 
 Run: .venv/bin/python benchmarks/profile_request.py get|list|create|generated|invalid [--requests 2000] [--top 25]
                                                    [--sort cumulative|tottime] [--output PATH.prof] [--no-profile]
-`--no-profile` runs the same requests without the profiler and prints the CPU time per request (time.process_time),
-the figure to compare on a busy machine: it does not depend on the share of a core the process gets.
+`--no-profile` runs the same requests without the profiler, in five rounds, and prints the CPU time per request
+(time.process_time) of the least and the median round, the figure to compare on a busy machine: it does not depend on the share of a core the process gets.
 The app is the one `flowmock serve` builds (the four bundled specs, the bundled world, validation and state on);
 requests go straight into its ASGI callable (no sockets, no client), so the profile shows only flowmock's own path.
 """
@@ -30,6 +30,7 @@ AUTH = [(b"authorization", b"Bearer profile")]
 JSON = [*AUTH, (b"content-type", b"application/json")]
 KINDS = ("get", "list", "create", "generated", "invalid")
 WARM_UP = 50
+ROUNDS = 5  # --no-profile: rounds whose least and median CPU per request are printed
 
 
 class InProcessClient:
@@ -111,13 +112,19 @@ async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
     return profiler, time.perf_counter() - started
 
 
-async def _cpu_per_request(kind: str, count: int) -> float:
-    """Warm up, then run `count` requests without a profiler; the CPU seconds of this process per request."""
+async def _cpu_per_request(kind: str, count: int, rounds: int = ROUNDS) -> tuple[float, float]:
+    """Warm up, then run `count` requests without a profiler in `rounds` rounds; the least and the median CPU seconds
+    of this process per request over the rounds (the least is the steadiest figure on a shared machine)."""
     client, (method, path, headers, body) = await _ready_client(kind)
-    started = time.process_time()
-    for _ in range(count):
-        await client.request(method, path, headers, body)
-    return (time.process_time() - started) / count
+    per_round = max(count // rounds, 1)
+    figures = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(per_round):
+            await client.request(method, path, headers, body)
+        figures.append((time.process_time() - started) / per_round)
+    figures.sort()
+    return figures[0], figures[len(figures) // 2]
 
 
 def top_functions(source: cProfile.Profile | str, sort: str, top: int) -> list[str]:
@@ -176,8 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true", help="no profiler: print the CPU time per request only")
     args = parser.parse_args(argv)
     if args.no_profile:
-        cpu = asyncio.run(_cpu_per_request(args.kind, args.requests))
-        print(f"# {args.kind}: {args.requests} requests, {cpu * 1000:.3f} ms of CPU each (in process, no profiler)")
+        least, median = asyncio.run(_cpu_per_request(args.kind, args.requests))
+        print(f"# {args.kind}: {args.requests} requests in {ROUNDS} rounds, CPU per request {least * 1000:.3f} ms "
+              f"(least round), {median * 1000:.3f} ms (median round); in process, no profiler")
         return 0
     profiler, seconds = asyncio.run(_profile(args.kind, args.requests))
     print(f"# {args.kind}: {args.requests} requests in {seconds:.2f} s under cProfile "
