@@ -7,6 +7,7 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -157,15 +158,14 @@ def _note(scope: Scope, match: Match, tenant: str | None, errors: list[Any]) -> 
 
 
 def _request_data(scope: Scope, match: Match, body: bytes) -> RequestData:
-    from urllib.parse import parse_qsl
-
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     cookies = {}
-    for part in headers.get("cookie", "").split(";"):
+    for part in headers["cookie"].split(";") if "cookie" in headers else ():
         if "=" in part:
             key, value = part.split("=", 1)
             cookies[key.strip()] = value.strip()
-    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    raw_query = scope.get("query_string", b"")
+    query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
     content_type = headers.get("content-type", "application/json" if body else "")
     return RequestData(scope["method"].lower(), match.spec_path, match.path_params, query, headers, cookies, body,
                        content_type, scope["path"])

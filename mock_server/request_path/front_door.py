@@ -7,7 +7,7 @@ from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.request_path.asgi import Reply, header, receive_again, send_problem
+from mock_server.request_path.asgi import Reply, receive_again, send_problem
 from mock_server.request_path.cors import ApiCors
 from mock_server.request_path.exposure import Exposure, is_admin_path, is_inspector_path
 from mock_server.request_path.guard import Disconnected, Limits, Refusal, check_head, read_whole_body, refusal_note, refuse
@@ -45,25 +45,23 @@ class FrontDoor:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        host = header(scope, b"host")
+        host, origin = host_and_origin(scope)
         refusal = self.exposure.refusal(scope, host)
         if refusal is not None:
             status, title, detail, kind, headers = refusal
             await send_problem(send, status, title, detail, kind, headers)
             return
         path: str = scope["path"]
-        origin = None
         if is_admin_path(path):
+            origin = None  # the admin API never answers other origins (checked above), so it gives no CORS headers
             if is_inspector_path(path):
                 await self.inspector(scope, receive, send)
                 return
-        else:
-            origin = header(scope, b"origin")
-            if origin is not None:
-                allowed = self.cors.allows(origin, host)
-                if await self.cors.answered(scope, send, origin, allowed):
-                    return
-                origin = origin if allowed else None  # a read from an origin not allowed: no CORS headers, the page cannot read it
+        elif origin is not None:
+            allowed = self.cors.allows(origin, host)
+            if await self.cors.answered(scope, send, origin, allowed):
+                return
+            origin = origin if allowed else None  # a read from an origin not allowed: no CORS headers, the page cannot read it
         changes = self.on_change is not None and scope["method"] not in _READ_ONLY
         outgoing = _Outgoing(send, origin, self.journaling.tap() if self.journaling.keeps(path) else None,
                              self.on_change if changes else None)
@@ -79,8 +77,8 @@ class FrontDoor:
     async def _exchange(self, scope: Scope, receive: Receive, outgoing: _Outgoing) -> None:
         """Read the whole body within the limits, then answer."""
         try:
-            check_head(scope, self.limits)
-            body = await read_whole_body(scope, receive, self.limits, outgoing.request)
+            announced = check_head(scope, self.limits)
+            body = await read_whole_body(receive, self.limits, announced, outgoing.request)
         except Refusal as refusal:
             scope[JOURNAL_NOTE] = refusal_note(refusal)
             await refuse(outgoing, refusal)
@@ -94,6 +92,18 @@ class FrontDoor:
             await outgoing.send_body(reply.body)
             return
         await self.app(scope, receive_again(body, receive), outgoing)
+
+
+def host_and_origin(scope: Scope) -> tuple[str | None, str | None]:
+    """The first Host and Origin header values of a request, in one pass over its headers."""
+    host = origin = None
+    for name, value in scope["headers"]:
+        name = name.lower()
+        if name == b"host" and host is None:
+            host = bytes(value).decode("latin-1")
+        elif name == b"origin" and origin is None:
+            origin = bytes(value).decode("latin-1")
+    return host, origin
 
 
 class _Outgoing:

@@ -45,34 +45,36 @@ class BodySink(Protocol):
     def add(self, chunk: bytes) -> None: ...
 
 
-def check_head(scope: Scope, limits: Limits) -> None:
-    """Refuse a URL, headers or an announced body larger than the limits (Refusal), before any body is read."""
+def check_head(scope: Scope, limits: Limits) -> bool:
+    """Refuse a URL, headers or an announced body larger than the limits (Refusal), before any body is read; whether
+    the head announces a body (a non-zero Content-Length, or Transfer-Encoding)."""
     target = scope.get(URL_LENGTH_KEY) or len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
     if target > limits.max_url:
         raise Refusal(414, "URI Too Long", f"The request target is {target} bytes; the limit is {limits.max_url} (--max-url)")
-    header_bytes = scope.get(HEADER_BYTES_KEY) or sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+    header_bytes, announced, length = 0, False, None
+    for name, value in scope["headers"]:
+        header_bytes += len(name) + len(value) + 4
+        if name == b"content-length":
+            length = value.strip()
+            announced = announced or length not in (b"0", b"")
+        elif name == b"transfer-encoding":
+            announced = True
+    header_bytes = scope.get(HEADER_BYTES_KEY) or header_bytes
     if header_bytes > limits.max_headers:
         raise Refusal(431, "Request Header Fields Too Large",
                       f"The request headers are {header_bytes} bytes; the limit is {limits.max_headers} (--max-header-size)")
-    for name, value in scope["headers"]:
+    for name, value in scope["headers"] if length is not None else ():
         if name == b"content-length" and value.strip().isdigit() and int(value) > limits.max_body:
             raise _too_large(f"announces {int(value)} bytes", limits.max_body)
+    return announced
 
 
-def announces_body(scope: Scope) -> bool:
-    """Whether the request head announces a body (a non-zero Content-Length, or Transfer-Encoding)."""
-    for name, value in scope["headers"]:
-        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"0", b"")):
-            return True
-    return False
-
-
-async def read_whole_body(scope: Scope, receive: Receive, limits: Limits, sink: BodySink | None = None) -> bytes:
+async def read_whole_body(receive: Receive, limits: Limits, announced: bool, sink: BodySink | None = None) -> bytes:
     """The whole request body, within `--max-body` bytes and `--read-timeout` seconds (Refusal), or Disconnected.
 
-    A request that announces no body is handed over at once by the server: no deadline is armed for it.
+    A request whose head `announced` no body is handed over at once by the server: no deadline is armed for it.
     """
-    if not announces_body(scope):
+    if not announced:
         message: Message = await receive()
         if message["type"] == "http.disconnect":
             raise Disconnected

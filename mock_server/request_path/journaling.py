@@ -42,7 +42,7 @@ class Tap:
         return b"".join(self.chunks)
 
 
-HeaderView = tuple[list[tuple[str, str]], str, list[str]]  # headers as journaled, content type, credentials they carry
+HeaderView = tuple[list[tuple[str, str]], str, list[str], int]  # headers as journaled, content type, credentials, bytes
 
 
 class Journaling:
@@ -70,7 +70,7 @@ class Journaling:
                response: Tap) -> None:
         """Journal and log one finished exchange (what the answer's journal note in `scope` says about it)."""
         note = scope.get(JOURNAL_NOTE) or {}
-        asked = self._view(scope["headers"])
+        asked, answered = self._view(scope["headers"]), self._view(headers)
         secrets = asked[2]
         entry = JournalEntry(
             seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
@@ -80,10 +80,10 @@ class Journaling:
             duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
             errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
             request=capture(asked, request, self.redaction, secrets, self.texts),
-            response=capture(self._view(headers), response, self.redaction, secrets, self.texts),
+            response=capture(answered, response, self.redaction, secrets, self.texts),
             closest=list(scope.get(REPLAY_CLOSEST) or []),
         )
-        self.journal.add(entry)
+        self.journal.add(entry, entry.cost(asked[3] + answered[3]))
         log_request(entry, secrets)
 
     def _view(self, raw: list[tuple[bytes, bytes]]) -> HeaderView:
@@ -103,16 +103,17 @@ class Journaling:
 
 
 def header_view(raw: list[tuple[bytes, bytes]], redaction: Redaction) -> HeaderView:
-    """Headers as the journal shows them (credential headers redacted), their content type and the credentials in them."""
+    """Headers as the journal shows them (credential headers redacted), their content type, the credentials in them
+    and the bytes they take in the journal."""
     headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]
     ctype = next((v for k, v in headers if k.lower() == "content-type"), "").split(";")[0].strip().lower()
     shown = [(k, redacted_header_value(k, v, redaction)) for k, v in headers]
-    return shown, ctype, secrets_in(raw)
+    return shown, ctype, secrets_in(raw), sum(len(k) + len(v) for k, v in shown)
 
 
 def capture(view: HeaderView, tap: Tap, redaction: Redaction, secrets: list[str], texts: BodyTexts | None = None) -> Captured:
     """Headers and body as the journal keeps them: credential headers, fields and echoed credentials redacted, the body cut."""
-    shown, ctype, _ = view
+    shown, ctype = view[0], view[1]
     truncated = tap.size > tap.limit
     body = tap.body()
     key = (body, ctype, truncated)

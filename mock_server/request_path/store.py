@@ -340,4 +340,4 @@ class Clock:
     @staticmethod
     def iso(moment: datetime) -> str:
         """RFC 3339 with milliseconds and Z, as most JSON APIs write it."""
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" → "Z"
