@@ -128,6 +128,8 @@ class Engine:
         self._pseudonyms: dict[str, str] = {}  # credential → the caller's pseudonym
         self._media: dict[tuple[str, int, bool, str | None], tuple[str, dict[str, Any] | None]] = {}  # negotiated per request kind
         self._security: dict[str, list[list[Scheme]]] = {}  # each operation's security alternatives
+        self._responses: dict[tuple[str, int], dict[str, Any] | None] = {}  # the documented response per operation and status
+        self._problems: dict[tuple[Any, ...], EngineResponse] = {}  # error answers that keep to the spec, per problem
         for spec in specs:
             actions = infer_actions(spec)
             self.apis[spec.name] = _ApiRuntime(spec, actions, Crud(spec, actions), behaviours_for(spec.name), jobs_for(spec.name))
@@ -246,6 +248,8 @@ class Engine:
 
     def _negotiable(self, spec: Spec, op: Operation, prefs: Preferences) -> None:
         """A 406 before anything changes when no documented media type of the answer is acceptable."""
+        if not prefs.accept:
+            return  # no Accept header: anything is acceptable
         status = prefs.code or success_status(op)
         documented = not_acceptable(spec, op, status, prefs.accept)
         if documented:
@@ -459,11 +463,20 @@ class Engine:
             known = self._media[key] = media_type_for(spec, op, status, problem=problem, accept=accept)
         return known
 
+    def _response(self, spec: Spec, op: Operation, status: int) -> dict[str, Any] | None:
+        """`response_for`, remembered per operation and status."""
+        key = (op.key, status)
+        if key not in self._responses:
+            self._responses[key] = response_for(spec, op, status)
+        return self._responses[key]
+
     def _render(self, spec: Spec, op: Operation, outcome: Outcome, tenant: str, accept: str | None = None) -> EngineResponse:
         ctype, media = self._media_type(spec, op, outcome.status, outcome.status >= 400, accept)
         schema = (media or {}).get("schema")
         headers = dict(outcome.headers)
-        headers.update(documented_headers(spec, response_for(spec, op, outcome.status), headers, self._steady_generator(op)))
+        documented = self._response(spec, op, outcome.status)
+        if documented is not None and documented.get("headers"):
+            headers.update(documented_headers(spec, documented, headers, self._steady_generator(op)))
         if outcome.body is not None:
             headers["Content-Type"] = ctype
         key = (op.key, outcome.status, ctype, outcome.source) if outcome.source is not None and outcome.body is not None else None
@@ -493,7 +506,25 @@ class Engine:
         return gen
 
     def _problem(self, spec: Spec, op: Operation, problem: HttpProblem, tenant: str, accept: str | None = None) -> EngineResponse:
-        """The error answer: flowmock's problem+json, or the error body the operation documents for that status, shaped by its schema."""
+        """The error answer: flowmock's problem+json, or the error body the operation documents for that status, shaped by its schema.
+
+        An answer that keeps to the spec is remembered per operation, problem and `Accept` (the same invalid request
+        gets the same bytes); one that breaks it is worked out (and logged) every time.
+        """
+        key = (op.key, problem.status, problem.title, problem.detail, problem.type, tuple(problem.headers.items()),
+               tuple(problem.errors), problem.total_errors, accept)
+        known = self._problems.get(key)
+        if known is None:
+            answer = self._problem_answer(spec, op, problem, tenant, accept)
+            if answer.errors is not problem.errors:
+                return answer  # breaks the spec
+            if len(self._problems) >= _REMEMBERED:
+                self._problems.clear()
+            known = self._problems[key] = answer
+        return EngineResponse(known.status, dict(known.headers), known.body, tenant, list(known.errors))
+
+    def _problem_answer(self, spec: Spec, op: Operation, problem: HttpProblem, tenant: str, accept: str | None) -> EngineResponse:
+        """`_problem`'s answer worked out; its `errors` are the very list `problem.errors` unless it breaks the spec."""
         ctype, media = self._media_type(spec, op, problem.status, True, accept)
         payload = problem.as_dict()
         schema = spec.resolve((media or {}).get("schema") or {})
@@ -513,7 +544,7 @@ class Engine:
                           else self._validated_value(spec, op, problem.status, shaped, media["schema"]))
             if errors:
                 return self._violation(spec, op, problem.status, errors, tenant, body, headers)
-        return EngineResponse(problem.status, headers, body, tenant, list(problem.errors))
+        return EngineResponse(problem.status, headers, body, tenant, problem.errors)
 
     def _validated_value(self, spec: Spec, op: Operation, status: int, value: Any, schema: Any) -> list[FieldError]:
         """A value's problems against a response schema (for media types openapi-core cannot read back, such as XML)."""

@@ -16,9 +16,10 @@ from mock_server.request_path.traffic import log_request, mask, secrets_in
 _FORM = "application/x-www-form-urlencoded"
 _MEMO_FROM = 1024  # bodies this large have their redacted text remembered (by their bytes) ...
 _MEMO_ENTRIES = 64  # ... for this many recent bodies: at most 64 × 2 × --journal-body bytes
+_SMALL_ENTRIES = 256  # smaller bodies (an id, a problem) have theirs remembered too, in their own memo of this size
 _VIEWS_REMEMBERED = 256  # distinct header lists whose journaled view is kept
 _VIEWS_REMEMBERED = 256  # distinct header lists whose journaled view is kept
-BodyTexts = OrderedDict[tuple[bytes, str, bool], str]
+BodyTexts = OrderedDict[tuple[bytes, str, bool, tuple[str, ...]], str]
 _JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:\s*')
 _JSON_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"?|[^,}\]\s]+')
 
@@ -56,6 +57,7 @@ class Journaling:
         self.journal, self.skip = journal, skip
         self.redaction = redaction or DEFAULT_REDACTION
         self.texts: BodyTexts = OrderedDict()  # redacted text of recent large bodies (a cached answer is the same bytes)
+        self.small_texts: BodyTexts = OrderedDict()  # ... and of recent small ones (the same invalid request, again)
         self.views: dict[Any, HeaderView] = {}
 
     def keeps(self, path: str) -> bool:
@@ -79,8 +81,8 @@ class Journaling:
             operation_id=note.get("operation_id"), api=note.get("api"), status=status,
             duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
             errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
-            request=capture(asked, request, self.redaction, secrets, self.texts),
-            response=capture(answered, response, self.redaction, secrets, self.texts),
+            request=capture(asked, request, self.redaction, secrets, self.texts, self.small_texts),
+            response=capture(answered, response, self.redaction, secrets, self.texts, self.small_texts),
             closest=list(scope.get(REPLAY_CLOSEST) or []),
         )
         self.journal.add(entry, entry.cost(asked[3] + answered[3]))
@@ -111,22 +113,27 @@ def header_view(raw: list[tuple[bytes, bytes]], redaction: Redaction) -> HeaderV
     return shown, ctype, secrets_in(raw), sum(len(k) + len(v) for k, v in shown)
 
 
-def capture(view: HeaderView, tap: Tap, redaction: Redaction, secrets: list[str], texts: BodyTexts | None = None) -> Captured:
-    """Headers and body as the journal keeps them: credential headers, fields and echoed credentials redacted, the body cut."""
+def capture(view: HeaderView, tap: Tap, redaction: Redaction, secrets: list[str], texts: BodyTexts | None = None,
+            small: BodyTexts | None = None) -> Captured:
+    """Headers and body as the journal keeps them: credential headers, fields and echoed credentials redacted, the body cut.
+
+    The text of a body is remembered by its bytes and the request's credentials: large bodies in `texts`, small ones
+    in `small`.
+    """
     shown, ctype = view[0], view[1]
     truncated = tap.size > tap.limit
     body = tap.body()
-    key = (body, ctype, truncated)
-    memo = texts if texts is not None and len(body) >= _MEMO_FROM else None
+    key = (body, ctype, truncated, tuple(secrets))
+    memo, bound = (texts, _MEMO_ENTRIES) if len(body) >= _MEMO_FROM else (small, _SMALL_ENTRIES)
     text = memo.get(key) if memo is not None else None
     if text is None:
         text = body_text(body, ctype, truncated, redaction)
+        if text and any(secret in text for secret in secrets):
+            text = mask(text, secrets)
         if memo is not None:
             memo[key] = text
-            if len(memo) > _MEMO_ENTRIES:
+            if len(memo) > bound:
                 memo.popitem(last=False)
-    if text and any(secret in text for secret in secrets):
-        text = mask(text, secrets)
     return Captured(shown, text, tap.size, truncated)
 
 
