@@ -33,7 +33,8 @@ _COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalite
 _NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken", "next_page_token")
 _PARAM = re.compile(r"\{([^}/]+)\}")
 _QUICK_FORMATS = frozenset({"int32", "int64", "date-time", "date", "time", "uuid", "email", "ipv4", "byte"})
-_ANSWERS_KEPT = 4096  # reads' answers kept per spec (by operation and stored version)
+_ANSWERS_KEPT = 4096  # reads' answers kept per spec (by operation and stored version) ...
+_ANSWER_ITEMS = 32_768  # ... holding at most this many items (each a shallow dict of a stored object's top level)
 _CREATED = re.compile(r"(created|creation|inserted)_?(at|time|date|on)?$", re.I)
 _UPDATED = re.compile(r"(updated|modified|last_?updated?|changed)_?(at|time|date|on)?$", re.I)
 
@@ -91,6 +92,7 @@ class Crud:
         self._alternates: dict[str, list[tuple[str, ResourceModel]]] = {}  # per operation: path params that may be alternate ids
         self._path_items: dict[str, list[tuple[int, str, ResourceModel]]] = {}  # per operation: path ids of stored items
         self._answers: dict[tuple[str, Version], Outcome] = {}  # reads' answers per operation and stored version
+        self._answer_items = 0  # the items (list elements, plus one per answer) the kept answers hold
 
     def backs(self, call: Call) -> bool:
         """Whether the store answers this call: not for an item of a collection nothing can fill (no create, no PUT
@@ -170,11 +172,20 @@ class Crud:
         return _another(known) if known is not None else None
 
     def _remember(self, op: Operation, outcome: Outcome) -> Outcome:
-        """Keep a read's answer for its source's version (bounded; a write renews the version, so nothing stale is served)."""
-        if outcome.source is not None:
-            if len(self._answers) >= _ANSWERS_KEPT:
-                self._answers.clear()
-            self._answers[(op.key, outcome.source)] = _another(outcome)
+        """Keep a read's answer for its source's version (a write renews the version, so nothing stale is served).
+
+        Bounded by answers and by the list items they hold: when either bound would be passed, all are forgotten.
+        """
+        if outcome.source is None:
+            return outcome
+        weight = _weight(outcome.body)
+        if weight > _ANSWER_ITEMS:
+            return outcome  # a list too long to keep
+        if len(self._answers) >= _ANSWERS_KEPT or self._answer_items + weight > _ANSWER_ITEMS:
+            self._answers.clear()
+            self._answer_items = 0
+        self._answers[(op.key, outcome.source)] = _another(outcome)
+        self._answer_items += weight
         return outcome
 
     # ---- helpers ----
@@ -608,6 +619,15 @@ class Crud:
                 generated = generated if generated is not None else call.generate(schema, "response")
                 body[name] = generated.get(name) if isinstance(generated, dict) else None
         return body, generated is not None
+
+
+def _weight(body: Any) -> int:
+    """What a kept answer holds, counted in items: one, plus the elements of a list body or of the lists in an envelope."""
+    if isinstance(body, list):
+        return 1 + len(body)
+    if isinstance(body, dict):
+        return 1 + sum(len(value) for value in body.values() if isinstance(value, list))
+    return 1
 
 
 def _another(outcome: Outcome) -> Outcome:
