@@ -60,7 +60,8 @@ logger = logging.getLogger(__name__)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _OFF_LOOP_BYTES = 64 * 1024  # request bodies larger than this are validated in a worker thread
 _COUNT_FACTOR = 10  # errors are counted up to this many times --max-errors, then counting stops
-_REMEMBERED = 4096  # entries of each per-request-kind memo of the engine (cleared when full)
+_REMEMBERED = 4096  # entries of each per-request-kind memo of the engine (cleared when full) ...
+_REMEMBERED_TEXT = 512  # ... keyed by header values no longer than this (a longer one is worked out every time)
 _DEFERRED_CHECKS = 2  # large responses validated in worker threads at once; beyond, a response is validated inline
 
 
@@ -129,7 +130,7 @@ class Engine:
         self._media: dict[tuple[str, int, bool, str | None], tuple[str, dict[str, Any] | None]] = {}  # negotiated per request kind
         self._security: dict[str, list[list[Scheme]]] = {}  # each operation's security alternatives
         self._responses: dict[tuple[str, int], dict[str, Any] | None] = {}  # the documented response per operation and status
-        self._problems: dict[tuple[Any, ...], EngineResponse] = {}  # error answers that keep to the spec, per problem
+        self._problems = Verdicts(max_bytes=config.validation_memo)  # error answers that keep to the spec, per problem
         for spec in specs:
             actions = infer_actions(spec)
             self.apis[spec.name] = _ApiRuntime(spec, actions, Crud(spec, actions), behaviours_for(spec.name), jobs_for(spec.name))
@@ -153,9 +154,11 @@ class Engine:
             return "anonymous"
         known = self._pseudonyms.get(credential)
         if known is None:
-            if len(self._pseudonyms) >= _REMEMBERED:
-                self._pseudonyms.clear()
-            known = self._pseudonyms[credential] = _pseudonym(credential)
+            known = _pseudonym(credential)
+            if len(credential) <= _REMEMBERED_TEXT:
+                if len(self._pseudonyms) >= _REMEMBERED:
+                    self._pseudonyms.clear()
+                self._pseudonyms[credential] = known
         return known
 
     def _alternatives(self, spec: Spec, op: Operation) -> list[list[Scheme]]:
@@ -458,9 +461,11 @@ class Engine:
         key = (op.key, status, problem, accept)
         known = self._media.get(key)
         if known is None:
-            if len(self._media) >= _REMEMBERED:
-                self._media.clear()
-            known = self._media[key] = media_type_for(spec, op, status, problem=problem, accept=accept)
+            known = media_type_for(spec, op, status, problem=problem, accept=accept)
+            if accept is None or len(accept) <= _REMEMBERED_TEXT:
+                if len(self._media) >= _REMEMBERED:
+                    self._media.clear()
+                self._media[key] = known
         return known
 
     def _response(self, spec: Spec, op: Operation, status: int) -> dict[str, Any] | None:
@@ -513,14 +518,12 @@ class Engine:
         """
         key = (op.key, problem.status, problem.title, problem.detail, problem.type, tuple(problem.headers.items()),
                tuple(problem.errors), problem.total_errors, accept)
-        known = self._problems.get(key)
+        known: EngineResponse | None = self._problems.get(key)
         if known is None:
             answer = self._problem_answer(spec, op, problem, tenant, accept)
             if answer.errors is not problem.errors:
                 return answer  # breaks the spec
-            if len(self._problems) >= _REMEMBERED:
-                self._problems.clear()
-            known = self._problems[key] = answer
+            known = self._problems.put(key, answer)
         return EngineResponse(known.status, dict(known.headers), known.body, tenant, list(known.errors))
 
     def _problem_answer(self, spec: Spec, op: Operation, problem: HttpProblem, tenant: str, accept: str | None) -> EngineResponse:
