@@ -15,7 +15,7 @@ JOURNAL_BYTES = 16 * 1024 * 1024  # bytes of headers and bodies the whole journa
 _ENTRY_OVERHEAD = 256  # bytes counted for an entry's own fields (method, path, status, ...)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is made per request side, and a frozen dataclass is three times slower to make
 class Captured:
     """One side of an exchange as journaled: headers and body, credentials redacted, the body cut at a limit."""
 
@@ -29,7 +29,7 @@ class Captured:
         return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, like Captured; nothing changes an entry once the journal holds it
 class JournalEntry:
     """One answered request."""
 

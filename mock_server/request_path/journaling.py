@@ -59,6 +59,7 @@ class Journaling:
         self.texts: BodyTexts = OrderedDict()  # redacted text of recent large bodies (a cached answer is the same bytes)
         self.small_texts: BodyTexts = OrderedDict()  # ... and of recent small ones (the same invalid request, again)
         self.views: dict[Any, HeaderView] = {}
+        self._second, self._day_and_time = -1, ""  # the last second a journal time was written in, formatted
 
     def keeps(self, path: str) -> bool:
         """Whether requests to `path` are journaled (not the admin API, the docs pages or the served documents)."""
@@ -75,7 +76,7 @@ class Journaling:
         asked, answered = self._view(scope["headers"]), self._view(headers)
         secrets = asked[2]
         entry = JournalEntry(
-            seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            seq=self.journal.next_seq(), time=self._stamp(),
             method=scope["method"], path=scope["path"],
             query=redact_query(scope.get("query_string", b"").decode("latin-1"), self.redaction),
             operation_id=note.get("operation_id"), api=note.get("api"), status=status,
@@ -87,6 +88,14 @@ class Journaling:
         )
         self.journal.add(entry, entry.cost(asked[3] + answered[3]))
         log_request(entry, secrets)
+
+    def _stamp(self) -> str:
+        """Now in UTC, as `datetime.isoformat(timespec="milliseconds")` writes it; the date and time of day are
+        formatted once per second."""
+        seconds, rest = divmod(time.time_ns(), 1_000_000_000)
+        if seconds != self._second:
+            self._second, self._day_and_time = seconds, datetime.fromtimestamp(seconds, timezone.utc).isoformat()[:19]
+        return f"{self._day_and_time}.{rest // 1_000_000:03d}+00:00"
 
     def _view(self, raw: list[tuple[bytes, bytes]]) -> HeaderView:
         """Headers as journaled (credential headers redacted), their content type and the credentials they carry."""
