@@ -127,6 +127,7 @@ class Engine:
         self.rendered = Verdicts(size=4096, max_bytes=32 * 1024 * 1024)  # bytes per (operation, status, media type, stored version)
         self.apis: dict[str, _ApiRuntime] = {}
         self._pseudonyms: dict[str, str] = {}  # credential → the caller's pseudonym
+        self._prefs: dict[tuple[str | None, str | None], Preferences] = {}  # (Prefer, Accept) → what they ask for
         self._media: dict[tuple[str, int, bool, str | None], tuple[str, dict[str, Any] | None]] = {}  # negotiated per request kind
         self._security: dict[str, list[list[Scheme]]] = {}  # each operation's security alternatives
         self._responses: dict[tuple[str, int], dict[str, Any] | None] = {}  # the documented response per operation and status
@@ -161,6 +162,18 @@ class Engine:
                 self._pseudonyms[credential] = known
         return known
 
+    def _preferences(self, prefer: str | None, accept: str | None) -> Preferences:
+        """`Preferences.parse`, remembered per pair of short header values (a Preferences never changes, so it is shared)."""
+        key = (prefer, accept)
+        known = self._prefs.get(key)
+        if known is None:
+            known = Preferences.parse(prefer, accept)
+            if len(prefer or "") + len(accept or "") <= _REMEMBERED_TEXT:
+                if len(self._prefs) >= _REMEMBERED:
+                    self._prefs.clear()
+                self._prefs[key] = known
+        return known
+
     def _alternatives(self, spec: Spec, op: Operation) -> list[list[Scheme]]:
         """The operation's security alternatives, worked out once."""
         known = self._security.get(op.key)
@@ -189,7 +202,7 @@ class Engine:
 
     async def admit(self, match: Match, req: RequestData) -> EngineResponse | Admission:
         """Delay, authenticate, inject faults and validate: a problem response, or what answering needs."""
-        admission = Admission(Preferences.parse(req.headers.get("prefer"), req.headers.get("accept")), self.tenant_of(req.headers))
+        admission = Admission(self._preferences(req.headers.get("prefer"), req.headers.get("accept")), self.tenant_of(req.headers))
         try:
             await self._delay(admission.prefs)
             authenticate(match.spec, match.operation, req, self.config, self._alternatives(match.spec, match.operation))
