@@ -16,7 +16,6 @@ from benchmarks.many_operations import write_many_operations_spec
 from mock_server.app import FlowmockApp, create_app
 from mock_server.config import ServerConfig
 from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
-from mock_server.request_path.routing import Match, Router
 from mock_server.request_path.validate import RequestData, plainly_valid, validate_request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,3 +178,48 @@ def test_a_request_runs_the_same_code_with_ten_or_a_thousand_operations_served(t
         assert small_status == large_status and small_status in (200, 404)
         assert small_lines > 100
         assert abs(large_lines - small_lines) <= small_lines // 50, (path, small_lines, large_lines)  # no scan of 990 more
+
+
+# ---- responses settled without openapi-core are ones openapi-core accepts ----
+
+def _bodies(value: Any) -> list[Any]:
+    """An example, and ways to break it: each top-level field dropped, given a wrong type, or given an odd string."""
+    out = [value]
+    if isinstance(value, list) and value:
+        out += [[changed] for changed in _bodies(value[0])[1:8]]
+    if isinstance(value, dict):
+        for key in list(value)[:12]:
+            out.append({k: v for k, v in value.items() if k != key})
+            for odd in (12345, "not-a-date", None, [], "2024-02-30T00:00:00Z"):
+                out.append({**value, key: odd})
+    return out
+
+
+def _json_responses(spec: Spec) -> list[tuple[Any, int, Any]]:
+    found = []
+    for op in spec.operations:
+        for status, response in (op.definition.get("responses") or {}).items():
+            media = (spec.resolve(response).get("content") or {}).get("application/json") if status.isdigit() else None
+            if isinstance(media, dict):
+                examples = [media["example"]] if "example" in media else []
+                examples += [e.get("value") for e in (media.get("examples") or {}).values() if isinstance(e, dict) and "value" in e]
+                found += [(op, int(status), example) for example in examples]
+    return found
+
+
+@pytest.mark.parametrize("path", bundled_spec_paths(), ids=lambda p: p.name)
+def test_a_response_settled_without_openapi_core_is_one_openapi_core_accepts(path):
+    from mock_server.request_path.validate import _QuickResponse, validate_response
+
+    spec = load_spec(path)
+    settled = refused = 0
+    for op, status, example in _json_responses(spec):
+        quick = _QuickResponse.build(spec, op, status, "application/json")
+        for body in _bodies(example):
+            raw = json.dumps(body).encode()
+            if quick is not None and quick.accepts(raw):
+                settled += 1
+                assert validate_response(spec, op, status, raw, {}, "application/json") == [], (op.operation_id, status, body)
+            else:
+                refused += 1
+    assert settled > 10 and refused > 10  # both ways are taken
