@@ -341,12 +341,15 @@ class _QuickResponse:
     @classmethod
     def build(cls, spec: Spec, op: Operation, status: int, mimetype: str) -> _QuickResponse | None:
         """The check, or None when finding the response or its media type takes openapi-core (ranges, `default`, wildcards)."""
-        response = spec.resolve((op.definition.get("responses") or {}).get(str(status)))
-        if not isinstance(response, dict) or "headers" in response:
+        try:
+            response = spec.resolve((op.definition.get("responses") or {}).get(str(status)))
+            if not isinstance(response, dict) or "headers" in response:
+                return None
+            if "content" not in response:
+                return cls(False)
+            media = spec.resolve((response.get("content") or {}).get(mimetype))
+        except (LookupError, ValueError, TypeError, AttributeError):  # an odd document: openapi-core reports it
             return None
-        if "content" not in response:
-            return cls(False)
-        media = spec.resolve((response.get("content") or {}).get(mimetype))
         if not isinstance(media, dict) or "schema" not in media or not (mimetype == "application/json" or mimetype.endswith("+json")):
             return None
         quick = QuickCheck.build(spec.doc, media["schema"], None)
@@ -358,7 +361,7 @@ class _QuickResponse:
             return True
         try:
             return self.quick is not None and self.quick.accepts(json.loads(body))
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
 
 
