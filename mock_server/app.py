@@ -220,7 +220,7 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     specs = specs if specs is not None else load_specs(config)
     if store is None:
         store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None,
-                      config.max_tenants)
+                      config.max_tenants, owned=True)
     writer = open_state_file(config.state_file, specs, store, config.state_interval) if config.state_file else None
     journal = Journal(config.journal_size, config.journal_bytes, config.journal_body)
     engine = Engine(config, specs, store)
