@@ -16,7 +16,6 @@ from typing import Any
 from mock_server.errors import SpecIssue
 from mock_server.loading.oaswalk import HTTP_METHODS
 from mock_server.loading.pointer import follow, place, tokens_of
-from mock_server.loading.schemacheck import value_problems
 
 Path_ = tuple[str | int, ...]
 
@@ -109,6 +108,8 @@ class Linter:
                     self._path_parameters((*path, method), str(path[1]), item, item[method])
         self._drop_unusable_parameters()
         if not any(i.fatal for i in self.issues):
+            from mock_server.loading.schemacheck import value_problems  # jsonschema and its kin load only when a spec is checked
+
             self.issues.extend(value_problems(self.doc, self.file, visited, self.budget_s))
 
     def found(self) -> list[SpecIssue]:
