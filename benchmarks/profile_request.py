@@ -1,9 +1,10 @@
 """Profile N requests of one kind against an in-process flowmock (cProfile) and print the top functions.
 
 Run: .venv/bin/python benchmarks/profile_request.py get|list|create|generated|invalid [--requests 2000] [--top 25]
-                                                   [--sort cumulative|tottime] [--output PATH.prof]
+                                                   [--sort cumulative|tottime] [--output PATH.prof] [--no-profile]
 The app is the one `flowmock serve` builds (the four bundled specs, the bundled world, validation and state on);
 requests go straight into its ASGI callable (no sockets, no client), so the profile shows only flowmock's own path.
+With --no-profile it runs the same requests without cProfile and prints the CPU time per request (process_time).
 """
 from __future__ import annotations
 
@@ -80,8 +81,9 @@ async def _requests_of(kind: str, client: InProcessClient) -> tuple[str, str, li
     return "POST", EXECUTIONS, JSON, b"{}", 400
 
 
-async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
-    """Warm up, then run `count` requests under cProfile; the profile and the wall seconds they took."""
+async def _profile(kind: str, count: int, profile: bool = True) -> tuple[cProfile.Profile, float]:
+    """Warm up, then run `count` requests (under cProfile unless `profile` is off); the profile and the seconds they
+    took (wall seconds under the profiler, CPU seconds without it)."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # third-party import-time noise, as `flowmock` does
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from mock_server.app import create_app
@@ -95,6 +97,11 @@ async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
         if status != expect:
             raise SystemExit(f"{kind}: expected {expect}, got {status}: {answer[:300]!r}")
     profiler = cProfile.Profile()
+    if not profile:
+        started = time.process_time()
+        for _ in range(count):
+            await client.request(method, path, headers, body)
+        return profiler, time.process_time() - started
     started = time.perf_counter()
     profiler.enable()
     for _ in range(count):
@@ -156,8 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="how many functions (and places) to print")
     parser.add_argument("--sort", choices=("cumulative", "tottime"), default="cumulative", help="order of the function list")
     parser.add_argument("--output", type=Path, help="also write the raw profile here (for snakeviz or pstats)")
+    parser.add_argument("--no-profile", action="store_true", help="no cProfile: print the CPU time per request only")
     args = parser.parse_args(argv)
-    profiler, seconds = asyncio.run(_profile(args.kind, args.requests))
+    profiler, seconds = asyncio.run(_profile(args.kind, args.requests, not args.no_profile))
+    if args.no_profile:
+        print(f"# {args.kind}: {args.requests} requests, {seconds:.2f} s of CPU ({seconds / args.requests * 1000:.3f} ms each)")
+        return 0
     print(f"# {args.kind}: {args.requests} requests in {seconds:.2f} s under cProfile "
           f"({seconds / args.requests * 1000:.2f} ms each, profiling overhead included), top {args.top} by {args.sort}")
     print("\n".join(top_functions(profiler, args.sort, args.top)))
