@@ -251,13 +251,17 @@ class ResponseValidators:
 
     def errors(self, spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str], mimetype: str) -> list[FieldError]:
         """Every way a response breaks the operation's documented responses (see `validate_response`)."""
+        if self.accepts(spec, op, status, body, mimetype):
+            return []
+        return validate_response(spec, op, status, body, headers, mimetype)
+
+    def accepts(self, spec: Spec, op: Operation, status: int, body: bytes, mimetype: str) -> bool:
+        """True when the compiled check finds the body valid (final); False when openapi-core has to decide."""
         key = (op.key, status, mimetype)
         if key not in self._compiled:
             self._compiled[key] = _CompiledResponse.build(spec, op, status, mimetype)
         compiled = self._compiled[key]
-        if compiled is not None and compiled.accepts(body):
-            return []
-        return validate_response(spec, op, status, body, headers, mimetype)
+        return compiled is not None and compiled.accepts(body)
 
 
 @dataclass(frozen=True)

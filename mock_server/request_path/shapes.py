@@ -1,0 +1,121 @@
+"""Conform once per shape: values that differ only in the new ids of one request share one conformed template.
+
+A create that copies a definition's flow (sections, steps, each with a new id) conforms the same structure every
+time; only the new uuids differ. `conform` treats any two canonical uuid strings alike (both strings, both of format
+uuid, neither a number, a boolean nor a date), so the value with each new uuid replaced by a numbered placeholder
+conforms to the same template, and putting the uuids back gives exactly what conforming the value itself gives.
+A template is kept only when conforming it generated nothing (a generated value belongs to one request), and
+only for plain JSON values. Placeholders are in no enum of a spec (an enum listing one would keep a template
+with it where the new id would have been generated).
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from mock_server.loading.spec import Spec
+from mock_server.request_path.conform import Fill, MergeCache, conform
+from mock_server.request_path.generate import merge_all_of
+from mock_server.request_path.jsonencode import EXACT_JSON, json_copy
+
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_PREFIX = b"00000000-0000-4000-8000-"
+_OPEN = b'"' + _PREFIX
+_GENERATED = object()  # conforming this shape generates values: every value of it is conformed itself
+
+Template = tuple[bytes, tuple[tuple[int, bytes], ...]]  # JSON bytes cut at each placeholder: (head, ((index, rest), ...))
+
+
+class _Generates(Exception):
+    """Raised by a template's fill: conforming this shape would generate a value."""
+
+
+class ShapeMemo:
+    """Conformed templates per (target schema, value shape), the least recently used dropped beyond `size` or `max_bytes`."""
+
+    def __init__(self, size: int = 256, max_bytes: int = 8 * 1024 * 1024) -> None:
+        self.size, self.max_bytes = size, max_bytes
+        self.bytes = 0
+        self.merged: MergeCache = {}
+        self._templates: OrderedDict[tuple[int, bytes], tuple[Any, Template | object]] = OrderedDict()
+
+    def conform(self, spec: Spec, schema: Any, value: Any, fill: Fill, new_ids: Sequence[str] = ()) -> Any:
+        """What `conform(spec, schema, value, fill)` gives for a copy of `value`; from the template of its shape when
+        one is kept. `new_ids` are the canonical uuids this request made: the parts of `value` that vary."""
+        try:
+            raw = orjson.dumps(value, option=EXACT_JSON)
+        except orjson.JSONEncodeError:  # not plain JSON data
+            return conform(spec, schema, json_copy(value), fill, cache=self.merged)
+        if not new_ids or _PREFIX in raw:
+            return conform(spec, schema, orjson.loads(raw), fill, cache=self.merged)
+        shape, order = raw, list[bytes]()
+        for ident in dict.fromkeys(new_ids):
+            token = b'"%s"' % ident.encode()
+            if token not in shape:
+                continue
+            if b"\\" + token in shape:  # inside a longer string (after an escaped quote): not only a value of its own
+                return conform(spec, schema, orjson.loads(raw), fill, cache=self.merged)
+            shape = shape.replace(token, b'"%s%012d"' % (_PREFIX, len(order)))
+            order.append(ident.encode())
+        key = (id(schema), shape)
+        found = self._templates.get(key)
+        if found is None or found[0] is not schema:
+            found = (schema, _template(spec, schema, shape, self.merged))
+            self._keep(key, found)
+        else:
+            self._templates.move_to_end(key)
+        template = found[1]
+        if not isinstance(template, tuple):
+            return conform(spec, schema, orjson.loads(raw), fill, cache=self.merged)
+        head, parts = template
+        pieces = [head]
+        for index, rest in parts:
+            pieces += (b'"', order[index], rest)
+        return orjson.loads(b"".join(pieces))
+
+    def merged_schema(self, spec: Spec, schema: Any) -> dict[str, Any]:
+        """`merge_all_of(schema)`, kept by the schema's identity (a schema of the never-changing spec document)."""
+        entry = self.merged.get(id(schema))
+        if entry is not None and entry[0] is schema:
+            return entry[1]
+        found = merge_all_of(schema, spec.resolve)
+        if len(self.merged) >= 4096:
+            self.merged.clear()
+        self.merged[id(schema)] = (schema, found)
+        return found
+
+    def _keep(self, key: tuple[int, bytes], entry: tuple[Any, Template | object]) -> None:
+        previous = self._templates.pop(key, None)
+        if previous is not None:
+            self.bytes -= _cost(key, previous[1])
+        self._templates[key] = entry
+        self.bytes += _cost(key, entry[1])
+        while len(self._templates) > self.size or self.bytes > self.max_bytes:
+            dropped_key, dropped = self._templates.popitem(last=False)
+            self.bytes -= _cost(dropped_key, dropped[1])
+
+    def __len__(self) -> int:
+        return len(self._templates)
+
+
+def _template(spec: Spec, schema: Any, shape: bytes, merged: MergeCache) -> Template | object:
+    """The conformed shape cut at its placeholders, or `_GENERATED` when conforming it would generate values (then
+    nothing is generated: the caller conforms the value itself)."""
+    def refuse(_: Any) -> Any:
+        raise _Generates
+
+    try:
+        conformed = orjson.dumps(conform(spec, schema, orjson.loads(shape), refuse, cache=merged), option=EXACT_JSON)
+    except (_Generates, orjson.JSONEncodeError):
+        return _GENERATED
+    head, *cut = conformed.split(_OPEN)
+    return head, tuple((int(part[:12]), part[12:]) for part in cut)
+
+
+def _cost(key: tuple[int, bytes], template: Template | object) -> int:
+    """Bytes an entry keeps alive, roughly: its shape and its template."""
+    return len(key[1]) + (len(template[0]) + sum(len(rest) for _, rest in template[1]) if isinstance(template, tuple) else 0)
