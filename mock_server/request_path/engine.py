@@ -108,6 +108,7 @@ class _ApiRuntime:
     crud: Crud
     behaviours: dict[str, Behaviour]
     jobs: dict[str, Job]
+    capacities: dict[str, int | None] = field(default_factory=dict)  # x-flowmock-capacity per resource, once known
 
 
 class Engine:
@@ -327,7 +328,7 @@ class Engine:
     def run_due(self, state: TenantState) -> int:
         """Run the scheduled work that the clock has reached, each at its own due time; returns how many ran."""
         ran = 0
-        while ran < 10_000:
+        while ran < 10_000 and state.jobs:  # (nothing scheduled, most often: no clock to read)
             job = state.pop_due(Clock.iso(self.clock.now(state)))
             if job is None:
                 break
@@ -366,7 +367,9 @@ class Engine:
             return
         runtime = self.apis[call.spec.name]
         model = runtime.crud.models[call.action.resource]
-        check_capacity(capacity(call.spec, runtime.actions, model.key), len(runtime.crud.bucket(call, model)), model.label)
+        if model.key not in runtime.capacities:  # worked out once per resource: it scans the spec's operations
+            runtime.capacities[model.key] = capacity(call.spec, runtime.actions, model.key)
+        check_capacity(runtime.capacities[model.key], len(runtime.crud.bucket(call, model)), model.label)
 
     def _named_example(self, call: Call, name: str, accept: str | None) -> tuple[Any]:
         """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""

@@ -47,7 +47,7 @@ class GenerationContext:
 
     def uuid4(self) -> str:
         """A random but seeded UUID (version 4): what `str(uuid.UUID(int=bits, version=4))` spells, built directly."""
-        text = "%032x" % (self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET)
+        text = (self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET).to_bytes(16, "big").hex()
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 

@@ -52,15 +52,10 @@ class ShapeMemo:
             return conform(spec, schema, json_copy(value), fill, cache=self.merged)
         if not new_ids or _PREFIX in raw:
             return conform(spec, schema, orjson.loads(raw), fill, cache=self.merged)
-        shape, order = raw, list[bytes]()
-        for ident in dict.fromkeys(new_ids):
-            token = b'"%s"' % ident.encode()
-            if token not in shape:
-                continue
-            if b"\\" + token in shape:  # inside a longer string (after an escaped quote): not only a value of its own
-                return conform(spec, schema, orjson.loads(raw), fill, cache=self.merged)
-            shape = shape.replace(token, b'"%s%012d"' % (_PREFIX, len(order)))
-            order.append(ident.encode())
+        order = [ident.encode() for ident in dict.fromkeys(new_ids)]
+        shape = _abstracted(raw, order)
+        if shape is None:
+            return conform(spec, schema, orjson.loads(raw), fill, cache=self.merged)
         key = (id(schema), shape)
         found = self._templates.get(key)
         if found is None or found[0] is not schema:
@@ -100,6 +95,30 @@ class ShapeMemo:
 
     def __len__(self) -> int:
         return len(self._templates)
+
+
+def _abstracted(raw: bytes, idents: list[bytes]) -> bytes | None:
+    """`raw` with each of `idents` that is a whole JSON string replaced by its placeholder (numbered by position in
+    `idents`); None when one also ends a longer string (after an escaped quote)."""
+    found: list[tuple[int, int]] = []  # (offset, index) of every whole-string occurrence
+    escapes = b"\\" in raw  # (one byte: a fast search; a backslash in JSON text only ever starts an escape)
+    for index, ident in enumerate(idents):
+        token = b'"%s"' % ident
+        at = raw.find(token)
+        while at >= 0:
+            if escapes and raw[at - 1:at] == b"\\":
+                return None
+            found.append((at, index))
+            at = raw.find(token, at + len(token))
+    if not found:
+        return raw
+    found.sort()
+    pieces, last = list[bytes](), 0
+    for at, index in found:
+        pieces += (raw[last:at], b'"%s%012d"' % (_PREFIX, index))
+        last = at + len(idents[index]) + 2
+    pieces.append(raw[last:])
+    return b"".join(pieces)
 
 
 def _template(spec: Spec, schema: Any, shape: bytes, merged: MergeCache) -> Template | object:

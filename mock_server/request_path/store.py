@@ -198,6 +198,11 @@ class TenantState:
     def find(self, spec: str, resource: str, object_id: str) -> Any | None:
         """Find an object by id in any parent partition of a resource (during a write, its content can be rolled back)."""
         prefix = bucket_key(spec, resource)
+        items = self.buckets.get(prefix) if "{" not in resource else None
+        if items is not None and object_id in items:  # a collection without parents (its only bucket): no scan
+            found = items[object_id]
+            self.remember(found)
+            return found
         for key, items in self.buckets.items():
             if (key == prefix or key.startswith(prefix + "|")) and object_id in items:
                 found = items[object_id]
@@ -340,4 +345,8 @@ class Clock:
     @staticmethod
     def iso(moment: datetime) -> str:
         """RFC 3339 with milliseconds and Z, as most JSON APIs write it."""
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        utc = moment.astimezone(timezone.utc)
+        if utc.year < 1000:  # strftime's %Y does not pad these
+            return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return (f"{utc.year}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}."
+                f"{moment.microsecond // 1000:03d}Z")

@@ -71,7 +71,9 @@ def _flow_item(call: Call, item: dict[str, Any], execution_id: str) -> dict[str,
         out["definitionId"] = item["id"]
     if item.get("type") == "SECTION":
         out["status"] = "OPEN"
-        out["steps"] = [dict(_flow_item(call, step, execution_id), sectionId=out["id"]) for step in item.get("steps", [])]
+        out["steps"] = steps = [_flow_item(call, step, execution_id) for step in item.get("steps", [])]
+        for step in steps:
+            step["sectionId"] = out["id"]
     else:
         out.update(status="UNASSIGNED", executionId=execution_id, enabled=item.get("enabled", True))
         for key in ("completedTime", "startedTime", "statusLastUpdated"):
