@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import random
 import uuid
+from collections.abc import Callable
 
 import pytest
 
@@ -92,22 +93,19 @@ def _filled(schema: object) -> object:
     return "generated"
 
 
-def _flow(shape: random.Random, ids: random.Random, new_ids: list[str]) -> list[dict]:
-    """A flow as a behaviour builds it, its structure drawn from `shape` and its new ids from `ids`: ids pointing
-    back, ids as keys and inside longer strings, values conform has to convert, drop or generate."""
-    def new() -> str:
-        new_ids.append(str(uuid.UUID(int=ids.getrandbits(128), version=4)))
-        return new_ids[-1]
-
-    execution = new()
-    flow = []
+def _flow(draw: Callable[[], str], structure: int, execution: str, derived: bool = True) -> list[dict]:
+    """A flow as a behaviour builds it (a pure function of its inputs), its new ids drawn with `draw`: ids pointing
+    back, ids as keys and inside longer strings, values conform has to convert, drop or generate; with `derived`,
+    also text made from an id (which `ShapeMemo.built` does not allow its builds)."""
+    shape, flow = random.Random(structure), []
     for order in range(shape.randint(0, 4)):
-        section_id = new()
+        section_id = draw()
         steps = []
         for _ in range(shape.randint(0, 3)):
-            step = {"id": new(), "name": shape.choice(["Call", 'Quote "x"', "é"]), "type": "STEP",
+            step = {"id": draw(), "name": shape.choice(["Call", 'Quote "x"', "é"]), "type": "STEP",
                     "order": shape.choice(ODD), "enabled": shape.choice(ODD), "status": shape.choice(["UNASSIGNED", "NOPE", None]),
-                    "executionId": shape.choice([execution, execution.upper(), "not-a-uuid", 'see "' + execution]),
+                    "executionId": shape.choice([execution, execution.upper() if derived else execution, "not-a-uuid",
+                                                 'see "' + execution]),
                     "sectionId": shape.choice([section_id, 12]), shape.choice(["extra", "name"]): shape.choice(ODD)}
             if shape.random() < 0.3:
                 step[execution] = "an id as a key"
@@ -119,13 +117,39 @@ def _flow(shape: random.Random, ids: random.Random, new_ids: list[str]) -> list[
     return flow
 
 
+class _Ids:
+    """New uuids from a seeded generator, each also noted in `new_ids` (as the engine notes the ids it makes)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng, self.new_ids = random.Random(seed), list[str]()
+
+    def draw(self) -> str:
+        self.new_ids.append(str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
+        return self.new_ids[-1]
+
+
 def test_a_kept_template_gives_what_conforming_each_value_gives():
-    memo, ids = ShapeMemo(), random.Random(11)
+    memo = ShapeMemo()
     for structure in range(300):
-        for _ in range(3):  # the same shape with other new ids: the first builds the template, the others reuse it
-            new_ids: list[str] = []
-            value = _flow(random.Random(structure), ids, new_ids)
+        for copy_ in range(3):  # the same shape with other new ids: the first builds the template, the others reuse it
+            ids = _Ids(structure * 10 + copy_)
+            value = _flow(ids.draw, structure, ids.draw())
             expected = conform(SPEC, FLOW_SCHEMA, copy.deepcopy(value), _filled)
-            assert memo.conform(SPEC, FLOW_SCHEMA, value, _filled, new_ids) == expected
-    kept = [t for t in memo._templates.values() if isinstance(t[1], tuple)]
+            assert memo.conform(SPEC, FLOW_SCHEMA, value, _filled, ids.new_ids) == expected
+    kept = [entry for entry in memo._templates.values() if isinstance(entry[2], tuple)]
     assert len(kept) > 30, "shapes that conform without generating keep their template (and the loop reused it)"
+
+
+def test_a_value_built_from_a_kept_template_is_what_building_and_conforming_it_gives():
+    memo = ShapeMemo()
+    for structure in range(300):
+        for copy_ in range(3):
+            direct, templated = _Ids(structure * 10 + copy_), _Ids(structure * 10 + copy_)
+            expected = conform(SPEC, FLOW_SCHEMA, _flow(direct.draw, structure, direct.draw(), False), _filled)
+            execution = templated.draw()
+            found = memo.built(SPEC, FLOW_SCHEMA, _filled, templated.new_ids, templated.draw, _flow, structure, execution,
+                               False)
+            assert found == expected
+            assert templated.new_ids == direct.new_ids, "as many new ids, drawn in the same order"
+    kept = [entry for entry in memo._templates.values() if isinstance(entry[2], tuple)]
+    assert len(kept) > 30

@@ -9,6 +9,7 @@ from mock_server.request_path.crud import Call, Outcome
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.generate import UUID_SCHEMA, merge_all_of
 from mock_server.request_path.jsonencode import json_copy
+from mock_server.request_path.shapes import Build
 from mock_server.request_path.negotiate import documented_statuses
 
 
@@ -53,6 +54,22 @@ def schema(call: Call, name: str) -> dict[str, Any]:
 def reshape(call: Call, target: Any, value: Any) -> Any:
     """`value` conformed to the `target` schema of the call's spec; missing required fields are generated,
     and a missing reference (`x-flowmock-ref`) points at an existing object when there is one."""
+    if call.shapes is not None:
+        return call.shapes.conform(call.spec, target, value, _filler(call), call.new_ids)
+    return conform(call.spec, target, json_copy(value), _filler(call))
+
+
+def reshape_built(call: Call, target: Any, build: Build, *inputs: Any) -> Any:
+    """`reshape(call, target, build(draw, *inputs))`, where `build` is a module-level function of its arguments alone
+    that draws its new ids with `draw`: once its template is known for inputs of this shape, nothing is built."""
+    if call.shapes is not None:
+        return call.shapes.built(call.spec, target, _filler(call), call.new_ids, lambda: new_id(call), build, *inputs)
+    return reshape(call, target, build(lambda: new_id(call), *inputs))
+
+
+def _filler(call: Call) -> Callable[[Any], Any]:
+    """How `reshape` fills a required value: a reference (`x-flowmock-ref`) points at an existing object when there
+    is one; anything else is generated."""
 
     def fill(schema: Any) -> Any:
         ref = call.spec.resolve(schema).get("x-flowmock-ref") if isinstance(schema, dict) else None
@@ -64,9 +81,7 @@ def reshape(call: Call, target: Any, value: Any) -> Any:
                 return existing["id"]
         return call.generate(schema, "response")
 
-    if call.shapes is not None:
-        return call.shapes.conform(call.spec, target, value, fill, call.new_ids)
-    return conform(call.spec, target, json_copy(value), fill)
+    return fill
 
 
 def property_schema(call: Call, schema_name: str, prop: str) -> Any:
