@@ -137,6 +137,10 @@ class Engine:
 
         return Faker(self.config.locale)
 
+    def _faker(self) -> Faker:
+        """The Faker, for a generation context that first needs it (a new id never does)."""
+        return self.fake
+
     def action(self, spec: Spec, op: Operation) -> Action:
         """The inferred action of an operation."""
         return self.apis[spec.name].actions[op.operation_id]
@@ -423,7 +427,7 @@ class Engine:
         def gen(schema: Any, purpose: str) -> Any:
             if purpose == "id":
                 if not ids:
-                    ids.append(make_context(resolve, f"{self.seed}|{op.key}|{count}|ids", self.fake, use_examples=False,
+                    ids.append(make_context(resolve, f"{self.seed}|{op.key}|{count}|ids", self._faker, use_examples=False,
                                             now=now, lazy_faker=True))
                 if schema is UUID_SCHEMA:  # what generate gives it, without the walk
                     ident = ids[0].uuid4()
@@ -435,7 +439,7 @@ class Engine:
                     new_ids.append(ident)
                 return ident
             calls[0] += 1
-            ctx = make_context(resolve, f"{self.seed}|{op.key}|{count}|{calls[0]}", self.fake,
+            ctx = make_context(resolve, f"{self.seed}|{op.key}|{count}|{calls[0]}", self._faker,
                                mode="request" if purpose == "request" else "response", use_examples=not dynamic, now=now,
                                lazy_faker=True)
             return generate(schema, ctx)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import rstr
 
@@ -30,15 +30,19 @@ class GenerationContext:
 
     resolve: Resolve
     rng: random.Random
-    faker: Faker  # shared; seeded for this run when first used (`fake`)
+    faker: Faker | None  # shared; seeded for this run when first used (`fake`); None: made by `faker_factory` then
     mode: str = "response"  # "response" skips writeOnly, "request" skips readOnly
     use_examples: bool = True
     now: datetime | None = None
     faker_seed: int | None = None  # drawn from `rng` at creation, applied on the first use of `fake`
+    faker_factory: Callable[[], Faker] | None = None  # gives the shared Faker when `faker` is None
 
     @property
     def fake(self) -> Faker:
         """The Faker, seeded for this run (most runs, such as a new id, never need it: seeding costs)."""
+        if self.faker is None:
+            assert self.faker_factory is not None, "a context needs a Faker or a way to make one"
+            self.faker = self.faker_factory()
         if self.faker_seed is not None:
             with_workflow_words(self.faker)
             self.faker.seed_instance(self.faker_seed)
@@ -51,15 +55,20 @@ class GenerationContext:
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def make_context(resolve: Resolve, seed: str | int, fake: Faker, mode: str = "response",
+def make_context(resolve: Resolve, seed: str | int, fake: Faker | Callable[[], Faker], mode: str = "response",
                  use_examples: bool = True, now: datetime | None = None, lazy_faker: bool = False) -> GenerationContext:
     """Build a context whose every random choice derives from `seed`.
 
     With `lazy_faker` the shared Faker is seeded only if this run uses it: the same values, for a caller that uses
-    that Faker through contexts only (the engine); others may read it afterwards, and get it seeded as before.
+    that Faker through contexts only (the engine); others may read it afterwards, and get it seeded as before. Such a
+    caller may pass a function giving the Faker, called when a value first needs it (making one takes a while).
     """
     rng = random.Random(str(seed))
-    context = GenerationContext(resolve, rng, fake, mode, use_examples, now, faker_seed=rng.getrandbits(32))
+    context = GenerationContext(resolve, rng, None, mode, use_examples, now, faker_seed=rng.getrandbits(32))
+    if lazy_faker and not hasattr(fake, "seed_instance"):  # a function giving the Faker, not the Faker
+        context.faker_factory = cast("Callable[[], Faker]", fake)
+    else:
+        context.faker = cast("Faker", fake)
     if not lazy_faker:
         _ = context.fake
     return context

@@ -87,7 +87,7 @@ class ShapeMemo:
             count, template = found
             drawn = [draw() for _ in range(count)]
             order = known + [ident.encode() for ident in drawn]
-            if isinstance(template, tuple) and _distinct_uuids(order, len(known)):
+            if isinstance(template, tuple) and len(set(order)) == len(order):  # (`draw` gives uuids)
                 return _filled(template, order)
             replay = iter(drawn)  # the ids are drawn: the value is built with them, as it would have been
             return self.conform(spec, schema, build(lambda: next(replay), *inputs), fill, [*new_ids, *drawn])

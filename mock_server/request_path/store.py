@@ -151,7 +151,7 @@ class TenantState:
         """Start remembering changes made through `bucket()`, so `rollback()` can undo them."""
         self._undo, self._touched, self._created, self._found = [], [], [], {}
         self.token = object()  # a write may edit stored objects in place: bytes cached for the old token are stale
-        self._saved = (dict(self.counters), self.ticks, copy.deepcopy(self.jobs))
+        self._saved = (dict(self.counters), self.ticks, copy.deepcopy(self.jobs) if self.jobs else [])
 
     def rollback(self) -> None:
         """Undo every change since `begin()`: stored objects, new collections, counters and the clock."""
@@ -195,20 +195,19 @@ class TenantState:
         self.ticks += 1
         return self.ticks
 
-    def find(self, spec: str, resource: str, object_id: str) -> Any | None:
-        """Find an object by id in any parent partition of a resource (during a write, its content can be rolled back)."""
+    def find(self, spec: str, resource: str, object_id: str, new: bool = False) -> Any | None:
+        """Find an object by id in any parent partition of a resource. During a write its content can be rolled back,
+        unless it is `new` (made by this write: a rollback takes it away altogether)."""
         prefix = bucket_key(spec, resource)
         items = self.buckets.get(prefix) if "{" not in resource else None
-        if items is not None and object_id in items:  # a collection without parents (its only bucket): no scan
-            found = items[object_id]
-            self.remember(found)
-            return found
-        for key, items in self.buckets.items():
-            if (key == prefix or key.startswith(prefix + "|")) and object_id in items:
-                found = items[object_id]
-                self.remember(found)
-                return found
-        return None
+        if items is None or object_id not in items:  # (a collection without parents has one bucket: no scan)
+            items = next((found for key, found in self.buckets.items()
+                          if (key == prefix or key.startswith(prefix + "|")) and object_id in found), None)
+        if items is None:
+            return None
+        if not new:
+            self.remember(items[object_id])
+        return items[object_id]
 
     def objects(self, spec: str, resource: str) -> Iterator[Any]:
         """Every stored object of a resource, across parent partitions."""

@@ -39,8 +39,8 @@ def create_from(call: Call, default: Callable[[Call], Outcome], resource: str, s
 
 
 def stored(call: Call, resource: str, outcome: Outcome, id_field: str = "id") -> dict[str, Any]:
-    """The stored object (mutable) behind an outcome that carries its id."""
-    found = call.state.find(call.spec.name, resource, str(outcome.body[id_field]))
+    """The stored object (mutable) behind an outcome that carries its id: one this write created."""
+    found = call.state.find(call.spec.name, resource, str(outcome.body[id_field]), new=True)
     if found is None:
         raise LookupError(f"{resource} {outcome.body[id_field]} is not stored")
     return found

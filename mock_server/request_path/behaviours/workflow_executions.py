@@ -5,7 +5,6 @@ The v2 flow-execution rules live in `flow_executions`; both are registered here 
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -49,7 +48,7 @@ def create_execution(call: Call, default: Default) -> Outcome:
         _follow_steps(execution)
 
     if definition is not None and isinstance(call.body, dict):  # the flow is the definition's: none to generate first
-        call = dataclasses.replace(call, body={**call.body, "flow": []})
+        call.body = {**call.body, "flow": []}
     return create_from(call, default, EXECUTIONS, definition, build)
 
 
