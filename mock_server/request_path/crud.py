@@ -249,13 +249,29 @@ class Crud:
     def _new_id(self, call: Call, model: ResourceModel) -> Any:
         kind = model.id_schema.get("type")
         if kind in ("integer", "number"):
-            existing = [int(k) for k in self.bucket(call, model) if str(k).lstrip("-").isdigit()]
-            seen = [o[model.id_field] for o in call.state.objects(self.spec.name, model.key)
-                    if isinstance(o, dict) and isinstance(o.get(model.id_field), int)]
-            return max([0, *existing, *seen]) + 1
+            key = _last_id_counter(self.spec.name, model)
+            last = call.state.counters.get(key)
+            if last is None or str(last + 1) in self.bucket(call, model):  # unknown, or ids were added around it
+                last = self._highest_id(call, model)
+            call.state.counters[key] = last + 1
+            return last + 1
         if model.id_schema.get("format") or model.id_schema.get("pattern") or model.id_schema.get("enum"):
             return call.generate(model.id_schema, "id")
         return call.generate(UUID_SCHEMA, "id")  # a free-form string id: a uuid
+
+    def _highest_id(self, call: Call, model: ResourceModel) -> int:
+        """The highest integer id stored in a resource (0 when none): one scan, after which a counter carries on."""
+        existing = [int(k) for k in self.bucket(call, model) if str(k).lstrip("-").isdigit()]
+        seen = [o[model.id_field] for o in call.state.objects(self.spec.name, model.key)
+                if isinstance(o, dict) and isinstance(o.get(model.id_field), int)]
+        return max([0, *existing, *seen])
+
+    def _note_supplied_id(self, call: Call, model: ResourceModel, ident: Any) -> None:
+        """A client-chosen integer id above the counter moves the counter, so the next server id does not collide."""
+        key = _last_id_counter(self.spec.name, model)
+        last = call.state.counters.get(key)
+        if isinstance(ident, int) and not isinstance(ident, bool) and last is not None and ident > last:
+            call.state.counters[key] = ident
 
     def _fill(self, call: Call, model: ResourceModel, body: dict[str, Any], creating: bool) -> dict[str, Any]:
         """Body plus what the server sets: required fields the client omitted, readOnly fields, defaults, timestamps."""
@@ -388,6 +404,8 @@ class Crud:
             raise HttpProblem(409, "Conflict", f"{model.label} with {model.id_field} '{supplied}' already exists",
                               [FieldError("body", model.id_field, "already exists")])
         ident = supplied if supplied is not None else self._new_id(call, model)
+        if supplied is not None:
+            self._note_supplied_id(call, model, supplied)
         obj[model.id_field] = ident
         obj.update(call.action.set_fields)
         if isinstance(bucket, EmbeddedItems):
@@ -487,6 +505,7 @@ class Crud:
         obj = self._fill(call, model, body, creating=True)
         self._set_parent_ids(call, model, obj)
         ident = self._id_value(model, key)
+        self._note_supplied_id(call, model, ident)
         obj[model.id_field] = ident
         obj.update(call.action.set_fields)
         self.bucket(call, model)[key] = obj
@@ -800,3 +819,8 @@ def _typed(schema: dict[str, Any], value: Any) -> Any:
     if schema.get("type") in ("integer", "number") and text.lstrip("-").isdigit():
         return int(text)
     return text
+
+
+def _last_id_counter(spec: str, model: ResourceModel) -> str:
+    """The tenant counter holding the last integer id given out for a resource (kept with the tenant's state)."""
+    return f"|last-id|{spec}|{model.key}"
