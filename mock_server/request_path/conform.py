@@ -87,7 +87,7 @@ class _Conformer:
                 return _UNFIT
             return self.conform_object(schema, value, depth)
         found = _convert(value, kind) if kind else value
-        return _UNFIT if isinstance(found, str) and not _has_format(found, schema.get("format")) else found
+        return _UNFIT if isinstance(found, str) and not has_format(found, schema.get("format")) else found
 
     def conform_object(self, schema: dict[str, Any], value: dict[str, Any], depth: int) -> dict[str, Any]:
         """An object's declared properties conformed, required ones filled, undeclared ones kept or dropped."""
@@ -116,7 +116,7 @@ class _Conformer:
         return out
 
 
-def _has_format(text: str, form: Any) -> bool:
+def has_format(text: str, form: Any) -> bool:
     """Whether a string has the common formats a request schema may not have asked for (`""` is no uri). A string
     that cannot be encoded is left for the encoder, which refuses the answer and undoes the write."""
     try:

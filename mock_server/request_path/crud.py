@@ -12,7 +12,7 @@ from urllib.parse import quote
 from mock_server.request_path.embedded import Embedding, EmbeddedItems
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.generate import merge_all_of
-from mock_server.request_path.conform import MergeCache, conform
+from mock_server.request_path.conform import MergeCache, conform, has_format
 from mock_server.request_path.models import ResourceModel, build_models, effective_schema, request_schema
 from mock_server.request_path.negotiate import is_json, response_for, success_schema, success_status
 from mock_server.request_path.quickcheck import QuickCheck
@@ -32,7 +32,8 @@ _ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "value
 _COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
 _NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken", "next_page_token")
 _PARAM = re.compile(r"\{([^}/]+)\}")
-_QUICK_FORMATS = frozenset({"int32", "int64", "date-time", "date", "time", "uuid", "email", "ipv4", "byte"})
+# the formats openapi-core checks, and those the fitting checks too (`""` is no uri): the quick check is stricter
+_QUICK_FORMATS = frozenset({"int32", "int64", "date-time", "date", "time", "uuid", "email", "ipv4", "byte", "uri", "url"})
 _CREATED = re.compile(r"(created|creation|inserted)_?(at|time|date|on)?$", re.I)
 _UPDATED = re.compile(r"(updated|modified|last_?updated?|changed)_?(at|time|date|on)?$", re.I)
 
@@ -196,7 +197,8 @@ class Crud:
             if name in body:
                 continue
             if creating and name in generated and (name in required or sub.get("readOnly") or "default" in sub):
-                out[name] = sub["default"] if "default" in sub and name not in required else generated[name]
+                out[name] = sub["default"] if "default" in sub and name not in required and _fits(sub, sub["default"]) \
+                    else generated[name]
         declared = schema.get("additionalProperties") is not True and bool(props)
         out.update({k: v for k, v in body.items() if k in props or not declared})  # request-only fields are not stored
         for name, sub in props.items():  # server-managed timestamps
@@ -655,7 +657,10 @@ def _defaults(spec: Spec, schema: dict[str, Any], body: dict[str, Any], depth: i
 
 
 def _fits(schema: dict[str, Any], value: Any) -> bool:
-    """Whether a value has the schema's declared type (a `default: "true"` on an array does not)."""
+    """Whether a value has the schema's declared type and format (a `default: "true"` on an array does not, nor
+    `default: ""` on a `format: uri`)."""
+    if isinstance(value, str) and not has_format(value, schema.get("format")):
+        return False
     kinds = schema.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
     python: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,

@@ -133,6 +133,8 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
             tag = branch_tag(schema, branch, ctx.resolve)
             if tag and isinstance(value, dict):
                 value[tag[0]] = tag[1]
+            elif union == "oneOf" and isinstance(value, dict):
+                _add_branch_markers(value, branch, ctx)
             return value
     kind = schema.get("type")
     if isinstance(kind, list):  # OpenAPI 3.1
@@ -154,6 +156,20 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
         whole = not _DECIMAL.search(_key(name)) and _whole_bounds(schema)
         return int(_number(schema, ctx, True, name)) if whole else _number(schema, ctx, False, name)
     return _string(schema, ctx, name)
+
+
+def _add_branch_markers(value: dict[str, Any], branch: Any, ctx: GenerationContext) -> None:
+    """A `oneOf` branch's properties that hold one value only (`type: {enum: [InstallApp]}`, `const`), added when
+    left out: without them, an object of optional properties (even `{}`) matches several branches and breaks `oneOf`."""
+    resolved = merge_all_of(branch, ctx.resolve) if isinstance(branch, dict) else {}
+    for name, sub in (resolved.get("properties") or {}).items():
+        sub = ctx.resolve(sub) if isinstance(sub, dict) else {}
+        if name in value or sub.get("readOnly" if ctx.mode == "request" else "writeOnly"):
+            continue
+        if "const" in sub:
+            value[name] = sub["const"]
+        elif isinstance(sub.get("enum"), list) and len(sub["enum"]) == 1:
+            value[name] = sub["enum"][0]
 
 
 def schema_example(schema: dict[str, Any]) -> tuple[bool, Any]:

@@ -1,6 +1,8 @@
 """Slips found in public API descriptions by the real-world smoke: served with a warning, never a 500."""
 from __future__ import annotations
 
+from pathlib import Path
+
 SPEC = """openapi: 3.0.3
 info: {title: Slips, version: '1'}
 paths:
@@ -84,3 +86,64 @@ components:
     assert running.client.get("/view").json() == {"id": 7, "name": "All issues"}
     named = running.client.get("/view", headers={"Prefer": "example=table"})
     assert named.json() == {"id": 7, "name": "All issues"}
+
+
+SLIPS = Path(__file__).parents[1] / "fixtures" / "realworld" / "slips.yaml"
+
+
+def _actions(running) -> dict[str, dict]:
+    return {op["operationId"]: op for op in running.client.get("/__flowmock/apis").json()[0]["operations"]}
+
+
+def test_a_get_on_a_nested_collection_that_answers_an_envelope_is_answered_from_its_schema(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    answer = running.client.get("/Profile/7/Vendors/")
+    assert answer.status_code == 200, answer.text
+    assert isinstance(answer.json(), dict), "an envelope object, never the empty list of a store"
+    assert _actions(running)["GetVendors"]["action"] == "generate"
+    assert "answers no list of objects" in _actions(running)["GetVendors"]["why"]
+
+
+def test_a_post_that_answers_html_or_takes_text_is_no_create(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    rendered = running.client.post("/markdown", json={"text": "# Hello"})
+    assert rendered.status_code == 200, rendered.text
+    assert rendered.headers["content-type"].startswith("text/html") and rendered.text
+    assert "location" not in rendered.headers
+    raw = running.client.post("/markdown/raw", content=b"# Hello", headers={"Content-Type": "text/plain"})
+    assert raw.status_code == 200 and raw.headers["content-type"].startswith("text/html") and raw.text
+    actions = _actions(running)
+    assert actions["renderMarkdown"]["action"] == "generate" and "not JSON" in actions["renderMarkdown"]["why"]
+    assert actions["renderMarkdownRaw"]["action"] == "generate" and "text/plain" in actions["renderMarkdownRaw"]["why"]
+
+
+def test_an_empty_default_is_never_answered_where_the_response_wants_a_uri(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    created = running.client.post("/deployments/3/statuses", json={"state": "success"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    for name in ("target_url", "log_url", "environment_url"):
+        assert body.get(name, "x:") != "" and ":" in body.get(name, "x:"), body
+    read = running.client.get(f"/deployments/3/statuses/{body['id']}")
+    assert read.status_code == 200 and all(read.json().get(n, "x:") != "" for n in ("target_url", "environment_url"))
+
+
+def test_an_example_that_is_no_uri_reference_is_warned_about_and_not_served(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    warnings = [str(w) for w in running.app.specs[0].warnings]
+    assert any("components.schemas.HalRef.properties.href.example: the example breaks its own schema" in w
+               and "uri-reference" in w for w in warnings), warnings
+    href = running.client.get("/companies/c1/links").json()["_links"]["self"].get("href")
+    assert href is None or "{" not in href, href
+
+
+def test_a_one_of_whose_branches_differ_only_by_an_optional_tag_always_carries_the_tag(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    kinds = set()
+    for _ in range(30):
+        answer = running.client.get("/terminals/latestAction")
+        assert answer.status_code == 200, answer.text  # strict responses: a body matching both branches is a 500
+        details = answer.json().get("actionDetails")
+        if details is not None:
+            kinds.add(details["type"])
+    assert kinds <= {"InstallApp", "ReleaseUpdate"} and kinds
