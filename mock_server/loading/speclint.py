@@ -194,6 +194,10 @@ class _Linter:
             for code in [c for c in responses if not _STATUS.match(str(c)) and not str(c).startswith("x-")]:
                 self.warn((*path, "responses", code), f"{code!r} is not a status code (200, 4XX or default): ignored")
                 del responses[code]
+            for code in ("204", "304"):
+                answer = responses.get(code)
+                if isinstance(answer, dict) and answer.get("content"):
+                    self.warn((*path, "responses", code, "content"), f"a {code} answer has no body (HTTP): answered without one")
 
     def _security(self, path: Path_, owner: dict[str, Any]) -> None:
         """Each security requirement names defined schemes (an undefined one is taken as a bearer token)."""

@@ -147,3 +147,12 @@ def test_a_one_of_whose_branches_differ_only_by_an_optional_tag_always_carries_t
         if details is not None:
             kinds.add(details["type"])
     assert kinds <= {"InstallApp", "ReleaseUpdate"} and kinds
+
+
+def test_a_204_that_documents_a_body_is_warned_about_and_answered_empty(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    warnings = [str(w) for w in running.app.specs[0].warnings]
+    assert any("paths./rooms/account_settings.patch.responses.204.content: a 204 answer has no body (HTTP)" in w
+               for w in warnings), warnings
+    answer = running.client.patch("/rooms/account_settings", json={"enable_alerts": True})
+    assert answer.status_code == 204 and answer.content == b""
