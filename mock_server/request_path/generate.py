@@ -158,6 +158,23 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
     return _string(schema, ctx, name)
 
 
+def _no_value_fits(schema: Any, resolve: Resolve) -> bool:
+    """Whether an `allOf` asks for types no value has at once (`allOf: [{$ref: Currency}, {type: 'null'}]`, meant as
+    "nullable"): such an optional property is left out, as anything generated would break it."""
+    parts = resolve(schema).get("allOf") if isinstance(schema, dict) else None
+    if not isinstance(parts, list):
+        return False
+    allowed: set[str] | None = None
+    for part in parts:
+        declared = merge_all_of(part, resolve).get("type") if isinstance(part, dict) else None
+        if isinstance(declared, str):
+            declared = [declared]
+        if isinstance(declared, list):
+            kinds = set(declared) | ({"number"} if "integer" in declared else set())
+            allowed = kinds if allowed is None else allowed & (kinds | ({"integer"} if "number" in kinds else set()))
+    return allowed is not None and not allowed
+
+
 def _add_branch_markers(value: dict[str, Any], branch: Any, ctx: GenerationContext) -> None:
     """A `oneOf` branch's properties that hold one value only (`type: {enum: [InstallApp]}`, `const`), added when
     left out: without them, an object of optional properties (even `{}`) matches several branches and breaks `oneOf`."""
@@ -191,7 +208,7 @@ def _object(schema: dict[str, Any], ctx: GenerationContext, depth: int) -> dict[
         resolved = ctx.resolve(sub) if isinstance(sub, dict) else {}
         if resolved.get(skip) or (isinstance(sub, dict) and sub.get(skip)):
             continue
-        if prop not in required and (depth >= MAX_DEPTH or ctx.rng.random() < 0.15):
+        if prop not in required and (depth >= MAX_DEPTH or ctx.rng.random() < 0.15 or _no_value_fits(sub, ctx.resolve)):
             continue
         out[prop] = generate(sub, ctx, prop, depth + 1)
     _add_dependencies(out, schema, ctx, depth)
