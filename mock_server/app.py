@@ -104,7 +104,7 @@ class _Dispatcher:
         if self.docs.owns(path):
             await self.docs(scope, receive, send)
             return
-        result = self.router.match(scope["method"], path)
+        result = self.router.match(scope["method"], path, scope.get("raw_path"))
         if isinstance(result, Match):
             await self._answer(scope, receive, send, result)
         elif isinstance(result, MethodNotAllowed):

@@ -1,6 +1,7 @@
 """Slips found in public API descriptions by the real-world smoke: served with a warning, never a 500."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 SPEC = """openapi: 3.0.3
@@ -206,3 +207,13 @@ def test_an_optional_property_no_value_can_satisfy_is_left_out(serve):
         bill = running.client.get(f"/companies/c1/data/bills/b{n}")
         assert bill.status_code == 200, bill.text  # strict responses: "GBP" where allOf also says null is a 500
         assert "currency" not in bill.json()
+
+
+def test_an_encoded_slash_stays_inside_its_path_parameter(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    found = running.client.get("/repos/octo/git/ref/heads%2Ffeature-a")
+    assert found.status_code == 200, found.text
+    journal = running.client.get("/__flowmock/journal").json()
+    assert any("heads" in json.dumps(entry) for entry in journal), journal
+    unknown = running.client.get("/repos/octo/git/ref/heads/feature-a")
+    assert unknown.status_code == 404 and "unknown path" in unknown.json()["detail"]
