@@ -254,8 +254,9 @@ class Crud:
     def _presented(self, call: Call, model: ResourceModel, obj: Any, status: int | None) -> tuple[Any, bool]:
         """`_present`'s body, and whether it shows the stored object as it is (no generated part)."""
         schema = success_schema(self.spec, call.op, status)
-        if schema is None:
-            return None, False
+        if schema is None:  # no body documented, or a JSON body without a schema: any JSON fits, so the object itself
+            content = (response_for(self.spec, call.op, status or success_status(call.op)) or {}).get("content") or {}
+            return (dict(obj) if isinstance(obj, dict) and any(is_json(c) for c in content) else None), False
         schema = effective_schema(self.spec, schema, obj)
         props = schema.get("properties") or {}
         if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):

@@ -217,3 +217,12 @@ def test_an_encoded_slash_stays_inside_its_path_parameter(serve):
     assert any("heads" in json.dumps(entry) for entry in journal), journal
     unknown = running.client.get("/repos/octo/git/ref/heads/feature-a")
     assert unknown.status_code == 404 and "unknown path" in unknown.json()["detail"]
+
+
+def test_a_create_whose_json_answer_has_no_schema_answers_the_stored_object_as_json(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    created = running.client.post("/checkin", json={"message": "Guardians of the Galaxy FTW!", "movie": {"title": "GotG"}})
+    assert created.status_code == 201, created.text
+    assert created.headers["content-type"].startswith("application/json")
+    body = created.json()
+    assert body["message"] == "Guardians of the Galaxy FTW!" and body["movie"] == {"title": "GotG"} and "id" in body
