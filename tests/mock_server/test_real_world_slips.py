@@ -226,3 +226,11 @@ def test_a_create_whose_json_answer_has_no_schema_answers_the_stored_object_as_j
     assert created.headers["content-type"].startswith("application/json")
     body = created.json()
     assert body["message"] == "Guardians of the Galaxy FTW!" and body["movie"] == {"title": "GotG"} and "id" in body
+
+
+def test_a_deep_object_array_parameter_is_read_as_form_and_never_refuses_a_plain_request(serve):
+    running = serve(specs=(SLIPS,), seed=1)
+    warnings = [str(w) for w in running.app.specs[0].warnings]
+    assert any("paths./v1/account.get.parameters[0].style: deepObject is for objects" in w for w in warnings), warnings
+    assert running.client.get("/v1/account").status_code == 200, "an optional parameter left out is no 400"
+    assert running.client.get("/v1/account", params=[("expand", "settings"), ("expand", "capabilities")]).status_code == 200
