@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server = Server()
     try:
-        time.sleep(1)
+        time.sleep(3)  # the admin API is built a second after start-up: idle includes it
         rows.append(("idle, bundled world", server.rss(), "100"))
     finally:
         server.stop()

@@ -1,7 +1,9 @@
 """Profile N requests of one kind against an in-process flowmock (cProfile) and print the top functions.
 
 Run: .venv/bin/python benchmarks/profile_request.py get|list|create|generated|invalid [--requests 2000] [--top 25]
-                                                   [--sort cumulative|tottime] [--output PATH.prof]
+                                                   [--sort cumulative|tottime] [--output PATH.prof] [--no-profile]
+`--no-profile` runs the same requests without the profiler, in five rounds, and prints the CPU time per request
+(time.process_time) of the least and the median round, the figure to compare on a busy machine: it does not depend on the share of a core the process gets.
 The app is the one `flowmock serve` builds (the four bundled specs, the bundled world, validation and state on);
 requests go straight into its ASGI callable (no sockets, no client), so the profile shows only flowmock's own path.
 """
@@ -28,6 +30,7 @@ AUTH = [(b"authorization", b"Bearer profile")]
 JSON = [*AUTH, (b"content-type", b"application/json")]
 KINDS = ("get", "list", "create", "generated", "invalid")
 WARM_UP = 50
+ROUNDS = 5  # --no-profile: rounds whose least and median CPU per request are printed
 
 
 class InProcessClient:
@@ -80,8 +83,8 @@ async def _requests_of(kind: str, client: InProcessClient) -> tuple[str, str, li
     return "POST", EXECUTIONS, JSON, b"{}", 400
 
 
-async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
-    """Warm up, then run `count` requests under cProfile; the profile and the wall seconds they took."""
+async def _ready_client(kind: str) -> tuple[InProcessClient, tuple[str, str, list[tuple[bytes, bytes]], bytes]]:
+    """The app `flowmock serve` builds, warmed up with the request of `kind` (checked against its expected status)."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # third-party import-time noise, as `flowmock` does
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from mock_server.app import create_app
@@ -94,6 +97,12 @@ async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
         status, answer = await client.request(method, path, headers, body)
         if status != expect:
             raise SystemExit(f"{kind}: expected {expect}, got {status}: {answer[:300]!r}")
+    return client, (method, path, headers, body)
+
+
+async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
+    """Warm up, then run `count` requests under cProfile; the profile and the wall seconds they took."""
+    client, (method, path, headers, body) = await _ready_client(kind)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
@@ -101,6 +110,21 @@ async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
         await client.request(method, path, headers, body)
     profiler.disable()
     return profiler, time.perf_counter() - started
+
+
+async def _cpu_per_request(kind: str, count: int, rounds: int = ROUNDS) -> tuple[float, float]:
+    """Warm up, then run `count` requests without a profiler in `rounds` rounds; the least and the median CPU seconds
+    of this process per request over the rounds (the least is the steadiest figure on a shared machine)."""
+    client, (method, path, headers, body) = await _ready_client(kind)
+    per_round = max(count // rounds, 1)
+    figures = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(per_round):
+            await client.request(method, path, headers, body)
+        figures.append((time.process_time() - started) / per_round)
+    figures.sort()
+    return figures[0], figures[len(figures) // 2]
 
 
 def top_functions(source: cProfile.Profile | str, sort: str, top: int) -> list[str]:
@@ -156,7 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="how many functions (and places) to print")
     parser.add_argument("--sort", choices=("cumulative", "tottime"), default="cumulative", help="order of the function list")
     parser.add_argument("--output", type=Path, help="also write the raw profile here (for snakeviz or pstats)")
+    parser.add_argument("--no-profile", action="store_true", help="no profiler: print the CPU time per request only")
     args = parser.parse_args(argv)
+    if args.no_profile:
+        least, median = asyncio.run(_cpu_per_request(args.kind, args.requests))
+        print(f"# {args.kind}: {args.requests} requests in {ROUNDS} rounds, CPU per request {least * 1000:.3f} ms "
+              f"(least round), {median * 1000:.3f} ms (median round); in process, no profiler")
+        return 0
     profiler, seconds = asyncio.run(_profile(args.kind, args.requests))
     print(f"# {args.kind}: {args.requests} requests in {seconds:.2f} s under cProfile "
           f"({seconds / args.requests * 1000:.2f} ms each, profiling overhead included), top {args.top} by {args.sort}")

@@ -40,6 +40,7 @@ class RunningServer(Protocol):
 
 
 AppGetter = Callable[[], RunningServer]
+WARM_UP_DELAY_S = 1.0  # seconds after start-up before the admin API is built in the background
 
 
 def admin_spec() -> dict[str, Any]:
@@ -65,7 +66,13 @@ class LazyAdminApp:
             return self._built
 
     async def warm_up(self) -> None:
-        """Start building in a thread and return at once (a start-up hook)."""
+        """Start building in a thread a moment from now and return at once (a start-up hook).
+
+        The delay leaves the first mocked requests the whole process: the build holds the interpreter for a while.
+        """
+        asyncio.get_running_loop().call_later(WARM_UP_DELAY_S, self._build_in_background)
+
+    def _build_in_background(self) -> None:
         threading.Thread(target=self.built, name="flowmock-admin-warm-up", daemon=True).start()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -7,24 +7,26 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.admin import LazyAdminApp
 from mock_server.banner import inference_summary
-from mock_server.request_path.asgi import Hook, Lifespan, read_body
+from mock_server.request_path.asgi import Hook, Lifespan, Reply, header, read_body, reply_of, send_reply
 from mock_server.config import ServerConfig
 from mock_server.request_path.cors import ApiCors
 from mock_server.request_path.docs_ui import DocsUI
 from mock_server.request_path.engine import Engine, EngineResponse
 from mock_server.errors import ConfigError
-from mock_server.request_path.exposure import ADMIN_TOKEN_HEADER, ExposureGuard
+from mock_server.request_path.exposure import ADMIN_TOKEN_HEADER, Exposure
 from mock_server.datasets.fixtures import load_fixture_dir
-from mock_server.request_path.guard import Limits, RequestGuard
+from mock_server.request_path.front_door import FrontDoor
+from mock_server.request_path.guard import Limits
 from mock_server.request_path.journal import JOURNAL_NOTE, Journal
-from mock_server.request_path.journaling import JournalMiddleware
+from mock_server.request_path.journaling import Journaling
 from mock_server.inspector import InspectorPage
-from mock_server.request_path.persistence import ChangeNotifier, StateWriter, open_state_file
+from mock_server.request_path.persistence import StateWriter, open_state_file
 from mock_server.request_path.protocol import guarded_protocol
 from mock_server.request_path.routing import Match, MethodNotAllowed, Router
 from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
@@ -89,44 +91,45 @@ class _Dispatcher:
         self.documents = {f"{spec.prefix}{spec.server_base}/openapi.json": functools.cache(functools.partial(served_document, spec))
                           for spec in router.specs}
 
+    def answers(self, path: str) -> bool:
+        """Whether `reply` answers this path: everything but the admin API and the docs pages (ASGI apps of their own)."""
+        return not path.startswith("/__flowmock") and not self.docs.owns(path)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.admin_app(scope, receive, send)
-            return
+        elif scope["path"].startswith("/__flowmock"):
+            await self.admin_app(scope, receive, send)
+        elif self.docs.owns(scope["path"]):
+            await self.docs(scope, receive, send)
+        else:
+            await send_reply(send, await self.reply(scope, await read_body(receive)))
+
+    async def reply(self, scope: Scope, body: bytes) -> Reply:
+        """The answer to a request of the mocked APIs (or a served document, or the index) whose body was read."""
         path: str = scope["path"]
         document = self.documents.get(path)
         if document is not None:
-            await _send_bytes(send, 200, document(), {"Content-Type": "application/json"})
-            return
-        if path.startswith("/__flowmock"):
-            await self.admin_app(scope, receive, send)
-            return
-        if self.docs.owns(path):
-            await self.docs(scope, receive, send)
-            return
+            return reply_of(200, document(), {"Content-Type": "application/json"})
         result = self.router.match(scope["method"], path, scope.get("raw_path"))
         if isinstance(result, Match):
-            await self._answer(scope, receive, send, result)
-        elif isinstance(result, MethodNotAllowed):
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            documented = self.engine.method_not_allowed(result, scope["method"], path, headers.get("accept"))
+            return await self._answer(scope, body, result)
+        if isinstance(result, MethodNotAllowed):
+            documented = self.engine.method_not_allowed(result, scope["method"], path, header(scope, b"accept"))
             if documented is not None:
                 _note(scope, result.others[0], documented.tenant, documented.errors)
-                await _send_bytes(send, documented.status, documented.body, documented.headers)
-                return
+                return reply_of(documented.status, documented.body, documented.headers)
             problem = {"type": "https://flowmock.dev/problems/method-not-allowed", "title": "Method Not Allowed", "status": 405,
                        "detail": f"{scope['method']} is not allowed on {path}; allowed: {', '.join(result.allowed)}"}
-            await _send_json(send, 405, problem, {"Allow": ", ".join(result.allowed)})
-        elif path in ("/", ""):
-            await _send_json(send, 200, self._index(), {}, "application/json")
-        else:
-            problem = {"type": "https://flowmock.dev/problems/unknown-path", "title": "Not Found", "status": 404,
-                       "detail": f"No operation of any served API matches {scope['method']} {path} (unknown path, not an unknown id)"}
-            await _send_json(send, 404, problem)
+            return _json_reply(405, problem, {"Allow": ", ".join(result.allowed)})
+        if path in ("/", ""):
+            return _json_reply(200, self._index(), {}, "application/json")
+        problem = {"type": "https://flowmock.dev/problems/unknown-path", "title": "Not Found", "status": 404,
+                   "detail": f"No operation of any served API matches {scope['method']} {path} (unknown path, not an unknown id)"}
+        return _json_reply(404, problem)
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, match: Match) -> None:
-        """Admit, answer and send one matched request; an unexpected failure is a 500 problem, never a dropped connection."""
-        body = await read_body(receive)
+    async def _answer(self, scope: Scope, body: bytes, match: Match) -> Reply:
+        """Admit and answer one matched request; an unexpected failure is a 500 problem, never a dropped connection."""
         req = _request_data(scope, match, body)
         try:
             admitted = await self.engine.admit(match, req)
@@ -137,10 +140,9 @@ class _Dispatcher:
             problem = {"type": "about:blank", "title": "Internal Server Error", "status": 500,
                        "detail": f"flowmock failed while answering {match.operation.operation_id}; nothing was changed "
                                  "(the server log has the details)"}
-            await _send_json(send, 500, problem)
-            return
+            return _json_reply(500, problem)
         _note(scope, match, response.tenant, response.errors)
-        await _send_bytes(send, response.status, response.body, response.headers)
+        return reply_of(response.status, response.body, response.headers)
 
     def _index(self) -> dict[str, Any]:
         return {"apis": [{"name": s.name, "title": s.title, "prefix": s.prefix, "docs": f"{s.prefix}/ui/",
@@ -156,33 +158,25 @@ def _note(scope: Scope, match: Match, tenant: str | None, errors: list[Any]) -> 
 
 
 def _request_data(scope: Scope, match: Match, body: bytes) -> RequestData:
-    from urllib.parse import parse_qsl
-
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     cookies = {}
-    for part in headers.get("cookie", "").split(";"):
+    for part in headers["cookie"].split(";") if "cookie" in headers else ():
         if "=" in part:
             key, value = part.split("=", 1)
             cookies[key.strip()] = value.strip()
-    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    raw_query = scope.get("query_string", b"")
+    query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
     content_type = headers.get("content-type", "application/json" if body else "")
     return RequestData(scope["method"].lower(), match.spec_path, match.path_params, query, headers, cookies, body,
                        content_type, scope["path"])
 
 
-async def _send_bytes(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
-    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()] + [(b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _send_json(send: Send, status: int, payload: Any, headers: dict[str, str] | None = None,
-                     content_type: str = "application/problem+json") -> None:
+def _json_reply(status: int, payload: Any, headers: dict[str, str] | None = None,
+                content_type: str = "application/problem+json") -> Reply:
     body = json.dumps(payload).encode()
     raw = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
+    return Reply(status, raw, body)
 
 
 def served_document(spec: Spec) -> bytes:
@@ -226,7 +220,7 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
     specs = specs if specs is not None else load_specs(config)
     if store is None:
         store = Store(load_fixture_dir(config.fixtures_dir, specs, config.validate_fixtures) if config.fixtures_dir else None,
-                      config.max_tenants)
+                      config.max_tenants, owned=True)
     writer = open_state_file(config.state_file, specs, store, config.state_interval) if config.state_file else None
     journal = Journal(config.journal_size, config.journal_bytes, config.journal_body)
     engine = Engine(config, specs, store)
@@ -241,13 +235,12 @@ def create_app(config: ServerConfig, specs: list[Spec] | None = None, store: Sto
         replay = ReplayMiddleware(dispatcher, list(config.replay), config.replay_strict)
     skip = (*dispatcher.documents, *dispatcher.passthrough)
     limits = Limits(config.max_body, config.max_url, config.max_headers, config.read_timeout)
-    guarded = RequestGuard(replay or dispatcher, limits)
-    inner: ASGIApp = JournalMiddleware(guarded, journal, skip)
-    if writer is not None:
-        inner = ChangeNotifier(inner, writer)
+    front = FrontDoor(Exposure(config), ApiCors(config.cors_origins), limits, Journaling(journal, skip),
+                      None if replay else dispatcher, replay or dispatcher, InspectorPage(dispatcher),
+                      writer.changed if writer else None)
     startup: list[Hook] = [admin.warm_up, *([writer.start] if writer else [])]
     shutdown: list[Hook] = [writer.stop] if writer else []
-    asgi = Lifespan(ExposureGuard(admin=InspectorPage(inner), api=ApiCors(inner, config.cors_origins), config=config), startup, shutdown)
+    asgi = Lifespan(front, startup, shutdown)
     app = FlowmockApp(config, specs, router, engine, store, journal, asgi, replay,
                       guarded_protocol(config.max_url, config.read_timeout, config.max_headers), writer)
     holder["app"] = app

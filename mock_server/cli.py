@@ -179,7 +179,8 @@ def _serve(args: argparse.Namespace) -> int:
               "for each name clients use to reach this server.", file=sys.stderr, flush=True)
     uvicorn_level = "debug" if args.log_level == "debug" else "warning"
     server = uvicorn.Server(uvicorn.Config(app.asgi, log_level=uvicorn_level, access_log=False, lifespan="on",
-                                           http=app.protocol, timeout_graceful_shutdown=config.shutdown_grace))
+                                           http=app.protocol, ws="none",  # nothing is served over WebSocket
+                                           timeout_graceful_shutdown=config.shutdown_grace))
     gc.collect()
     gc.freeze()  # what start-up built (specs, fixtures, compiled checks) lives as long as the server: no collection scans it
     try:
@@ -201,11 +202,19 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+class _VersionAction(argparse.Action):
+    """`--version`: reads the installed version only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None) -> None:
+        print(f"flowmock {_version()}")  # noqa: T201
+        parser.exit()
+
+
 def build_parser(registered: bool = True) -> argparse.ArgumentParser:
     """The full argument parser, with every registered subcommand (`registered=False`: `serve` alone, which starts faster)."""
     parser = Parser(prog="flowmock", description="Stateful mock server and contract harness for OpenAPI specs",
                                      formatter_class=HelpFormatter)
-    parser.add_argument("--version", action="version", version=f"flowmock {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _serve_parser(sub)
     for register in _registered() if registered else []:

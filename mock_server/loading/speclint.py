@@ -16,7 +16,6 @@ from typing import Any
 from mock_server.errors import SpecIssue
 from mock_server.loading.oaswalk import HTTP_METHODS, walk
 from mock_server.loading.pointer import follow, place, tokens_of
-from mock_server.loading.schemacheck import value_problems
 
 Path_ = tuple[str | int, ...]
 
@@ -417,5 +416,7 @@ def lint(doc: dict[str, Any], file: str, budget_s: float | None = 3.0) -> list[S
     linter = _Linter(doc, file)
     visited = linter.run()
     if not any(i.fatal for i in linter.issues):
+        from mock_server.loading.schemacheck import value_problems  # jsonschema and its kin load only when a spec is checked
+
         linter.issues.extend(value_problems(doc, file, visited, budget_s))
     return sorted(linter.issues, key=lambda i: not i.fatal)

@@ -3,8 +3,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass(slots=True)
+class Reply:
+    """A whole answer: status, raw headers (Content-Length included) and body."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def reply_of(status: int, body: bytes, headers: dict[str, str]) -> Reply:
+    """A Reply from headers given as a dict; Content-Length is added."""
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    raw.append((b"content-length", str(len(body)).encode()))
+    return Reply(status, raw, body)
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    """Send a whole answer."""
+    await send({"type": "http.response.start", "status": reply.status, "headers": reply.headers})
+    await send({"type": "http.response.body", "body": reply.body})
 
 
 async def read_body(receive: Receive) -> bytes:

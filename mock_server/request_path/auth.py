@@ -75,11 +75,13 @@ def requirements(spec: Spec, op: Operation) -> list[list[Scheme]]:
     return [[scheme_of(name, spec.resolve(defined.get(name))) for name in entry] for entry in op.security if isinstance(entry, dict)]
 
 
-def authenticate(spec: Spec, op: Operation, req: RequestData, config: ServerConfig) -> None:
-    """Pass when one alternative is satisfied; otherwise raise a 401 naming what to send, with its challenges."""
+def authenticate(spec: Spec, op: Operation, req: RequestData, config: ServerConfig,
+                 alternatives: list[list[Scheme]] | None = None) -> None:
+    """Pass when one alternative (`requirements`, worked out here unless given) is satisfied; otherwise raise a 401
+    naming what to send, with its challenges."""
     if not (op.secured and config.auth):
         return
-    alternatives = requirements(spec, op)
+    alternatives = requirements(spec, op) if alternatives is None else alternatives
     failures: list[list[FieldError]] = []
     for entry in alternatives:
         errors = [error for scheme in entry if (error := _refusal(scheme, req, config)) is not None]

@@ -1,7 +1,7 @@
 """CORS for the mocked APIs: an allowed origin is echoed with credentials; any other origin can neither read nor write."""
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from mock_server.request_path.asgi import header, send_problem
 from mock_server.request_path.exposure import same_origin
@@ -20,8 +20,7 @@ class ApiCors:
     frontend's `fetch(url, {credentials: "include"})` works.
     """
 
-    def __init__(self, app: ASGIApp, origins: tuple[str, ...]) -> None:
-        self.app = app
+    def __init__(self, origins: tuple[str, ...]) -> None:
         self.any = "*" in origins
         self.origins = frozenset(o.strip().rstrip("/").lower() for o in origins)
 
@@ -29,31 +28,23 @@ class ApiCors:
         """Whether a page of `origin` may use the mocked APIs of this server (reached as `host`)."""
         return self.any or origin.lower() in self.origins or same_origin(origin, host)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        origin = header(scope, b"origin") if scope["type"] == "http" else None
-        if origin is None:
-            await self.app(scope, receive, send)
-            return
-        allowed = self.allows(origin, header(scope, b"host"))
+    async def answered(self, scope: Scope, send: Send, origin: str, allowed: bool) -> bool:
+        """Answer a preflight, or refuse a write from an origin not allowed; False when the request goes on."""
         method = scope["method"]
         if method == "OPTIONS" and header(scope, b"access-control-request-method") is not None:
             await self._preflight(scope, send, origin, allowed)
-            return
-        if not allowed:
-            if method in SAFE_METHODS:
-                await self.app(scope, receive, send)  # answered without CORS headers: the page cannot read it
-                return
+            return True
+        if not allowed and method not in SAFE_METHODS:
             await send_problem(send, 403, "Forbidden", f"Origin {origin} is not allowed to change this mock "
                                "(start flowmock with --cors-origin for it)", "cors-origin")
-            return
+            return True
+        return False  # an origin not allowed may still read: answered without CORS headers, the page cannot read it
 
-        async def with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
-                message = dict(message, headers=kept + _cors_headers(origin, {"Access-Control-Expose-Headers": _EXPOSED}))
-            await send(message)
-
-        await self.app(scope, receive, with_cors)
+    @staticmethod
+    def with_headers(raw: list[tuple[bytes, bytes]], origin: str) -> list[tuple[bytes, bytes]]:
+        """An answer's headers for an allowed origin: its own CORS headers replaced by the policy's."""
+        kept = [(k, v) for k, v in raw if not k.lower().startswith(b"access-control-")]
+        return kept + _cors_headers(origin, {"Access-Control-Expose-Headers": _EXPOSED})
 
     async def _preflight(self, scope: Scope, send: Send, origin: str, allowed: bool) -> None:
         if not allowed:

@@ -34,6 +34,8 @@ _NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next
 _PARAM = re.compile(r"\{([^}/]+)\}")
 # the formats openapi-core checks, and those the fitting checks too (`""` is no uri): the quick check is stricter
 _QUICK_FORMATS = frozenset({"int32", "int64", "date-time", "date", "time", "uuid", "email", "ipv4", "byte", "uri", "url"})
+_ANSWERS_KEPT = 4096  # reads' answers kept per spec (by operation and stored version) ...
+_ANSWER_ITEMS = 32_768  # ... holding at most this many items (each a shallow dict of a stored object's top level)
 _CREATED = re.compile(r"(created|creation|inserted)_?(at|time|date|on)?$", re.I)
 _UPDATED = re.compile(r"(updated|modified|last_?updated?|changed)_?(at|time|date|on)?$", re.I)
 
@@ -88,6 +90,10 @@ class Crud:
         self.fillable = fillable_resources(spec, actions)
         self.merged_schemas: MergeCache = {}  # response schemas with allOf merged, for fitting answers on every request
         self._as_is: dict[tuple[str, int], QuickCheck | None] = {}  # compiled "already valid?" per operation and status
+        self._alternates: dict[str, list[tuple[str, ResourceModel]]] = {}  # per operation: path params that may be alternate ids
+        self._path_items: dict[str, list[tuple[int, str, ResourceModel]]] = {}  # per operation: path ids of stored items
+        self._answers: dict[tuple[str, Version], Outcome] = {}  # reads' answers per operation and stored version
+        self._answer_items = 0  # the items (list elements, plus one per answer) the kept answers hold
 
     def backs(self, call: Call) -> bool:
         """Whether the store answers this call: not for an item of a collection nothing can fill (no create, no PUT
@@ -108,11 +114,8 @@ class Crud:
 
     def resolve_alternate_ids(self, call: Call) -> None:
         """Path ids given as an item's alternate id (`x-flowmock-alternate-id`, e.g. its uuid) become its id."""
-        segments = call.op.path.strip("/").split("/")
-        for index, segment in enumerate(segments):
-            model = self.models.get("/" + "/".join(segments[:index]))
-            param = segment[1:-1] if segment.startswith("{") and segment.endswith("}") else ""
-            if model is None or model.alternate_id is None or param not in call.path_params:
+        for param, model in self._alternate_params(call.op):
+            if param not in call.path_params:
                 continue
             given = str(call.path_params[param])
             items = self.bucket(call, model)
@@ -123,20 +126,68 @@ class Crud:
             if found is not None:
                 call.path_params = {**call.path_params, param: found}
 
+    def _alternate_params(self, op: Operation) -> list[tuple[str, ResourceModel]]:
+        """The path parameters of `op` naming an item of a resource with an alternate id, worked out once."""
+        known = self._alternates.get(op.key)
+        if known is None:
+            known = []
+            segments = op.path.strip("/").split("/")
+            for index, segment in enumerate(segments):
+                model = self.models.get("/" + "/".join(segments[:index]))
+                if model is not None and model.alternate_id is not None and segment.startswith("{") and segment.endswith("}"):
+                    known.append((segment[1:-1], model))
+            self._alternates[op.key] = known
+        return known
+
     def ensure_path_items(self, call: Call) -> None:
         """404 when an id in the path names an item of a stored resource that does not exist (parents included)."""
         self.resolve_alternate_ids(call)
-        segments = call.op.path.strip("/").split("/")
-        for index, segment in enumerate(segments):
-            if not (segment.startswith("{") and segment.endswith("}")):
-                continue
-            if call.action.upsert and index == len(segments) - 1:
+        for index, param, model in self._path_item_params(call.op):
+            if call.action.upsert and index == -1:
                 continue  # a PUT that creates: its own item may not exist yet
-            model = self.models.get("/" + "/".join(segments[:index]))
-            param = segment[1:-1]
-            if model is not None and model.key in self.addressable and param in call.path_params and self._holds(call, model.key):
+            if param in call.path_params and self._holds(call, model.key):
                 if str(call.path_params[param]) not in self.bucket(call, model):
                     raise _not_found(model, param, call.path_params[param])
+
+    def _path_item_params(self, op: Operation) -> list[tuple[int, str, ResourceModel]]:
+        """(index, -1 for the last segment; parameter; resource) of each path id of `op` naming an addressable item."""
+        known = self._path_items.get(op.key)
+        if known is None:
+            known = []
+            segments = op.path.strip("/").split("/")
+            for index, segment in enumerate(segments):
+                if not (segment.startswith("{") and segment.endswith("}")):
+                    continue
+                model = self.models.get("/" + "/".join(segments[:index]))
+                if model is not None and model.key in self.addressable:
+                    known.append((-1 if index == len(segments) - 1 else index, segment[1:-1], model))
+            self._path_items[op.key] = known
+        return known
+
+    def _remembered(self, op: Operation, source: Version) -> Outcome | None:
+        """The answer a read of `op` gave for stored data still at `source` (a pure function of it), if kept.
+
+        Its body is a new top level (a caller may edit that, never what is below it), over the kept answer's values.
+        """
+        known = self._answers.get((op.key, source))
+        return _another(known) if known is not None else None
+
+    def _remember(self, op: Operation, outcome: Outcome) -> Outcome:
+        """Keep a read's answer for its source's version (a write renews the version, so nothing stale is served).
+
+        Bounded by answers and by the list items they hold: when either bound would be passed, all are forgotten.
+        """
+        if outcome.source is None:
+            return outcome
+        weight = _weight(outcome.body)
+        if weight > _ANSWER_ITEMS:
+            return outcome  # a list too long to keep
+        if len(self._answers) >= _ANSWERS_KEPT or self._answer_items + weight > _ANSWER_ITEMS:
+            self._answers.clear()
+            self._answer_items = 0
+        self._answers[(op.key, outcome.source)] = _another(outcome)
+        self._answer_items += weight
+        return outcome
 
     # ---- helpers ----
     def bucket(self, call: Call, model: ResourceModel) -> MutableMapping[str, Any]:
@@ -351,9 +402,13 @@ class Crud:
 
     def _read(self, call: Call, model: ResourceModel) -> Outcome:
         _, obj = self._item(call, model)
+        version = call.state.version(obj)
+        known = self._remembered(call.op, version)
+        if known is not None:
+            return known
         status = success_status(call.op)
         body, stored = self._presented(call, model, obj, status)
-        return Outcome(status, body, source=call.state.version(obj) if stored else None)
+        return self._remember(call.op, Outcome(status, body, source=version if stored else None))
 
     def _update(self, call: Call, model: ResourceModel) -> Outcome:
         key, obj = self._item(call, model)
@@ -432,13 +487,16 @@ class Crud:
 
     def _list(self, call: Call, model: ResourceModel) -> Outcome:
         bucket = self.bucket(call, model)
+        anchor = bucket.parent if isinstance(bucket, EmbeddedItems) else bucket
+        source = call.state.version(anchor, (model.key, tuple(call.query), len(bucket))) if len(bucket) else None
+        known = self._remembered(call.op, source) if source is not None else None
+        if known is not None:
+            return known
         items = list(bucket.values())
         criteria = dict(call.query)
         items = _declared_filters(call, items, criteria)
         items = self._filter(items, model, criteria, self._query_defaults(call))
-        anchor = bucket.parent if isinstance(bucket, EmbeddedItems) else bucket
-        source = call.state.version(anchor, (model.key, tuple(call.query), len(bucket))) if len(bucket) else None
-        return self._page(call, model, items, dict(call.query), source)
+        return self._remember(call.op, self._page(call, model, items, dict(call.query), source))
 
     def _search(self, call: Call, model: ResourceModel) -> Outcome:
         body = call.body if isinstance(call.body, dict) else {}
@@ -564,6 +622,22 @@ class Crud:
                 generated = generated if generated is not None else call.generate(schema, "response")
                 body[name] = generated.get(name) if isinstance(generated, dict) else None
         return body, generated is not None
+
+
+def _weight(body: Any) -> int:
+    """What a kept answer holds, counted in items: one, plus the elements of a list body or of the lists in an envelope."""
+    if isinstance(body, list):
+        return 1 + len(body)
+    if isinstance(body, dict):
+        return 1 + sum(len(value) for value in body.values() if isinstance(value, list))
+    return 1
+
+
+def _another(outcome: Outcome) -> Outcome:
+    """An Outcome equal to `outcome` with a body of its own at the top level (the values below are shared)."""
+    body = outcome.body
+    top = dict(body) if isinstance(body, dict) else list(body) if isinstance(body, list) else body
+    return Outcome(outcome.status, top, dict(outcome.headers), outcome.source)
 
 
 def _declared_filters(call: Call, items: list[Any], criteria: dict[str, Any]) -> list[Any]:

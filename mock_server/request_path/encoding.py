@@ -5,7 +5,6 @@ import csv
 import io
 import json
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from mock_server.request_path.jsonencode import json_bytes
 from mock_server.request_path.generate import Resolve, merge_all_of
@@ -57,6 +56,8 @@ def to_xml(value: Any, schema: Any, resolve: Resolve) -> str:
 
 def _element(value: Any, schema: Any, name: str, resolve: Resolve, depth: int) -> str:
     """One element (OpenAPI `xml`: name, prefix, namespace, attribute, wrapped), its children built recursively."""
+    from xml.sax.saxutils import escape, quoteattr  # loads urllib and http.client: only when XML is answered
+
     schema = merge_all_of(schema, resolve) if isinstance(schema, dict) else {}
     hints = schema.get("xml") if isinstance(schema.get("xml"), dict) else {}
     tag = _tag(str(hints.get("name") or name), hints)
@@ -92,6 +93,8 @@ def _tag(name: str, hints: dict[str, Any]) -> str:
 def _namespace(hints: dict[str, Any]) -> str:
     if not hints.get("namespace"):
         return ""
+    from xml.sax.saxutils import quoteattr
+
     attribute = f"xmlns:{hints['prefix']}" if hints.get("prefix") else "xmlns"
     return f" {attribute}={quoteattr(str(hints['namespace']))}"
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from mock_server.request_path.auth import authenticate
+from mock_server.request_path.auth import Scheme, authenticate, requirements
 from mock_server.request_path.behaviours import Behaviour, Job, behaviours_for, jobs_for
 from mock_server.request_path.capacity import capacity, check_capacity
 from mock_server.redaction import redacted_header_value
@@ -60,6 +60,8 @@ logger = logging.getLogger(__name__)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _OFF_LOOP_BYTES = 64 * 1024  # request bodies larger than this are validated in a worker thread
 _COUNT_FACTOR = 10  # errors are counted up to this many times --max-errors, then counting stops
+_REMEMBERED = 4096  # entries of each per-request-kind memo of the engine (cleared when full) ...
+_REMEMBERED_TEXT = 512  # ... keyed by header values no longer than this (a longer one is worked out every time)
 _DEFERRED_CHECKS = 2  # large responses validated in worker threads at once; beyond, a response is validated inline
 
 
@@ -124,9 +126,16 @@ class Engine:
         self.response_validators = ResponseValidators()
         self.rendered = Verdicts(size=4096, max_bytes=32 * 1024 * 1024)  # bytes per (operation, status, media type, stored version)
         self.apis: dict[str, _ApiRuntime] = {}
+        self._pseudonyms: dict[str, str] = {}  # credential → the caller's pseudonym
+        self._prefs: dict[tuple[str | None, str | None], Preferences] = {}  # (Prefer, Accept) → what they ask for
+        self._media: dict[tuple[str, int, bool, str | None], tuple[str, dict[str, Any] | None]] = {}  # negotiated per request kind
+        self._security: dict[str, list[list[Scheme]]] = {}  # each operation's security alternatives
+        self._responses: dict[tuple[str, int], dict[str, Any] | None] = {}  # the documented response per operation and status
+        self._problems = Verdicts(max_bytes=config.validation_memo)  # error answers that keep to the spec, per problem
         for spec in specs:
             actions = infer_actions(spec)
             self.apis[spec.name] = _ApiRuntime(spec, actions, Crud(spec, actions), behaviours_for(spec.name), jobs_for(spec.name))
+        self._served = frozenset(self.apis)
 
     @functools.cached_property
     def fake(self) -> Faker:
@@ -138,6 +147,39 @@ class Engine:
     def action(self, spec: Spec, op: Operation) -> Action:
         """The inferred action of an operation."""
         return self.apis[spec.name].actions[op.operation_id]
+
+    def _caller(self, headers: dict[str, str]) -> str:
+        """Who is calling: a stable pseudonym of the credential (remembered per credential, bounded), or "anonymous"."""
+        credential = headers.get("authorization") or headers.get("x-api-key")
+        if not credential:
+            return "anonymous"
+        known = self._pseudonyms.get(credential)
+        if known is None:
+            known = _pseudonym(credential)
+            if len(credential) <= _REMEMBERED_TEXT:
+                if len(self._pseudonyms) >= _REMEMBERED:
+                    self._pseudonyms.clear()
+                self._pseudonyms[credential] = known
+        return known
+
+    def _preferences(self, prefer: str | None, accept: str | None) -> Preferences:
+        """`Preferences.parse`, remembered per pair of short header values (a Preferences never changes, so it is shared)."""
+        key = (prefer, accept)
+        known = self._prefs.get(key)
+        if known is None:
+            known = Preferences.parse(prefer, accept)
+            if len(prefer or "") + len(accept or "") <= _REMEMBERED_TEXT:
+                if len(self._prefs) >= _REMEMBERED:
+                    self._prefs.clear()
+                self._prefs[key] = known
+        return known
+
+    def _alternatives(self, spec: Spec, op: Operation) -> list[list[Scheme]]:
+        """The operation's security alternatives, worked out once."""
+        known = self._security.get(op.key)
+        if known is None:
+            known = self._security[op.key] = requirements(spec, op)
+        return known
 
     def tenant_of(self, headers: dict[str, str]) -> str:
         """Which state partition a request belongs to."""
@@ -160,10 +202,10 @@ class Engine:
 
     async def admit(self, match: Match, req: RequestData) -> EngineResponse | Admission:
         """Delay, authenticate, inject faults and validate: a problem response, or what answering needs."""
-        admission = Admission(Preferences.parse(req.headers.get("prefer"), req.headers.get("accept")), self.tenant_of(req.headers))
+        admission = Admission(self._preferences(req.headers.get("prefer"), req.headers.get("accept")), self.tenant_of(req.headers))
         try:
             await self._delay(admission.prefs)
-            authenticate(match.spec, match.operation, req, self.config)
+            authenticate(match.spec, match.operation, req, self.config, self._alternatives(match.spec, match.operation))
             self._inject_fault(match.operation)
             await self._validate(match.spec, match.operation, req)
             self._negotiable(match.spec, match.operation, admission.prefs)
@@ -222,6 +264,8 @@ class Engine:
 
     def _negotiable(self, spec: Spec, op: Operation, prefs: Preferences) -> None:
         """A 406 before anything changes when no documented media type of the answer is acceptable."""
+        if not prefs.accept:
+            return  # no Accept header: anything is acceptable
         status = prefs.code or success_status(op)
         documented = not_acceptable(spec, op, status, prefs.accept)
         if documented:
@@ -286,7 +330,7 @@ class Engine:
             body = json.loads(req.body) if req.body and "json" in (req.content_type or "application/json") else None
         mount = req.public_path[: len(req.public_path) - len(req.spec_path)] if req.public_path.endswith(req.spec_path) else ""
         self.run_due(state)
-        return self._run(spec, op, match.path_params, req.query, body, state, prefs, dynamic, mount, _caller(req.headers))
+        return self._run(spec, op, match.path_params, req.query, body, state, prefs, dynamic, mount, self._caller(req.headers))
 
     def _run(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
              state: TenantState, prefs: Preferences, dynamic: bool, mount: str, caller: str, now: str | None = None) -> Outcome:
@@ -305,7 +349,8 @@ class Engine:
     def _call(self, spec: Spec, op: Operation, path_params: dict[str, str], query: list[tuple[str, str]], body: Any,
               state: TenantState, dynamic: bool, mount: str, caller: str, now: str | None) -> Call:
         """What a behaviour sees of one operation run: the request, the state, the time and what it may start."""
-        moment = now or Clock.iso(self.clock.now(state))
+        current = self.clock.now(state)
+        moment = now or Clock.iso(current)
 
         def perform(spec_name: str, operation_id: str, params: dict[str, str], payload: Any) -> Outcome:
             other = self.apis.get(spec_name)
@@ -319,11 +364,13 @@ class Engine:
             state.schedule(due, {"spec": spec.name, "op": op.operation_id, "kind": kind, "args": args, "caller": caller})
 
         return Call(spec, op, self.apis[spec.name].actions[op.operation_id], path_params, query, body, state, moment,
-                    self._generator(op, state, dynamic), mount, frozenset(self.apis), caller, perform, schedule)
+                    self._generator(op, state, dynamic, current), mount, self._served, caller, perform, schedule)
 
     def run_due(self, state: TenantState) -> int:
         """Run the scheduled work that the clock has reached, each at its own due time; returns how many ran."""
         ran = 0
+        if not state.jobs:
+            return ran
         while ran < 10_000:
             job = state.pop_due(Clock.iso(self.clock.now(state)))
             if job is None:
@@ -404,11 +451,11 @@ class Engine:
             return Outcome(status, value)
         return Outcome(status, self._generator(op, state, dynamic)(media["schema"], "response"))
 
-    def _generator(self, op: Operation, state: TenantState, dynamic: bool) -> Any:
+    def _generator(self, op: Operation, state: TenantState, dynamic: bool, now: datetime | None = None) -> Any:
         count = state.next_count(op.key)
         calls = [0]
         resolve = self.apis[op.spec_name].spec.resolve
-        now = self.clock.now(state)
+        now = now or self.clock.now(state)
 
         def gen(schema: Any, purpose: str) -> Any:
             calls[0] += 1
@@ -422,11 +469,32 @@ class Engine:
         return gen
 
     # ---- rendering ----
+    def _media_type(self, spec: Spec, op: Operation, status: int, problem: bool, accept: str | None) -> tuple[str, dict[str, Any] | None]:
+        """`media_type_for`, remembered per operation, status and `Accept` (the spec never changes while serving)."""
+        key = (op.key, status, problem, accept)
+        known = self._media.get(key)
+        if known is None:
+            known = media_type_for(spec, op, status, problem=problem, accept=accept)
+            if accept is None or len(accept) <= _REMEMBERED_TEXT:
+                if len(self._media) >= _REMEMBERED:
+                    self._media.clear()
+                self._media[key] = known
+        return known
+
+    def _response(self, spec: Spec, op: Operation, status: int) -> dict[str, Any] | None:
+        """`response_for`, remembered per operation and status."""
+        key = (op.key, status)
+        if key not in self._responses:
+            self._responses[key] = response_for(spec, op, status)
+        return self._responses[key]
+
     def _render(self, spec: Spec, op: Operation, outcome: Outcome, tenant: str, accept: str | None = None) -> EngineResponse:
-        ctype, media = media_type_for(spec, op, outcome.status, problem=outcome.status >= 400, accept=accept)
+        ctype, media = self._media_type(spec, op, outcome.status, outcome.status >= 400, accept)
         schema = (media or {}).get("schema")
         headers = dict(outcome.headers)
-        headers.update(documented_headers(spec, response_for(spec, op, outcome.status), headers, self._steady_generator(op)))
+        documented = self._response(spec, op, outcome.status)
+        if documented is not None and documented.get("headers"):
+            headers.update(documented_headers(spec, documented, headers, self._steady_generator(op)))
         if outcome.body is not None:
             headers["Content-Type"] = ctype
         key = (op.key, outcome.status, ctype, outcome.source) if outcome.source is not None and outcome.body is not None else None
@@ -456,8 +524,24 @@ class Engine:
         return gen
 
     def _problem(self, spec: Spec, op: Operation, problem: HttpProblem, tenant: str, accept: str | None = None) -> EngineResponse:
-        """The error answer: flowmock's problem+json, or the error body the operation documents for that status, shaped by its schema."""
-        ctype, media = media_type_for(spec, op, problem.status, problem=True, accept=accept)
+        """The error answer: flowmock's problem+json, or the error body the operation documents for that status, shaped by its schema.
+
+        An answer that keeps to the spec is remembered per operation, problem and `Accept` (the same invalid request
+        gets the same bytes); one that breaks it is worked out (and logged) every time.
+        """
+        key = (op.key, problem.status, problem.title, problem.detail, problem.type, tuple(problem.headers.items()),
+               tuple(problem.errors), problem.total_errors, accept)
+        known: EngineResponse | None = self._problems.get(key)
+        if known is None:
+            answer = self._problem_answer(spec, op, problem, tenant, accept)
+            if answer.errors is not problem.errors:
+                return answer  # breaks the spec
+            known = self._problems.put(key, answer)
+        return EngineResponse(known.status, dict(known.headers), known.body, tenant, list(known.errors))
+
+    def _problem_answer(self, spec: Spec, op: Operation, problem: HttpProblem, tenant: str, accept: str | None) -> EngineResponse:
+        """`_problem`'s answer worked out; its `errors` are the very list `problem.errors` unless it breaks the spec."""
+        ctype, media = self._media_type(spec, op, problem.status, True, accept)
         payload = problem.as_dict()
         schema = spec.resolve((media or {}).get("schema") or {})
         if "message" in (schema.get("properties") or {}) or any("message" in (spec.resolve(p).get("properties") or {}) for p in schema.get("allOf", [])):
@@ -476,7 +560,7 @@ class Engine:
                           else self._validated_value(spec, op, problem.status, shaped, media["schema"]))
             if errors:
                 return self._violation(spec, op, problem.status, errors, tenant, body, headers)
-        return EngineResponse(problem.status, headers, body, tenant, list(problem.errors))
+        return EngineResponse(problem.status, headers, body, tenant, problem.errors)
 
     def _validated_value(self, spec: Spec, op: Operation, status: int, value: Any, schema: Any) -> list[FieldError]:
         """A value's problems against a response schema (for media types openapi-core cannot read back, such as XML)."""
@@ -549,11 +633,8 @@ def _bearer(headers: dict[str, str]) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _caller(headers: dict[str, str]) -> str:
-    """Who is calling, as behaviours record it (`completed_by`): a stable pseudonym of the credential."""
-    credential = headers.get("authorization") or headers.get("x-api-key")
-    if not credential:
-        return "anonymous"
+def _pseudonym(credential: str) -> str:
+    """A stable pseudonym of a credential, as behaviours record the caller (`completed_by`)."""
     return "user-" + hashlib.sha256(credential.encode()).hexdigest()[:12]
 
 

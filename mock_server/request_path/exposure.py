@@ -4,14 +4,15 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from mock_server.request_path.asgi import header, send_problem
+from mock_server.request_path.asgi import header
 from mock_server.config import ServerConfig, is_loopback
 
 ADMIN_PREFIX = "/__flowmock"
 ADMIN_TOKEN_HEADER = "X-Flowmock-Admin-Token"
 _WILDCARD_BINDS = ("0.0.0.0", "::", "")
+_HOSTS_REMEMBERED = 256  # Host header values whose verdict is kept
 
 
 def is_admin_path(path: str) -> bool:
@@ -49,13 +50,20 @@ class HostPolicy:
         self.names = {host_name(e) for e in entries if not e.startswith(".")}
         if config.host not in _WILDCARD_BINDS:
             self.names.add(host_name(config.host if ":" not in config.host else f"[{config.host}]"))
+        self._seen: dict[str, bool] = {}  # verdict per Host header value (clients send the same few, request after request)
 
     def allows(self, host_header: str | None) -> bool:
         """Whether a request with this Host header may be answered (no header: not a browser, allowed)."""
         if host_header is None or self.any:
             return True
-        name = host_name(host_header)
-        return is_loopback(name) or name in self.names or any(name.endswith(s) or name == s[1:] for s in self.suffixes)
+        known = self._seen.get(host_header)
+        if known is None:
+            name = host_name(host_header)
+            known = is_loopback(name) or name in self.names or any(name.endswith(s) or name == s[1:] for s in self.suffixes)
+            if len(self._seen) >= _HOSTS_REMEMBERED:
+                self._seen.clear()
+            self._seen[host_header] = known
+        return known
 
 
 def same_origin(origin: str, host_header: str | None) -> bool:
@@ -64,38 +72,27 @@ def same_origin(origin: str, host_header: str | None) -> bool:
     return parts.scheme in ("http", "https") and host_header is not None and parts.netloc.lower() == host_header.strip().lower()
 
 
-class ExposureGuard:
-    """Checks the Host of every request, keeps the admin API to its own origin (and token), sends the rest to `api`.
+Refusal = tuple[int, str, str, str, dict[str, str]]  # status, title, detail, problem kind, headers
 
-    `admin` answers admin requests without any CORS handling, so no other origin is ever allowed to read them;
-    `api` is the same app behind the mocked APIs' CORS policy.
-    """
 
-    def __init__(self, admin: ASGIApp, api: ASGIApp, config: ServerConfig) -> None:
-        self.admin, self.api, self.config = admin, api, config
+class Exposure:
+    """Checks the Host of every request and keeps the admin API to its own origin (and token)."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
         self.hosts = HostPolicy(config)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.api(scope, receive, send)
-            return
-        host = header(scope, b"host")
+    def refusal(self, scope: Scope, host: str | None) -> Refusal | None:
+        """Why a request is refused (a Host not allowed, an admin request from elsewhere), or None to let it through."""
         if not self.hosts.allows(host):
-            await send_problem(send, 403, "Forbidden", f"Host '{host}' is not allowed: flowmock answers loopback names "
-                               "(localhost, 127.0.0.1, [::1]) and the address it is bound to, which protects it from DNS "
-                               f"rebinding. Start it with --allowed-host {host_name(host or '')} to accept this name.", "host-not-allowed")
-            return
-        if not is_admin_path(scope["path"]):
-            await self.api(scope, receive, send)
-            return
-        refusal = self._admin_refusal(scope, host)
-        if refusal is not None:
-            status, title, detail, kind, headers = refusal
-            await send_problem(send, status, title, detail, kind, headers)
-            return
-        await self.admin(scope, receive, send)
+            return (403, "Forbidden", f"Host '{host}' is not allowed: flowmock answers loopback names "
+                    "(localhost, 127.0.0.1, [::1]) and the address it is bound to, which protects it from DNS "
+                    f"rebinding. Start it with --allowed-host {host_name(host or '')} to accept this name.", "host-not-allowed", {})
+        if is_admin_path(scope["path"]):
+            return self._admin_refusal(scope, host)
+        return None
 
-    def _admin_refusal(self, scope: Scope, host: str | None) -> tuple[int, str, str, str, dict[str, str]] | None:
+    def _admin_refusal(self, scope: Scope, host: str | None) -> Refusal | None:
         """Why an admin request is refused (status, title, detail, problem kind, headers), or None to let it through."""
         fetch_site = (header(scope, b"sec-fetch-site") or "").lower()
         origin = header(scope, b"origin")

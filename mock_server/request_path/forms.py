@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -75,6 +72,10 @@ def _multipart(body: bytes, ctype: str) -> list[tuple[str, str, str | None]]:
     """Each named part: (name, text, its own Content-Type); a file part gives its file name (its bytes are not kept)."""
     if "boundary=" not in ctype:
         raise ValueError("multipart/form-data without a boundary")
+    from email.message import Message  # the email package loads with the first multipart body
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + body)
     if not message.is_multipart():
         raise ValueError("no parts found for the boundary given")

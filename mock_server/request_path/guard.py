@@ -1,4 +1,4 @@
-"""The outermost request guard: URL, header and body size limits, a read deadline, and whole bodies only.
+"""The request guard: URL, header and body size limits, a read deadline, and whole bodies only.
 
 Every request is read to its end here, before any route sees it: a body larger than `--max-body` is a 413,
 a URL longer than `--max-url` a 414, headers larger than `--max-header-size` a 431, a client that stalls
@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from dataclasses import dataclass
+from typing import Protocol
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from mock_server.request_path.asgi import receive_again
 from mock_server.request_path.protocol import HEADER_BYTES_KEY, URL_LENGTH_KEY
-from mock_server.request_path.journal import JOURNAL_NOTE
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class Limits:
     read_timeout: float
 
 
-class _Refusal(Exception):
+class Refusal(Exception):
     """The request breaks a limit; answered with `status` and a short problem body."""
 
     def __init__(self, status: int, title: str, detail: str) -> None:
@@ -37,76 +35,95 @@ class _Refusal(Exception):
         self.status, self.title, self.detail = status, title, detail
 
 
-class _Disconnected(Exception):
+class Disconnected(Exception):
     """The client went away before its body ended."""
 
 
-class RequestGuard:
-    """ASGI middleware enforcing `Limits`; the wrapped app always receives a complete body."""
+class BodySink(Protocol):
+    """Something that sees each chunk of a request body as it arrives (the journal's tap)."""
 
-    def __init__(self, app: ASGIApp, limits: Limits) -> None:
-        self.app, self.limits = app, limits
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        try:
-            self._check_head(scope)
-            body = await self._read_body(scope, receive)
-        except _Refusal as refusal:
-            scope[JOURNAL_NOTE] = {"source": "refused", "errors": [{"location": "request", "field": "", "message": refusal.detail}]}
-            await _refuse(send, refusal)
-            return
-        except _Disconnected:
-            scope[JOURNAL_NOTE] = {"source": "dropped"}
-            return
-        await self.app(scope, receive_again(body, receive), send)
-
-    def _check_head(self, scope: Scope) -> None:
-        limits = self.limits
-        target = scope.get(URL_LENGTH_KEY) or len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
-        if target > limits.max_url:
-            raise _Refusal(414, "URI Too Long", f"The request target is {target} bytes; the limit is {limits.max_url} (--max-url)")
-        header_bytes = scope.get(HEADER_BYTES_KEY) or sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-        if header_bytes > limits.max_headers:
-            raise _Refusal(431, "Request Header Fields Too Large",
-                           f"The request headers are {header_bytes} bytes; the limit is {limits.max_headers} (--max-header-size)")
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.strip().isdigit() and int(value) > limits.max_body:
-                raise _too_large(f"announces {int(value)} bytes", limits.max_body)
-
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        announced = any(name in (b"content-length", b"transfer-encoding") for name, _ in scope["headers"])
-        deadline = time.monotonic() + self.limits.read_timeout
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                if not announced and not chunks:
-                    message: Message = await receive()  # no body announced: the server hands over an empty one at once
-                else:
-                    message = await asyncio.wait_for(receive(), max(remaining, 0.001))
-            except asyncio.TimeoutError:
-                raise _Refusal(408, "Request Timeout", f"The request body did not arrive within {self.limits.read_timeout:g} s "
-                               f"({size} bytes received; --read-timeout)") from None
-            if message["type"] == "http.disconnect":
-                raise _Disconnected
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limits.max_body:
-                raise _too_large(f"is more than {self.limits.max_body} bytes", self.limits.max_body)
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                return b"".join(chunks)
+    def add(self, chunk: bytes) -> None: ...
 
 
-def _too_large(what: str, limit: int) -> _Refusal:
-    return _Refusal(413, "Content Too Large", f"The request body {what}; the limit is {limit} bytes (--max-body)")
+def check_head(scope: Scope, limits: Limits) -> bool:
+    """Refuse a URL, headers or an announced body larger than the limits (Refusal), before any body is read; whether
+    the head announces a body (a non-zero Content-Length, or Transfer-Encoding)."""
+    target = scope.get(URL_LENGTH_KEY) or len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
+    if target > limits.max_url:
+        raise Refusal(414, "URI Too Long", f"The request target is {target} bytes; the limit is {limits.max_url} (--max-url)")
+    header_bytes, announced, length = 0, False, None
+    for name, value in scope["headers"]:
+        header_bytes += len(name) + len(value) + 4
+        if name == b"content-length":
+            length = value.strip()
+            announced = announced or length not in (b"0", b"")
+        elif name == b"transfer-encoding":
+            announced = True
+    header_bytes = scope.get(HEADER_BYTES_KEY) or header_bytes
+    if header_bytes > limits.max_headers:
+        raise Refusal(431, "Request Header Fields Too Large",
+                      f"The request headers are {header_bytes} bytes; the limit is {limits.max_headers} (--max-header-size)")
+    for name, value in scope["headers"] if length is not None else ():
+        if name == b"content-length" and value.strip().isdigit() and int(value) > limits.max_body:
+            raise _too_large(f"announces {int(value)} bytes", limits.max_body)
+    return announced
 
 
-async def _refuse(send: Send, refusal: _Refusal) -> None:
+async def read_whole_body(receive: Receive, limits: Limits, announced: bool, sink: BodySink | None = None) -> bytes:
+    """The whole request body, within `--max-body` bytes and `--read-timeout` seconds (Refusal), or Disconnected.
+
+    A request whose head `announced` no body is handed over at once by the server: no deadline is armed for it.
+    """
+    if not announced:
+        message: Message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Disconnected
+        chunk = message.get("body", b"")
+        if sink is not None:
+            sink.add(chunk)
+        if not message.get("more_body"):
+            if len(chunk) > limits.max_body:
+                raise _too_large(f"is more than {limits.max_body} bytes", limits.max_body)
+            return chunk
+        return await _read_rest(receive, limits, [chunk], sink)
+    return await _read_rest(receive, limits, [], sink)
+
+
+async def _read_rest(receive: Receive, limits: Limits, chunks: list[bytes], sink: BodySink | None) -> bytes:
+    """Read chunks until the body ends, under the read deadline."""
+    size = sum(len(c) for c in chunks)
+    if size > limits.max_body:
+        raise _too_large(f"is more than {limits.max_body} bytes", limits.max_body)
+    try:
+        async with asyncio.timeout(limits.read_timeout):
+            while True:
+                message: Message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise Disconnected
+                chunk = message.get("body", b"")
+                if sink is not None:
+                    sink.add(chunk)
+                size += len(chunk)
+                if size > limits.max_body:
+                    raise _too_large(f"is more than {limits.max_body} bytes", limits.max_body)
+                chunks.append(chunk)
+                if not message.get("more_body"):
+                    return b"".join(chunks)
+    except TimeoutError:
+        raise Refusal(408, "Request Timeout", f"The request body did not arrive within {limits.read_timeout:g} s "
+                      f"({size} bytes received; --read-timeout)") from None
+
+
+def _too_large(what: str, limit: int) -> Refusal:
+    return Refusal(413, "Content Too Large", f"The request body {what}; the limit is {limit} bytes (--max-body)")
+
+
+def refusal_note(refusal: Refusal) -> dict[str, object]:
+    """What the journal notes of a refused request."""
+    return {"source": "refused", "errors": [{"location": "request", "field": "", "message": refusal.detail}]}
+
+
+async def refuse(send: Send, refusal: Refusal) -> None:
     """Answer with a short problem body and close the connection (the rest of the request is never read)."""
     body = json.dumps({"type": "about:blank", "title": refusal.title, "status": refusal.status,
                        "detail": refusal.detail}).encode()

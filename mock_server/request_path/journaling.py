@@ -1,4 +1,4 @@
-"""The journal middleware: records every API request with its status, duration and redacted, bounded headers and bodies."""
+"""Journal capture: records every API request with its status, duration and redacted, bounded headers and bodies."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from mock_server.redaction import DEFAULT_REDACTION, REDACTED, Redaction, field_key, redact_body, redact_query, redacted_header_value
 from mock_server.request_path.journal import JOURNAL_NOTE, REPLAY_CLOSEST, Captured, Journal, JournalEntry, redacted_errors
@@ -16,12 +16,15 @@ from mock_server.request_path.traffic import log_request, mask, secrets_in
 _FORM = "application/x-www-form-urlencoded"
 _MEMO_FROM = 1024  # bodies this large have their redacted text remembered (by their bytes) ...
 _MEMO_ENTRIES = 64  # ... for this many recent bodies: at most 64 × 2 × --journal-body bytes
-BodyTexts = OrderedDict[tuple[bytes, str, bool], str]
+_SMALL_ENTRIES = 256  # smaller bodies (an id, a problem) have theirs remembered too, in their own memo of this size
+_VIEWS_REMEMBERED = 256  # distinct header lists whose journaled view is kept
+_VIEWS_REMEMBERED = 256  # distinct header lists whose journaled view is kept
+BodyTexts = OrderedDict[tuple[bytes, str, bool, tuple[str, ...]], str]
 _JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:\s*')
 _JSON_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"?|[^,}\]\s]+')
 
 
-class _Tap:
+class Tap:
     """The first `limit` bytes of a body going by, and its whole size."""
 
     def __init__(self, limit: int) -> None:
@@ -29,83 +32,117 @@ class _Tap:
         self.chunks: list[bytes] = []
 
     def add(self, chunk: bytes) -> None:
+        """See one more chunk of the body."""
         kept = self.size
         self.size += len(chunk)
         if kept < self.limit and chunk:
             self.chunks.append(chunk[: self.limit - kept])
 
     def body(self) -> bytes:
+        """The kept bytes."""
         return b"".join(self.chunks)
 
 
-class JournalMiddleware:
-    """Journals every API request (replayed, mocked or refused) with headers, bodies, status and duration."""
+HeaderView = tuple[list[tuple[str, str]], str, list[str], int]  # headers as journaled, content type, credentials, bytes
 
-    def __init__(self, app: ASGIApp, journal: Journal, skip: tuple[str, ...], redaction: Redaction | None = None) -> None:
-        self.app, self.journal, self.skip = app, journal, skip
+
+class Journaling:
+    """Writes the journal entry of every API request (replayed, mocked or refused): headers, bodies, status, duration.
+
+    Header lists repeat request after request (the same client, the same cached answer): their redacted view is
+    worked out once per distinct list and remembered (bounded).
+    """
+
+    def __init__(self, journal: Journal, skip: tuple[str, ...], redaction: Redaction | None = None) -> None:
+        self.journal, self.skip = journal, skip
         self.redaction = redaction or DEFAULT_REDACTION
         self.texts: BodyTexts = OrderedDict()  # redacted text of recent large bodies (a cached answer is the same bytes)
+        self.small_texts: BodyTexts = OrderedDict()  # ... and of recent small ones (the same invalid request, again)
+        self.views: dict[Any, HeaderView] = {}
+        self._second, self._day_and_time = -1, ""  # the last second a journal time was written in, formatted
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.skip):
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        request, response = _Tap(self.journal.body_limit), _Tap(self.journal.body_limit)
-        start: dict[str, Any] = {"status": 0, "headers": []}
+    def keeps(self, path: str) -> bool:
+        """Whether requests to `path` are journaled (not the admin API, the docs pages or the served documents)."""
+        return not path.startswith(self.skip)
 
-        async def receiving() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                request.add(message.get("body", b""))
-            return message
+    def tap(self) -> Tap:
+        """A tap for one body, cut at the journal's body limit."""
+        return Tap(self.journal.body_limit)
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start["status"], start["headers"] = message["status"], list(message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                response.add(message.get("body", b""))
-            await send(message)
+    def record(self, scope: Scope, started: float, request: Tap, status: int, headers: list[tuple[bytes, bytes]],
+               response: Tap) -> None:
+        """Journal and log one finished exchange (what the answer's journal note in `scope` says about it)."""
+        note = scope.get(JOURNAL_NOTE) or {}
+        asked, answered = self._view(scope["headers"]), self._view(headers)
+        secrets = asked[2]
+        entry = JournalEntry(
+            seq=self.journal.next_seq(), time=self._stamp(),
+            method=scope["method"], path=scope["path"],
+            query=redact_query(scope.get("query_string", b"").decode("latin-1"), self.redaction),
+            operation_id=note.get("operation_id"), api=note.get("api"), status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
+            errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
+            request=capture(asked, request, self.redaction, secrets, self.texts, self.small_texts),
+            response=capture(answered, response, self.redaction, secrets, self.texts, self.small_texts),
+            closest=list(scope.get(REPLAY_CLOSEST) or []),
+        )
+        self.journal.add(entry, entry.cost(asked[3] + answered[3]))
+        log_request(entry, secrets)
 
+    def _stamp(self) -> str:
+        """Now in UTC, as `datetime.isoformat(timespec="milliseconds")` writes it; the date and time of day are
+        formatted once per second."""
+        seconds, rest = divmod(time.time_ns(), 1_000_000_000)
+        if seconds != self._second:
+            self._second, self._day_and_time = seconds, datetime.fromtimestamp(seconds, timezone.utc).isoformat()[:19]
+        return f"{self._day_and_time}.{rest // 1_000_000:03d}+00:00"
+
+    def _view(self, raw: list[tuple[bytes, bytes]]) -> HeaderView:
+        """Headers as journaled (credential headers redacted), their content type and the credentials they carry."""
         try:
-            await self.app(scope, receiving, sending)
-        finally:
-            note = scope.get(JOURNAL_NOTE) or {}
-            secrets = secrets_in(scope["headers"])
-            entry = JournalEntry(
-                seq=self.journal.next_seq(), time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-                method=scope["method"], path=scope["path"],
-                query=redact_query(scope.get("query_string", b"").decode("latin-1"), self.redaction),
-                operation_id=note.get("operation_id"), api=note.get("api"), status=start["status"],
-                duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
-                errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
-                request=capture(scope["headers"], request, self.redaction, secrets, self.texts),
-                response=capture(start["headers"], response, self.redaction, secrets, self.texts),
-                closest=list(scope.get(REPLAY_CLOSEST) or []),
-            )
-            self.journal.add(entry)
-            log_request(entry, scope["headers"])
+            key: Any = tuple(raw)
+            known = self.views.get(key)
+        except TypeError:  # header pairs given as lists: not remembered
+            key, known = None, None
+        if known is None:
+            known = header_view(raw, self.redaction)
+            if key is not None:
+                if len(self.views) >= _VIEWS_REMEMBERED:
+                    self.views.clear()
+                self.views[key] = known
+        return known
 
 
-def capture(raw_headers: list[tuple[bytes, bytes]], tap: _Tap, redaction: Redaction, secrets: list[str],
-            texts: BodyTexts | None = None) -> Captured:
-    """Headers and body as the journal keeps them: credential headers, fields and echoed credentials redacted, the body cut."""
-    headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw_headers]
+def header_view(raw: list[tuple[bytes, bytes]], redaction: Redaction) -> HeaderView:
+    """Headers as the journal shows them (credential headers redacted), their content type, the credentials in them
+    and the bytes they take in the journal."""
+    headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]
     ctype = next((v for k, v in headers if k.lower() == "content-type"), "").split(";")[0].strip().lower()
+    shown = [(k, redacted_header_value(k, v, redaction)) for k, v in headers]
+    return shown, ctype, secrets_in(raw), sum(len(k) + len(v) for k, v in shown)
+
+
+def capture(view: HeaderView, tap: Tap, redaction: Redaction, secrets: list[str], texts: BodyTexts | None = None,
+            small: BodyTexts | None = None) -> Captured:
+    """Headers and body as the journal keeps them: credential headers, fields and echoed credentials redacted, the body cut.
+
+    The text of a body is remembered by its bytes and the request's credentials: large bodies in `texts`, small ones
+    in `small`.
+    """
+    shown, ctype = view[0], view[1]
     truncated = tap.size > tap.limit
     body = tap.body()
-    key = (body, ctype, truncated)
-    memo = texts if texts is not None and len(body) >= _MEMO_FROM else None
+    key = (body, ctype, truncated, tuple(secrets))
+    memo, bound = (texts, _MEMO_ENTRIES) if len(body) >= _MEMO_FROM else (small, _SMALL_ENTRIES)
     text = memo.get(key) if memo is not None else None
     if text is None:
         text = body_text(body, ctype, truncated, redaction)
+        if text and any(secret in text for secret in secrets):
+            text = mask(text, secrets)
         if memo is not None:
             memo[key] = text
-            if len(memo) > _MEMO_ENTRIES:
+            if len(memo) > bound:
                 memo.popitem(last=False)
-    if text and any(secret in text for secret in secrets):
-        text = mask(text, secrets)
-    shown = [(k, redacted_header_value(k, v, redaction)) for k, v in headers]
     return Captured(shown, text, tap.size, truncated)
 
 

@@ -12,8 +12,6 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from mock_server.errors import ConfigError
 from mock_server.request_path.models import build_models
 from mock_server.request_path.resources import infer_actions
@@ -22,7 +20,6 @@ from mock_server.request_path.state_import import StateChecker
 from mock_server.request_path.store import Store
 
 logger = logging.getLogger(__name__)
-_READ_ONLY = ("GET", "HEAD", "OPTIONS")
 _MAX_PROBLEMS = 100  # problems counted in a refused file (the first is named)
 _LOOP_SHARE = 10  # the pause between writes is at least this many times the time serializing took
 
@@ -229,25 +226,3 @@ class StateWriter:
                 return
             write_atomically(self.path, data)
             self._written = changes
-
-
-class ChangeNotifier:
-    """Tells the state writer about every request that may change the store (any method but GET, HEAD, OPTIONS)."""
-
-    def __init__(self, app: ASGIApp, writer: StateWriter) -> None:
-        self.app, self.writer = app, writer
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in _READ_ONLY:
-            await self.app(scope, receive, send)
-            return
-
-        async def noting(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.writer.changed()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, noting)
-        finally:
-            self.writer.changed()

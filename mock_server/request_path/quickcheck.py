@@ -22,6 +22,7 @@ accepted quickly.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _REF_PREFIX = "#/components/schemas/"
@@ -50,6 +51,12 @@ _MAX_COMPONENTS = 150  # a schema reaching more component schemas gets no quick 
 _UNCHECKED_FORMATS = frozenset({"float", "double", "binary", "password"})  # openapi-core's checks accept any JSON value
 
 
+def surely_formatted(fmt: str, value: str) -> bool:
+    """True when `value` passes openapi-core's check of `fmt` for sure (False: only openapi-core can tell)."""
+    pattern = _FORMAT_PATTERNS.get(fmt, "")
+    return fmt in _UNCHECKED_FORMATS or (pattern.startswith("^") and re.fullmatch(pattern, value) is not None)
+
+
 class Untranslatable(Exception):
     """The schema uses something the quick check cannot keep exactly (or more strictly)."""
 
@@ -62,10 +69,11 @@ class QuickCheck:
         self._integers = integers  # whether the schema says `integer` anywhere (only then can 1.0 matter)
 
     @classmethod
-    def build(cls, doc: dict[str, Any], schema: Any, checked_formats: frozenset[str]) -> QuickCheck | None:
+    def build(cls, doc: dict[str, Any], schema: Any, checked_formats: frozenset[str] | None) -> QuickCheck | None:
         """The quick check for `schema` (in document `doc`), or None when it cannot be built faithfully.
 
-        `checked_formats` are the formats openapi-core's format checker knows (it depends on installed packages).
+        `checked_formats` are the formats openapi-core's format checker knows (it depends on installed packages);
+        None assumes it checks every format (a format without a pattern here then means no quick check).
         """
         if not str(doc.get("openapi", "")).startswith("3.0"):
             return None
@@ -94,7 +102,7 @@ class QuickCheck:
 class _Translator:
     """Translates one schema and, on demand, the component schemas it reaches."""
 
-    def __init__(self, doc: dict[str, Any], checked_formats: frozenset[str]) -> None:
+    def __init__(self, doc: dict[str, Any], checked_formats: frozenset[str] | None) -> None:
         self.doc = doc
         self.checked_formats = checked_formats
         self.integers = False
@@ -148,7 +156,7 @@ class _Translator:
             if key in node:
                 out[key] = node[key]
         fmt = node.get("format")
-        if fmt in self.checked_formats and fmt not in _UNCHECKED_FORMATS:
+        if fmt is not None and (self.checked_formats is None or fmt in self.checked_formats) and fmt not in _UNCHECKED_FORMATS:
             if fmt in _INT_BOUNDS:
                 low, high = _INT_BOUNDS[fmt]
                 checks.append({"minimum": low, "maximum": high})

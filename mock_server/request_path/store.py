@@ -233,8 +233,9 @@ class Store:
     keep a state of their own; beyond that the least recently used one is dropped (it starts from the baseline again).
     """
 
-    def __init__(self, baseline: dict[str, dict[str, Any]] | None = None, max_tenants: int = 1000) -> None:
-        self._baseline: dict[str, dict[str, Any]] = copy.deepcopy(baseline or {})
+    def __init__(self, baseline: dict[str, dict[str, Any]] | None = None, max_tenants: int = 1000, owned: bool = False) -> None:
+        """`owned`: the caller hands the baseline over and keeps no reference to it, so it is not copied."""
+        self._baseline: dict[str, dict[str, Any]] = (baseline or {}) if owned else copy.deepcopy(baseline or {})
         self._shared = TenantState(buckets=self._baseline, shared=True)
         self._tenants: OrderedDict[str, TenantState] = OrderedDict()
         self.max_tenants = max_tenants
@@ -340,4 +341,4 @@ class Clock:
     @staticmethod
     def iso(moment: datetime) -> str:
         """RFC 3339 with milliseconds and Z, as most JSON APIs write it."""
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" → "Z"

@@ -53,9 +53,9 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def log_request(entry: JournalEntry, headers: Iterable[tuple[bytes, bytes]]) -> None:
-    """Print one answered request (INFO) and its field errors under it; nothing when `--quiet`."""
+def log_request(entry: JournalEntry, secrets: list[str]) -> None:
+    """Print one answered request (INFO) and its field errors under it, the request's `secrets` masked; nothing when `--quiet`."""
     if not logger.isEnabledFor(logging.INFO):
         return
     text = "\n".join([request_line(entry), *error_lines(entry)])
-    logger.info(mask(text, secrets_in(headers)))
+    logger.info(mask(text, secrets))

@@ -7,6 +7,7 @@ each call names the operation, so openapi-core's own path finding is skipped.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sys
 from collections import OrderedDict
@@ -14,13 +15,10 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from openapi_core.testing import MockRequest
-from openapi_core.validation.request.exceptions import MissingRequestBody, MissingRequiredRequestBody
-
 from mock_server.errors import FieldError
 from mock_server.loading.spec import Operation, Spec
 from mock_server.request_path.forms import form_media, read_form
-from mock_server.request_path.quickcheck import QuickCheck
+from mock_server.request_path.quickcheck import QuickCheck, surely_formatted
 
 
 @dataclass(frozen=True)
@@ -118,6 +116,11 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
     With `max_errors`, a large body with at least that many schema errors is not validated to its end: the first
     `max_errors` errors are returned, followed by errors counted up to ten times that bound (the rest is not looked at).
     """
+    if plainly_valid(spec, op, req):
+        return []
+    from openapi_core.testing import MockRequest  # openapi-core loads on the first request a quick check cannot settle
+    from openapi_core.validation.request.exceptions import MissingRequestBody, MissingRequiredRequestBody
+
     # openapi-core's per-part iterators take the operation we already routed to: no second path search and
     # no security check. They are internal API, hence the pin openapi-core < 0.24 and the ignores below.
     validator: Any = spec.openapi.request_validator
@@ -152,6 +155,69 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
     return errors
 
 
+# Keywords a string schema may carry without constraining its value (what openapi-core checks is absent)
+_NOT_CONSTRAINING = frozenset({"type", "description", "title", "example", "examples", "nullable", "deprecated", "default",
+                               "externalDocs"})
+
+
+def plainly_valid(spec: Spec, op: Operation, req: RequestData) -> bool:
+    """True when openapi-core would find nothing wrong with a request, seen without it (False: it must look).
+
+    That is a request without a body where the body is optional, every required parameter is sent, and every parameter
+    sent is a single non-empty value of a string schema nothing constrains (no pattern, length or enum; a format only
+    when the value surely has it).
+    """
+    try:
+        return _plainly_valid(spec, op, req)
+    except (LookupError, ValueError, TypeError, AttributeError):  # an odd document: openapi-core reports it its own way
+        return False
+
+
+def _plainly_valid(spec: Spec, op: Operation, req: RequestData) -> bool:
+    """`plainly_valid`, letting an unresolvable `$ref` raise."""
+    if req.body:
+        return False
+    body = op.definition.get("requestBody")
+    if body is not None and (not isinstance(body, dict) or spec.resolve(body).get("required")):
+        return False
+    for param in op.parameters:
+        param = spec.resolve(param)
+        values = _sent(param, req)
+        if values is None:
+            return False
+        if not values:
+            if param.get("required"):
+                return False
+            continue
+        schema = spec.resolve(param.get("schema"))
+        if (len(values) != 1 or not values[0] or not isinstance(schema, dict) or schema.get("type") != "string"
+                or any(key not in _NOT_CONSTRAINING and key != "format" and not key.startswith("x-") for key in schema)
+                or ("format" in schema and not surely_formatted(str(schema["format"]), values[0]))):
+            return False
+    return True
+
+
+def _sent(param: dict[str, Any], req: RequestData) -> list[str] | None:
+    """The values a request sends for a parameter (None: cannot tell without openapi-core, e.g. an object in the query)."""
+    name, where = str(param.get("name", "")), param.get("in")
+    if where == "path":
+        return [req.path_params[name]] if name in req.path_params else []
+    if where == "header":
+        return [req.headers[name.lower()]] if name.lower() in req.headers else []
+    if where == "cookie":
+        return [req.cookies[name]] if name in req.cookies else []
+    if where == "query" and "content" not in param:
+        values = [value for key, value in req.query if key == name]
+        return values if values or not req.query or _plain_string(param) else None
+    return None
+
+
+def _plain_string(param: dict[str, Any]) -> bool:
+    """Whether a parameter's schema is declared inline as a string (so its value never comes from other query names)."""
+    schema = param.get("schema")
+    return isinstance(schema, dict) and schema.get("type") == "string"
+
+
 def form_errors(spec: Spec, media: dict[str, Any], req: RequestData) -> list[FieldError]:
     """A form body's problems: fields that cannot be read as their type, then the typed fields against the schema."""
     values, errors = read_form(req.body, req.content_type, media, spec.resolve)
@@ -164,7 +230,6 @@ def _bounded_body_errors(spec: Spec, op: Operation, req: RequestData, max_errors
     """The body's schema errors when there are at least `max_errors` (counted up to 10x that), [] for a valid JSON body,
     else None (a few errors: openapi-core words them)."""
     import itertools
-    import json
 
     body = spec.resolve(op.definition.get("requestBody") or {})
     media = next((m for t, m in (body.get("content") or {}).items() if "json" in t.lower()), None)
@@ -247,18 +312,58 @@ class ResponseValidators:
     """
 
     def __init__(self) -> None:
+        self._quick: dict[tuple[str, int, str], _QuickResponse | None] = {}
         self._compiled: dict[tuple[str, int, str], _CompiledResponse | None] = {}
         self._by_schema: dict[tuple[Any, ...], _CompiledResponse] = {}  # one build per schema shared by operations
 
     def errors(self, spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str], mimetype: str) -> list[FieldError]:
         """Every way a response breaks the operation's documented responses (see `validate_response`)."""
         key = (op.key, status, mimetype)
+        if key not in self._quick:
+            self._quick[key] = _QuickResponse.build(spec, op, status, mimetype)
+        quick = self._quick[key]
+        if quick is not None and quick.accepts(body):
+            return []
         if key not in self._compiled:
             self._compiled[key] = _CompiledResponse.build(spec, op, status, mimetype, self._by_schema)
         compiled = self._compiled[key]
         if compiled is not None and compiled.accepts(body):
             return []
         return validate_response(spec, op, status, body, headers, mimetype)
+
+
+@dataclass(frozen=True)
+class _QuickResponse:
+    """A documented JSON response checked without openapi-core: its yes is openapi-core's yes; after a no, openapi-core decides."""
+
+    has_content: bool
+    quick: QuickCheck | None = None
+
+    @classmethod
+    def build(cls, spec: Spec, op: Operation, status: int, mimetype: str) -> _QuickResponse | None:
+        """The check, or None when finding the response or its media type takes openapi-core (ranges, `default`, wildcards)."""
+        try:
+            response = spec.resolve((op.definition.get("responses") or {}).get(str(status)))
+            if not isinstance(response, dict) or "headers" in response:
+                return None
+            if "content" not in response:
+                return cls(False)
+            media = spec.resolve((response.get("content") or {}).get(mimetype))
+        except (LookupError, ValueError, TypeError, AttributeError):  # an odd document: openapi-core reports it
+            return None
+        if not isinstance(media, dict) or "schema" not in media or not (mimetype == "application/json" or mimetype.endswith("+json")):
+            return None
+        quick = QuickCheck.build(spec.doc, media["schema"], None)
+        return None if quick is None else cls(True, quick)
+
+    def accepts(self, body: bytes) -> bool:
+        """True when openapi-core would find nothing wrong with this body (False: ask it)."""
+        if not self.has_content:
+            return True
+        try:
+            return self.quick is not None and self.quick.accepts(json.loads(body))
+        except (ValueError, RecursionError):
+            return False
 
 
 @dataclass(frozen=True)
@@ -350,6 +455,8 @@ def _parameter_errors(exc: Exception) -> list[FieldError]:
 
 
 def _body_errors(exc: Exception) -> list[FieldError]:
+    from openapi_core.validation.request.exceptions import MissingRequiredRequestBody
+
     if isinstance(exc, MissingRequiredRequestBody):
         return [FieldError("body", "", "request body is required")]
     cause = exc.__cause__

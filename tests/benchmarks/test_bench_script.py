@@ -113,3 +113,15 @@ def test_profile_prints_the_top_functions_and_the_places_time_goes():
     assert any("mock_server/" in line for line in functions)  # the request went through flowmock's own dispatcher
     places = lines[lines.index("# own time by place (package, standard-library module or project module), top 15") + 2:]
     assert len(places) == 15 and all(re.match(r"\s+[\d.]+\s+[\d.]+%\s+\S", line) for line in places), places
+
+
+def test_profile_without_the_profiler_prints_the_cpu_per_request_of_each_kind():
+    result = subprocess.run([sys.executable, "benchmarks/profile_request.py", "list", "--requests", "50", "--no-profile"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = re.fullmatch(r"# list: 50 requests in 5 rounds, CPU per request ([\d.]+) ms \(least round\), ([\d.]+) ms "
+                         r"\(median round\); in process, no profiler", result.stdout.strip())
+    assert found, result.stdout
+    least, median = float(found.group(1)), float(found.group(2))
+    assert 0 < least <= median < 100
+    assert "own time by place" not in result.stdout  # no profile was taken

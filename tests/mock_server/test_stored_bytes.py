@@ -82,3 +82,28 @@ def test_bodies_are_compact_utf8_json(serve):
     assert '"name":"Prüfung ✓ 检查"'.encode() in created.content
     assert b'\\u' not in created.content and b'": ' not in created.content
     assert c.get(f"{DEFINITIONS}/{created.json()['id']}").content == created.content
+
+
+def test_an_answer_a_domain_rule_edits_is_the_same_read_after_read(serve):
+    """The catalogue rule drops INACTIVE reasons from the answer unless asked: reusing a stored list's answer must
+    never let that edit leak into the next read, with or without the flag, in either order."""
+    c = serve(seed=3).client
+    reasons = "/v1/workflows/closing-reasons"
+    kept = c.post(reasons, json={"title": "Kept", "status": "ACTIVE"}).json()
+    retired = c.post(reasons, json={"title": "Retired", "status": "ACTIVE"}).json()
+    assert c.patch(f"{reasons}/{retired['id']}", json={"status": "INACTIVE"}).status_code == 204
+
+    def titles(query: str = "") -> set[str]:
+        answer = c.get(reasons + query)
+        assert answer.status_code == 200, answer.text
+        return {r["title"] for r in answer.json()["reasons"]}
+
+    active = titles()
+    assert "Kept" in active and "Retired" not in active
+    every = titles("?includeInactive=true")
+    assert every >= active | {"Retired", kept["title"]}
+    for _ in range(3):
+        assert titles() == active
+        assert titles("?includeInactive=true") == every
+    assert c.patch(f"{reasons}/{retired['id']}", json={"status": "ACTIVE"}).status_code == 204
+    assert titles() == active | {"Retired"}
