@@ -11,12 +11,13 @@ from urllib.parse import quote
 
 from mock_server.request_path.embedded import Embedding, EmbeddedItems
 from mock_server.errors import FieldError, HttpProblem
-from mock_server.request_path.generate import merge_all_of
+from mock_server.request_path.generate import UUID_SCHEMA, merge_all_of
 from mock_server.request_path.conform import MergeCache, conform, has_format
 from mock_server.request_path.models import ResourceModel, build_models, effective_schema, request_schema
 from mock_server.request_path.negotiate import is_json, response_for, success_schema, success_status
 from mock_server.request_path.quickcheck import QuickCheck
 from mock_server.request_path.resources import Action, fillable_resources
+from mock_server.request_path.shapes import ShapeMemo
 from mock_server.loading.spec import Operation, Spec
 from mock_server.request_path.store import TenantState, Version, bucket_key
 
@@ -59,6 +60,9 @@ class Call:
     perform: Perform | None = None  # run another operation of a served spec on the same state, without HTTP
     schedule: Schedule | None = None  # run a registered job of this spec once the clock has moved on
     prefer: dict[str, str] = field(default_factory=dict)  # `Prefer` values the engine does not use itself
+    shapes: ShapeMemo | None = None  # conformed templates kept between calls (the spec's own), for `reshape`
+    new_ids: list[str] = field(default_factory=list)  # the canonical uuids `generate` made as ids in this call, in order
+    answer_built: bool = False  # the behaviour builds the answer itself: a generic create answers only the new id
 
 
 @dataclass
@@ -76,6 +80,21 @@ class Outcome:
     source: Version | None = None
 
 
+_NO_DEFAULT = object()  # a server-filled property that takes its generated value
+
+
+@dataclass(frozen=True)
+class _FillPlan:
+    """What filling a body does for one schema and the names the body sends (see `Crud._fill`)."""
+
+    server_part: dict[str, Any] | None  # the schema of what the server generates on a create (None: not creating)
+    server: tuple[tuple[str, Any], ...]  # (name, its default or _NO_DEFAULT) of each property the server fills
+    props: dict[str, Any]  # the declared properties
+    declared: bool  # whether undeclared names of the body are dropped
+    stamped: tuple[str, ...]  # the timestamp properties set to now
+    hidden: frozenset[str]  # the writeOnly properties, never kept
+
+
 class Crud:
     """Runs stateful actions against the store for one spec."""
 
@@ -90,6 +109,8 @@ class Crud:
         self.fillable = fillable_resources(spec, actions)
         self.merged_schemas: MergeCache = {}  # response schemas with allOf merged, for fitting answers on every request
         self._as_is: dict[tuple[str, int], QuickCheck | None] = {}  # compiled "already valid?" per operation and status
+        self.shapes = ShapeMemo()  # values conformed by behaviours, once per shape (see `shapes`)
+        self._fill_plans: dict[tuple[int, bool, frozenset[str]], tuple[dict[str, Any], _FillPlan]] = {}
         self._alternates: dict[str, list[tuple[str, ResourceModel]]] = {}  # per operation: path params that may be alternate ids
         self._path_items: dict[str, list[tuple[int, str, ResourceModel]]] = {}  # per operation: path ids of stored items
         self._answers: dict[tuple[str, Version], Outcome] = {}  # reads' answers per operation and stored version
@@ -228,38 +249,71 @@ class Crud:
     def _new_id(self, call: Call, model: ResourceModel) -> Any:
         kind = model.id_schema.get("type")
         if kind in ("integer", "number"):
-            existing = [int(k) for k in self.bucket(call, model) if str(k).lstrip("-").isdigit()]
-            seen = [o[model.id_field] for o in call.state.objects(self.spec.name, model.key)
-                    if isinstance(o, dict) and isinstance(o.get(model.id_field), int)]
-            return max([0, *existing, *seen]) + 1
+            key = _last_id_counter(self.spec.name, model)
+            last = call.state.counters.get(key)
+            if last is None or str(last + 1) in self.bucket(call, model):  # unknown, or ids were added around it
+                last = self._highest_id(call, model)
+            call.state.counters[key] = last + 1
+            return last + 1
         if model.id_schema.get("format") or model.id_schema.get("pattern") or model.id_schema.get("enum"):
             return call.generate(model.id_schema, "id")
-        return call.generate({"type": "string", "format": "uuid"}, "id")  # a free-form string id: a uuid
+        return call.generate(UUID_SCHEMA, "id")  # a free-form string id: a uuid
+
+    def _highest_id(self, call: Call, model: ResourceModel) -> int:
+        """The highest integer id stored in a resource (0 when none): one scan, after which a counter carries on."""
+        existing = [int(k) for k in self.bucket(call, model) if str(k).lstrip("-").isdigit()]
+        seen = [o[model.id_field] for o in call.state.objects(self.spec.name, model.key)
+                if isinstance(o, dict) and isinstance(o.get(model.id_field), int)]
+        return max([0, *existing, *seen])
+
+    def _note_supplied_id(self, call: Call, model: ResourceModel, ident: Any) -> None:
+        """A client-chosen integer id above the counter moves the counter, so the next server id does not collide."""
+        key = _last_id_counter(self.spec.name, model)
+        last = call.state.counters.get(key)
+        if isinstance(ident, int) and not isinstance(ident, bool) and last is not None and ident > last:
+            call.state.counters[key] = ident
 
     def _fill(self, call: Call, model: ResourceModel, body: dict[str, Any], creating: bool) -> dict[str, Any]:
         """Body plus what the server sets: required fields the client omitted, readOnly fields, defaults, timestamps."""
-        schema = effective_schema(self.spec, model.schema, body)
+        plan = self._fill_plan(effective_schema(self.spec, model.schema, body), body, creating)
+        generated = call.generate(plan.server_part, "response") if plan.server_part is not None and plan.server else {}
+        out: dict[str, Any] = {}
+        for name, default in plan.server:
+            if name in generated:
+                out[name] = generated[name] if default is _NO_DEFAULT else default
+        out.update({k: v for k, v in body.items() if k in plan.props or not plan.declared})  # request-only fields are not stored
+        for name in plan.stamped:  # server-managed timestamps
+            out[name] = call.now_iso
+        return {k: v for k, v in out.items() if k not in plan.hidden} if plan.hidden else out
+
+    def _fill_plan(self, schema: dict[str, Any], body: dict[str, Any], creating: bool) -> _FillPlan:
+        """What `_fill` does for a schema and the names a body sends, worked out once per (schema, names, creating)."""
+        key = (id(schema), creating, frozenset(body))
+        known = self._fill_plans.get(key)
+        if known is not None and known[0] is schema:
+            return known[1]
         props: dict[str, Any] = schema.get("properties") or {}
         required = set(schema.get("required") or [])
-        generated = call.generate(self._server_part(schema, body), "response") if creating else {}
-        out: dict[str, Any] = {}
+        server = []
         for name, sub in props.items():
             sub = self.spec.resolve(sub)
-            if name in body:
-                continue
-            if creating and name in generated and (name in required or sub.get("readOnly") or "default" in sub):
-                out[name] = sub["default"] if "default" in sub and name not in required and _fits(sub, sub["default"]) \
-                    else generated[name]
-        declared = schema.get("additionalProperties") is not True and bool(props)
-        out.update({k: v for k, v in body.items() if k in props or not declared})  # request-only fields are not stored
-        for name, sub in props.items():  # server-managed timestamps
+            if creating and name not in body and (name in required or sub.get("readOnly") or "default" in sub):
+                fitting = "default" in sub and name not in required and _fits(sub, sub["default"])
+                server.append((name, sub["default"] if fitting else _NO_DEFAULT))
+        stamped = []
+        for name, sub in props.items():
             if self.spec.resolve(sub).get("type", "string") != "string":
                 continue
-            if creating and _CREATED.search(name) and name not in body:
-                out[name] = call.now_iso
-            elif _UPDATED.search(name) and not (creating and name in body):
-                out[name] = call.now_iso
-        return self._visible(out, props)
+            created = creating and _CREATED.search(name) and name not in body
+            if created or _UPDATED.search(name) and not (creating and name in body):
+                stamped.append(name)
+        plan = _FillPlan(self._server_part(schema, body) if creating else None, tuple(server), props,
+                         schema.get("additionalProperties") is not True and bool(props), tuple(stamped),
+                         self._write_only_names(props))
+        if len(self._fill_plans) >= 1024:
+            self._fill_plans.clear()
+        self._fill_plans[key] = (schema, plan)
+        return plan
 
     def _server_part(self, schema: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """The part of a create's schema the server fills in: required, readOnly and defaulted properties not sent.
@@ -352,6 +406,8 @@ class Crud:
             raise HttpProblem(409, "Conflict", f"{model.label} with {model.id_field} '{supplied}' already exists",
                               [FieldError("body", model.id_field, "already exists")])
         ident = supplied if supplied is not None else self._new_id(call, model)
+        if supplied is not None:
+            self._note_supplied_id(call, model, supplied)
         obj[model.id_field] = ident
         obj.update(call.action.set_fields)
         if isinstance(bucket, EmbeddedItems):
@@ -363,7 +419,7 @@ class Crud:
         call.state.tick()
         status = success_status(call.op)
         headers = {"Location": self._location(call, model, ident)}
-        return Outcome(status, self._present(call, model, obj, status), headers)
+        return Outcome(status, {model.id_field: ident} if call.answer_built else self._present(call, model, obj, status), headers)
 
     def _with_defaults(self, call: Call, body: dict[str, Any]) -> dict[str, Any]:
         """The request body with its schema's `default`s filled in where the client left a property out."""
@@ -453,6 +509,7 @@ class Crud:
         obj = self._fill(call, model, body, creating=True)
         self._set_parent_ids(call, model, obj)
         ident = self._id_value(model, key)
+        self._note_supplied_id(call, model, ident)
         obj[model.id_field] = ident
         obj.update(call.action.set_fields)
         self.bucket(call, model)[key] = obj
@@ -769,3 +826,8 @@ def _typed(schema: dict[str, Any], value: Any) -> Any:
     if schema.get("type") in ("integer", "number") and text.lstrip("-").isdigit():
         return int(text)
     return text
+
+
+def _last_id_counter(spec: str, model: ResourceModel) -> str:
+    """The tenant counter holding the last integer id given out for a resource (kept with the tenant's state)."""
+    return f"|last-id|{spec}|{model.key}"

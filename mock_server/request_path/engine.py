@@ -22,7 +22,7 @@ from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.encoding import encode_body
 from mock_server.request_path.error_body import shaped_error
 from mock_server.request_path.forms import form_media, read_form
-from mock_server.request_path.generate import generate, make_context, merge_all_of, schema_example
+from mock_server.request_path.generate import UUID_SCHEMA, GenerationContext, generate, make_context, merge_all_of, schema_example
 from mock_server.request_path.jsonbody import BadJson, parse_strict
 from mock_server.request_path.jsonencode import json_bytes
 from mock_server.request_path.negotiate import (
@@ -39,6 +39,7 @@ from mock_server.request_path.negotiate import (
 from mock_server.request_path.response_headers import documented_headers
 from mock_server.request_path.resources import Action, infer_actions
 from mock_server.request_path.routing import Match, MethodNotAllowed
+from mock_server.request_path.shapes import UUID_TEXT
 from mock_server.loading.spec import Operation, Spec
 from mock_server.request_path.store import Clock, Store, TenantState
 from mock_server.request_path.validate import (
@@ -109,6 +110,7 @@ class _ApiRuntime:
     crud: Crud
     behaviours: dict[str, Behaviour]
     jobs: dict[str, Job]
+    capacities: dict[str, int | None] = field(default_factory=dict)  # x-flowmock-capacity per resource, once known
 
 
 class Engine:
@@ -143,6 +145,10 @@ class Engine:
         from faker import Faker
 
         return Faker(self.config.locale)
+
+    def _faker(self) -> Faker:
+        """The Faker, for a generation context that first needs it (a new id never does)."""
+        return self.fake
 
     def action(self, spec: Spec, op: Operation) -> Action:
         """The inferred action of an operation."""
@@ -363,8 +369,10 @@ class Engine:
             due = Clock.iso(datetime.fromisoformat(moment.replace("Z", "+00:00")) + timedelta(seconds=seconds))
             state.schedule(due, {"spec": spec.name, "op": op.operation_id, "kind": kind, "args": args, "caller": caller})
 
-        return Call(spec, op, self.apis[spec.name].actions[op.operation_id], path_params, query, body, state, moment,
-                    self._generator(op, state, dynamic, current), mount, self._served, caller, perform, schedule)
+        runtime, new_ids = self.apis[spec.name], list[str]()
+        return Call(spec, op, runtime.actions[op.operation_id], path_params, query, body, state, moment,
+                    self._generator(op, state, dynamic, current, new_ids), mount, self._served, caller, perform, schedule,
+                    shapes=runtime.crud.shapes, new_ids=new_ids)
 
     def run_due(self, state: TenantState) -> int:
         """Run the scheduled work that the clock has reached, each at its own due time; returns how many ran."""
@@ -410,7 +418,9 @@ class Engine:
             return
         runtime = self.apis[call.spec.name]
         model = runtime.crud.models[call.action.resource]
-        check_capacity(capacity(call.spec, runtime.actions, model.key), len(runtime.crud.bucket(call, model)), model.label)
+        if model.key not in runtime.capacities:  # worked out once per resource: it scans the spec's operations
+            runtime.capacities[model.key] = capacity(call.spec, runtime.actions, model.key)
+        check_capacity(runtime.capacities[model.key], len(runtime.crud.bucket(call, model)), model.label)
 
     def _named_example(self, call: Call, name: str, accept: str | None) -> tuple[Any]:
         """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""
@@ -451,20 +461,36 @@ class Engine:
             return Outcome(status, value)
         return Outcome(status, self._generator(op, state, dynamic)(media["schema"], "response"))
 
-    def _generator(self, op: Operation, state: TenantState, dynamic: bool, now: datetime | None = None) -> Any:
+    def _generator(self, op: Operation, state: TenantState, dynamic: bool, now: datetime | None = None,
+                   new_ids: list[str] | None = None) -> Any:
+        """Values for one operation run, seeded by (seed, operation, run number): each value from a context of its own,
+        except new ids, which one context of the run draws in turn (a create may need dozens; seeding each costs);
+        the uuids among them are appended to `new_ids`."""
         count = state.next_count(op.key)
         calls = [0]
         resolve = self.apis[op.spec_name].spec.resolve
         now = now or self.clock.now(state)
+        ids: list[GenerationContext] = []
 
         def gen(schema: Any, purpose: str) -> Any:
+            if purpose == "id":
+                if not ids:
+                    ids.append(make_context(resolve, f"{self.seed}|{op.key}|{count}|ids", self._faker, use_examples=False,
+                                            now=now, lazy_faker=True))
+                if schema is UUID_SCHEMA:  # what generate gives it, without the walk
+                    ident = ids[0].uuid4()
+                    if new_ids is not None:
+                        new_ids.append(ident)
+                    return ident
+                ident = generate(schema, ids[0], "id")
+                if new_ids is not None and isinstance(ident, str) and UUID_TEXT.fullmatch(ident):
+                    new_ids.append(ident)
+                return ident
             calls[0] += 1
-            ctx = make_context(resolve, f"{self.seed}|{op.key}|{count}|{calls[0]}", self.fake,
+            ctx = make_context(resolve, f"{self.seed}|{op.key}|{count}|{calls[0]}", self._faker,
                                mode="request" if purpose == "request" else "response", use_examples=not dynamic, now=now,
                                lazy_faker=True)
-            if purpose == "id":
-                ctx.use_examples = False
-            return generate(schema, ctx, "id" if purpose == "id" else "")
+            return generate(schema, ctx)
 
         return gen
 
@@ -506,7 +532,11 @@ class Engine:
             if not is_json(ctype) and not isinstance(outcome.body, (str, bytes)) and outcome.body is not None:
                 errors = self._validated_value(spec, op, outcome.status, outcome.body, schema)  # XML, CSV: checked as the value they encode
             else:
-                errors = self._validated_response(spec, op, outcome.status, body, headers, ctype if outcome.body is not None else "")
+                mimetype = ctype if outcome.body is not None else ""
+                # a write's answer is new every time: the compiled check's yes is final, no verdict is remembered for it
+                fresh = op.method.upper() not in _SAFE_METHODS and len(body) <= _OFF_LOOP_BYTES and \
+                    self.response_validators.accepts(spec, op, outcome.status, body, mimetype)
+                errors = [] if fresh else self._validated_response(spec, op, outcome.status, body, headers, mimetype)
             if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
                 errors = []
             if key is not None:

@@ -5,11 +5,10 @@ import base64
 import functools
 import random
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import rstr
 
@@ -20,6 +19,9 @@ if TYPE_CHECKING:
 
 Resolve = Callable[[Any], Any]
 MAX_DEPTH = 6
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # the version and variant bits of a random 128-bit number...
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)  # ...set to version 4, RFC 4122 variant (as uuid.UUID(version=4) does)
+UUID_SCHEMA = {"type": "string", "format": "uuid"}
 
 
 @dataclass
@@ -28,15 +30,19 @@ class GenerationContext:
 
     resolve: Resolve
     rng: random.Random
-    faker: Faker  # shared; seeded for this run when first used (`fake`)
+    faker: Faker | None  # shared; seeded for this run when first used (`fake`); None: made by `faker_factory` then
     mode: str = "response"  # "response" skips writeOnly, "request" skips readOnly
     use_examples: bool = True
     now: datetime | None = None
     faker_seed: int | None = None  # drawn from `rng` at creation, applied on the first use of `fake`
+    faker_factory: Callable[[], Faker] | None = None  # gives the shared Faker when `faker` is None
 
     @property
     def fake(self) -> Faker:
         """The Faker, seeded for this run (most runs, such as a new id, never need it: seeding costs)."""
+        if self.faker is None:
+            assert self.faker_factory is not None, "a context needs a Faker or a way to make one"
+            self.faker = self.faker_factory()
         if self.faker_seed is not None:
             with_workflow_words(self.faker)
             self.faker.seed_instance(self.faker_seed)
@@ -44,19 +50,25 @@ class GenerationContext:
         return self.faker
 
     def uuid4(self) -> str:
-        """A random but seeded UUID."""
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """A random but seeded UUID (version 4): what `str(uuid.UUID(int=bits, version=4))` spells, built directly."""
+        text = (self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET).to_bytes(16, "big").hex()
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def make_context(resolve: Resolve, seed: str | int, fake: Faker, mode: str = "response",
+def make_context(resolve: Resolve, seed: str | int, fake: Faker | Callable[[], Faker], mode: str = "response",
                  use_examples: bool = True, now: datetime | None = None, lazy_faker: bool = False) -> GenerationContext:
     """Build a context whose every random choice derives from `seed`.
 
     With `lazy_faker` the shared Faker is seeded only if this run uses it: the same values, for a caller that uses
-    that Faker through contexts only (the engine); others may read it afterwards, and get it seeded as before.
+    that Faker through contexts only (the engine); others may read it afterwards, and get it seeded as before. Such a
+    caller may pass a function giving the Faker, called when a value first needs it (making one takes a while).
     """
     rng = random.Random(str(seed))
-    context = GenerationContext(resolve, rng, fake, mode, use_examples, now, faker_seed=rng.getrandbits(32))
+    context = GenerationContext(resolve, rng, None, mode, use_examples, now, faker_seed=rng.getrandbits(32))
+    if lazy_faker and not hasattr(fake, "seed_instance"):  # a function giving the Faker, not the Faker
+        context.faker_factory = cast("Callable[[], Faker]", fake)
+    else:
+        context.faker = cast("Faker", fake)
     if not lazy_faker:
         _ = context.fake
     return context
@@ -110,6 +122,8 @@ def branch_tag(schema: dict[str, Any], branch: Any, resolve: Resolve) -> tuple[s
 
 def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0) -> Any:
     """Return a value valid for `schema`, realistic where the property name or format hints at one."""
+    if schema == UUID_SCHEMA:  # a new id, most often: what the general path below gives it, without the walk
+        return ctx.uuid4()
     schema = merge_all_of(schema, ctx.resolve) if isinstance(schema, dict) else {}
     if ctx.use_examples and depth > 0:
         found, value = schema_example(schema)

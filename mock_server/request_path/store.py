@@ -1,6 +1,7 @@
 """The app's in-memory state: stored objects per tenant, spec and resource. The only mutable state."""
 from __future__ import annotations
 
+import bisect
 import copy
 import time
 from collections import OrderedDict
@@ -120,8 +121,7 @@ class TenantState:
     def schedule(self, due: str, job: dict[str, Any]) -> None:
         """Keep `job` until the clock reaches `due` (RFC 3339, compared as text), in due order."""
         entry = {**job, "due": due, "seq": self.next_count("|job")}
-        self.jobs.append(entry)
-        self.jobs.sort(key=lambda j: (j["due"], j["seq"]))
+        bisect.insort(self.jobs, entry, key=_job_order)  # the list stays in due order: no sort of every pending job
 
     def pop_due(self, now: str) -> dict[str, Any] | None:
         """The earliest job due at `now`, removed; None when nothing is due."""
@@ -151,7 +151,7 @@ class TenantState:
         """Start remembering changes made through `bucket()`, so `rollback()` can undo them."""
         self._undo, self._touched, self._created, self._found = [], [], [], {}
         self.token = object()  # a write may edit stored objects in place: bytes cached for the old token are stale
-        self._saved = (dict(self.counters), self.ticks, copy.deepcopy(self.jobs))
+        self._saved = (dict(self.counters), self.ticks, list(self.jobs))  # a job is never edited once scheduled
 
     def rollback(self) -> None:
         """Undo every change since `begin()`: stored objects, new collections, counters and the clock."""
@@ -195,15 +195,19 @@ class TenantState:
         self.ticks += 1
         return self.ticks
 
-    def find(self, spec: str, resource: str, object_id: str) -> Any | None:
-        """Find an object by id in any parent partition of a resource (during a write, its content can be rolled back)."""
+    def find(self, spec: str, resource: str, object_id: str, new: bool = False) -> Any | None:
+        """Find an object by id in any parent partition of a resource. During a write its content can be rolled back,
+        unless it is `new` (made by this write: a rollback takes it away altogether)."""
         prefix = bucket_key(spec, resource)
-        for key, items in self.buckets.items():
-            if (key == prefix or key.startswith(prefix + "|")) and object_id in items:
-                found = items[object_id]
-                self.remember(found)
-                return found
-        return None
+        items = self.buckets.get(prefix) if "{" not in resource else None
+        if items is None or object_id not in items:  # (a collection without parents has one bucket: no scan)
+            items = next((found for key, found in self.buckets.items()
+                          if (key == prefix or key.startswith(prefix + "|")) and object_id in found), None)
+        if items is None:
+            return None
+        if not new:
+            self.remember(items[object_id])
+        return items[object_id]
 
     def objects(self, spec: str, resource: str) -> Iterator[Any]:
         """Every stored object of a resource, across parent partitions."""
@@ -211,6 +215,11 @@ class TenantState:
         for key, items in self.buckets.items():
             if key == prefix or key.startswith(prefix + "|"):
                 yield from items.values()
+
+
+def _job_order(job: dict[str, Any]) -> tuple[str, int]:
+    """Scheduled work runs by due time, then in the order it was scheduled."""
+    return job["due"], job["seq"]
 
 
 def _snapshot(obj: dict[str, Any]) -> Any:

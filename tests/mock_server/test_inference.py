@@ -51,6 +51,27 @@ def test_a_put_to_an_unknown_id_creates_there_when_the_spec_documents_a_201(pets
     assert c.delete("/pets/9").status_code == 204 and c.get("/pets/9").status_code == 404
 
 
+def test_integer_ids_carry_on_from_the_last_one_given_or_chosen_without_reusing_a_deleted_one(petstore):
+    c = petstore.client
+    assert [c.post("/pets", json={"name": n}).headers["location"] for n in ("A", "B", "C")] == ["/pets/1", "/pets/2", "/pets/3"]
+    assert c.delete("/pets/3").status_code == 204
+    assert c.post("/pets", json={"name": "D"}).headers["location"] == "/pets/4", "a deleted id is not given out again"
+    assert c.put("/pets/20", json={"name": "Twenty"}).status_code == 201
+    assert c.post("/pets", json={"name": "E"}).headers["location"] == "/pets/21", "the counter moves past a chosen id"
+    assert [p["id"] for p in c.get("/pets").json()] == [1, 2, 4, 20, 21]
+
+
+def test_a_new_integer_id_does_not_scan_the_store_after_the_first_create(petstore, monkeypatch):
+    from mock_server.request_path.crud import Crud
+
+    scans = []
+    original = Crud._highest_id
+    monkeypatch.setattr(Crud, "_highest_id", lambda self, call, model: scans.append(model.key) or original(self, call, model))
+    for n in range(5):
+        assert petstore.client.post("/pets", json={"name": f"P{n}"}).status_code == 201
+    assert scans == ["/pets"], "the highest stored id is looked up once; later creates count on from it"
+
+
 def test_a_nested_create_names_its_parent_from_the_path_and_applies_defaults(projects):
     c = projects.client
     assert c.post("/projects", json={"name": "Garden", "homepage": ""}).json() == {"id": 1, "name": "Garden"}, \

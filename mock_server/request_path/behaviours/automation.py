@@ -61,6 +61,8 @@ def start_execution(call: Call, default: Default) -> Outcome:
         plan = {"fail": _position(call, "fail-at", execution["actions"]), "pause": _position(call, "pause-at", execution["actions"])}
         _begin(call, execution, 0, plan)
 
+    if flow is not None and isinstance(call.body, dict):  # the actions are the flow's: none to generate first
+        call.body = {"actions": [], **call.body}
     return create_from(call, default, EXECUTIONS, flow, build)
 
 

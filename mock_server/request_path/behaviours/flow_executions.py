@@ -32,6 +32,7 @@ READY, WAITING, RUNNING = "PENDING", "CONDITION_PENDING", "IN_PROGRESS"
 FINISHED = ("COMPLETED", "SKIPPED")
 FINISHED_EXECUTION = ("DONE", "CLOSED")
 _ANALYTICS_BY = {"IN_PROGRESS": "in_progress_by", "COMPLETED": "completed_by", "SKIPPED": "skipped_by", "ON_HOLD": "on_hold_by"}
+_BUILT = {"name": "", "status": "STARTED", "analytics": {}, "crt_tasks": [], "tasks": []}  # all set by the start's build
 _AUTOMATION_TO_TASK = {"success": "COMPLETED", "failed": "FAILED", "cancelled": "SKIPPED", "in_progress": RUNNING,
                        "pending": RUNNING, "paused": "ON_HOLD"}
 
@@ -71,9 +72,11 @@ def start_flow_execution(call: Call, default: Default) -> Outcome:
             execution["closing_reason"] = {"configured_reasons": [
                 {"id": str(r.get("id")), "title": str(r.get("title", ""))} for r in template["closing_reasons"] if isinstance(r, dict)]}
         for task in execution["tasks"]:
-            task.update(status=WAITING, analytics={})
+            task.update(status=WAITING, analytics={}, created_at=call.now_iso, updated_at=call.now_iso)
         advance(execution, call)
 
+    if template is not None and isinstance(call.body, dict):  # what `build` sets from the template: none to generate first
+        call.body = {**_BUILT, **call.body}
     return create_from(call, default, FLOW_EXECUTIONS, template, build)
 
 
@@ -84,8 +87,9 @@ def _phase_copy(phase: dict[str, Any], ident: str, phase_ids: dict[str, str]) ->
 
 
 def _task_copy(call: Call, task: dict[str, Any], ident: str, phase_ids: dict[str, str]) -> dict[str, Any]:
-    out = dict(task, id=ident, template_id=task.get("id"), enabled=task.get("enabled", True),
-               created_at=call.now_iso, updated_at=call.now_iso)
+    """A template's task as a new execution's: waiting, no analytics yet (set before conforming: nothing to generate);
+    its times are set once conformed (the same copy of a template then has the same shape at every start)."""
+    out = dict(task, id=ident, template_id=task.get("id"), enabled=task.get("enabled", True), status=WAITING, analytics={})
     if out.get("phase_id") is not None:
         out["phase_id"] = phase_ids.get(str(out["phase_id"]), out["phase_id"])
     if isinstance(out.get("automation_config"), dict):

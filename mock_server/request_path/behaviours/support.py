@@ -7,7 +7,9 @@ from typing import Any
 from mock_server.request_path.conform import conform
 from mock_server.request_path.crud import Call, Outcome
 from mock_server.errors import FieldError, HttpProblem
+from mock_server.request_path.generate import UUID_SCHEMA, merge_all_of
 from mock_server.request_path.jsonencode import json_copy
+from mock_server.request_path.shapes import Build
 from mock_server.request_path.negotiate import documented_statuses
 
 
@@ -26,9 +28,10 @@ def referenced(call: Call, spec_name: str, resource: str, ident: Any, field: str
 def create_from(call: Call, default: Callable[[Call], Outcome], resource: str, source: dict[str, Any] | None,
                 build: Callable[[dict[str, Any], dict[str, Any]], None], id_field: str = "id") -> Outcome:
     """Create as usual, then let `build(created, source)` fill the stored object from what it was made from."""
-    outcome = default(call)
     if source is None:
-        return outcome
+        return default(call)
+    call.answer_built = True  # the answer is the built object: the generic create need not present the unbuilt one
+    outcome = default(call)
     created = stored(call, resource, outcome, id_field)
     build(created, source)
     outcome.body = dict(created)  # serialized at once; only its top level is ever edited
@@ -36,8 +39,8 @@ def create_from(call: Call, default: Callable[[Call], Outcome], resource: str, s
 
 
 def stored(call: Call, resource: str, outcome: Outcome, id_field: str = "id") -> dict[str, Any]:
-    """The stored object (mutable) behind an outcome that carries its id."""
-    found = call.state.find(call.spec.name, resource, str(outcome.body[id_field]))
+    """The stored object (mutable) behind an outcome that carries its id: one this write created."""
+    found = call.state.find(call.spec.name, resource, str(outcome.body[id_field]), new=True)
     if found is None:
         raise LookupError(f"{resource} {outcome.body[id_field]} is not stored")
     return found
@@ -51,6 +54,22 @@ def schema(call: Call, name: str) -> dict[str, Any]:
 def reshape(call: Call, target: Any, value: Any) -> Any:
     """`value` conformed to the `target` schema of the call's spec; missing required fields are generated,
     and a missing reference (`x-flowmock-ref`) points at an existing object when there is one."""
+    if call.shapes is not None:
+        return call.shapes.conform(call.spec, target, value, _filler(call), call.new_ids)
+    return conform(call.spec, target, json_copy(value), _filler(call))
+
+
+def reshape_built(call: Call, target: Any, build: Build, *inputs: Any) -> Any:
+    """`reshape(call, target, build(draw, *inputs))`, where `build` is a module-level function of its arguments alone
+    that draws its new ids with `draw`: once its template is known for inputs of this shape, nothing is built."""
+    if call.shapes is not None:
+        return call.shapes.built(call.spec, target, _filler(call), call.new_ids, lambda: new_id(call), build, *inputs)
+    return reshape(call, target, build(lambda: new_id(call), *inputs))
+
+
+def _filler(call: Call) -> Callable[[Any], Any]:
+    """How `reshape` fills a required value: a reference (`x-flowmock-ref`) points at an existing object when there
+    is one; anything else is generated."""
 
     def fill(schema: Any) -> Any:
         ref = call.spec.resolve(schema).get("x-flowmock-ref") if isinstance(schema, dict) else None
@@ -62,28 +81,30 @@ def reshape(call: Call, target: Any, value: Any) -> Any:
                 return existing["id"]
         return call.generate(schema, "response")
 
-    return conform(call.spec, target, json_copy(value), fill)
+    return fill
 
 
 def property_schema(call: Call, schema_name: str, prop: str) -> Any:
     """The schema of one property of a component schema."""
-    from mock_server.request_path.generate import merge_all_of
-
-    return (merge_all_of(schema(call, schema_name), call.spec.resolve).get("properties") or {})[prop]
+    return (merged(call, schema(call, schema_name)).get("properties") or {})[prop]
 
 
 def first_allowed(call: Call, schema_name: str, prop: str, *preferred: str) -> Any:
     """The first of `preferred` that the property's enum allows (else its first value)."""
-    from mock_server.request_path.generate import merge_all_of
-
-    prop_schema = call.spec.resolve(property_schema(call, schema_name, prop))
-    enum = merge_all_of(prop_schema, call.spec.resolve).get("enum") or []
+    enum = merged(call, property_schema(call, schema_name, prop)).get("enum") or []
     return next((p for p in preferred if p in enum), enum[0] if enum else preferred[0])
+
+
+def merged(call: Call, node: Any) -> dict[str, Any]:
+    """A schema of the call's spec with `allOf` merged, worked out once per schema (kept with the spec's templates)."""
+    if call.shapes is None:
+        return merge_all_of(node, call.spec.resolve)
+    return call.shapes.merged_schema(call.spec, node)
 
 
 def new_id(call: Call) -> str:
     """A fresh uuid from the call's (seeded) generator."""
-    return str(call.generate({"type": "string", "format": "uuid"}, "id"))
+    return str(call.generate(UUID_SCHEMA, "id"))
 
 
 def stored_or_404(call: Call, resource: str, param: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ The v2 flow-execution rules live in `flow_executions`; both are registered here 
 from __future__ import annotations
 
 import copy
-import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from mock_server.request_path.behaviours import Default
@@ -14,10 +14,9 @@ from mock_server.request_path.behaviours.support import (
     conflict,
     create_from,
     first_allowed,
-    new_id,
     property_schema,
     referenced,
-    reshape,
+    reshape_built,
     stored_or_404,
 )
 from mock_server.request_path.crud import Call, Outcome
@@ -44,12 +43,12 @@ def create_execution(call: Call, default: Default) -> Outcome:
             if key in definition:
                 execution[key] = definition[key]
         execution["configuredClosingReasonSnapshot"] = _closing_reasons(call, definition)
-        execution["flow"] = reshape(call, property_schema(call, "WorkflowExecution", "flow"),
-                                    [_flow_item(call, item, execution["id"]) for item in definition.get("flow", [])])
+        execution["flow"] = reshape_built(call, property_schema(call, "WorkflowExecution", "flow"), _flow_copy,
+                                          definition.get("flow", []), execution["id"])
         _follow_steps(execution)
 
     if definition is not None and isinstance(call.body, dict):  # the flow is the definition's: none to generate first
-        call = dataclasses.replace(call, body={**call.body, "flow": []})
+        call.body = {**call.body, "flow": []}
     return create_from(call, default, EXECUTIONS, definition, build)
 
 
@@ -64,14 +63,21 @@ def _closing_reasons(call: Call, definition: dict[str, Any]) -> list[dict[str, s
     return resolved
 
 
-def _flow_item(call: Call, item: dict[str, Any], execution_id: str) -> dict[str, Any]:
+def _flow_copy(draw: Callable[[], str], flow: list[dict[str, Any]], execution_id: str) -> list[dict[str, Any]]:
+    """An execution's own copy of a definition's flow, its new ids drawn in turn (a pure function: see `reshape_built`)."""
+    return [_flow_item(draw, item, execution_id) for item in flow]
+
+
+def _flow_item(draw: Callable[[], str], item: dict[str, Any], execution_id: str) -> dict[str, Any]:
     """An execution's own copy of a definition's section or step: a new id, `definitionId` pointing back."""
-    out = dict(item, id=new_id(call))
+    out = dict(item, id=draw())
     if item.get("id") is not None:
         out["definitionId"] = item["id"]
     if item.get("type") == "SECTION":
         out["status"] = "OPEN"
-        out["steps"] = [dict(_flow_item(call, step, execution_id), sectionId=out["id"]) for step in item.get("steps", [])]
+        out["steps"] = steps = [_flow_item(draw, step, execution_id) for step in item.get("steps", [])]
+        for step in steps:
+            step["sectionId"] = out["id"]
     else:
         out.update(status="UNASSIGNED", executionId=execution_id, enabled=item.get("enabled", True))
         for key in ("completedTime", "startedTime", "statusLastUpdated"):
