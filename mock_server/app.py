@@ -114,7 +114,7 @@ class _Dispatcher:
         document = self.documents.get(path)
         if document is not None:
             return reply_of(200, document(), {"Content-Type": "application/json"})
-        result = self.router.match(scope["method"], path)
+        result = self.router.match(scope["method"], path, scope.get("raw_path"))
         if isinstance(result, Match):
             return await self._answer(scope, body, result)
         if isinstance(result, MethodNotAllowed):

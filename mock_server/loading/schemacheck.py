@@ -20,6 +20,7 @@ Path_ = tuple[str | int, ...]
 INVALID_EXAMPLE = "x-flowmock-invalid-example"  # where an example that breaks its schema is kept, unserved
 INVALID = "x-flowmock-invalid"  # marks an Example object whose value breaks its schema
 _NOT_SERVED = ": not served, generated instead"
+_LINK_FORMATS = ("uri", "uri-reference", "iri", "iri-reference", "uri-template", "hostname", "idn-hostname", "json-pointer")
 _LARGE = 64_000  # characters of JSON: larger examples can take seconds to check against a oneOf-heavy schema
 
 
@@ -36,7 +37,7 @@ class _Checkers:
             classes: dict[str, Any] = {"any": OAS31Validator, "request": OAS31Validator, "response": OAS31Validator}
         else:
             classes = {"any": OAS30Validator, "request": OAS30WriteValidator, "response": OAS30ReadValidator}
-        self.validators = {direction: cls(root, format_checker=cls.FORMAT_CHECKER) for direction, cls in classes.items()}
+        self.validators = {direction: cls(root, format_checker=_with_link_formats(cls.FORMAT_CHECKER)) for direction, cls in classes.items()}
 
     def first_error(self, at: Path_, schema: Any, value: Any, direction: str = "any") -> str | None:
         """Why the value at `at` breaks `schema` (the first reason, with the field), or None (also when not checked)."""
@@ -62,6 +63,21 @@ def _json_size(value: Any) -> int:
         return len(orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS))
     except (TypeError, orjson.JSONEncodeError):
         return len(json.dumps(value, default=str))
+
+
+def _with_link_formats(checker: Any) -> Any:
+    """`checker` plus the formats of links and names openapi-core leaves unchecked (`uri`, `uri-reference`, `hostname`,
+    ...), checked as JSON Schema tools and contract testers check them: a mock must not serve `"/items/{id}"` as a uri-reference."""
+    import jsonschema_rs  # loaded with the document check, not at start-up
+    from jsonschema import FormatChecker
+
+    extended = FormatChecker()
+    extended.checkers = dict(checker.checkers)
+    for name in _LINK_FORMATS:
+        if name not in extended.checkers:
+            valid = jsonschema_rs.validator_for({"format": name}, validate_formats=True).is_valid
+            extended.checks(name)(valid)
+    return extended
 
 
 def value_problems(doc: dict[str, Any], file: str, sites: Iterable[tuple[str, Path_, Any]] | None = None,

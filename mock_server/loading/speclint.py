@@ -208,6 +208,10 @@ class Linter:
             for code in [c for c in responses if not _STATUS.match(str(c)) and not str(c).startswith("x-")]:
                 self.warn((*path, "responses", code), f"{code!r} is not a status code (200, 4XX or default): ignored")
                 del responses[code]
+            for code in ("204", "304"):
+                answer = responses.get(code)
+                if isinstance(answer, dict) and answer.get("content"):
+                    self.warn((*path, "responses", code, "content"), f"a {code} answer has no body (HTTP): answered without one")
 
     def _security(self, path: Path_, owner: dict[str, Any]) -> None:
         """Each security requirement names defined schemes (an undefined one is taken as a bearer token)."""
@@ -233,6 +237,15 @@ class Linter:
             if isinstance(owner.get("parameters"), list):
                 owner["parameters"] = [p for p in owner["parameters"] if id(p) not in self.unusable]
 
+    def _schema_type(self, schema: Any) -> Any:
+        """A schema's declared `type`, through a local `$ref`; None when it names none (or cannot be followed)."""
+        try:
+            while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#"):
+                schema = follow(self.doc, tokens_of(schema["$ref"]))
+        except LookupError:
+            return None
+        return schema.get("type") if isinstance(schema, dict) else None
+
     def _parameter(self, path: Path_, node: dict[str, Any]) -> None:
         kind = "header" if "headers" in path else "parameter"
         self._bools(path, node, kind)
@@ -247,6 +260,10 @@ class Linter:
             self.warn((*path, "style"), f"{_shown(node['style'])} is not a style for this location ({', '.join(styles)}): "
                       f"the default {styles[0]!r} is used")
             del node["style"]
+        if node.get("style") == "deepObject" and self._schema_type(node.get("schema")) not in ("object", None):
+            self.warn((*path, "style"), f"deepObject is for objects, and this parameter is {_shown(self._schema_type(node.get('schema')))}: "
+                      "read as 'form' (`?name=a&name=b`)")
+            node["style"] = "form"
         if node.get("in") == "path" and node.get("required") is not True:
             self.warn((*path, "required"), "a path parameter is always required: served as required")
             node["required"] = True

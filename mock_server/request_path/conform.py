@@ -1,6 +1,7 @@
 """Reshape a value from one schema into another: keep what the target declares, convert what it can, fill what it requires."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -87,7 +88,7 @@ class _Conformer:
                 return _UNFIT
             return self.conform_object(schema, value, depth)
         found = _convert(value, kind) if kind else value
-        return _UNFIT if isinstance(found, str) and not _has_format(found, schema.get("format")) else found
+        return found if found is _UNFIT or _within(found, schema) else _UNFIT
 
     def conform_object(self, schema: dict[str, Any], value: dict[str, Any], depth: int) -> dict[str, Any]:
         """An object's declared properties conformed, required ones filled, undeclared ones kept or dropped."""
@@ -116,7 +117,36 @@ class _Conformer:
         return out
 
 
-def _has_format(text: str, form: Any) -> bool:
+def _within(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether a scalar keeps its schema's format, lengths, pattern and bounds (a request may have allowed `""` where the
+    response says `minLength: 1`)."""
+    if isinstance(value, str):
+        low, high, pattern = schema.get("minLength"), schema.get("maxLength"), schema.get("pattern")
+        if isinstance(low, int) and len(value) < low or isinstance(high, int) and len(value) > high:
+            return False
+        try:
+            if isinstance(pattern, str) and not re.search(pattern, value):
+                return False
+        except re.error:
+            pass
+        return has_format(value, schema.get("format"))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if isinstance(low, (int, float)) and (value < low or value == low and schema.get("exclusiveMinimum") is True):
+            return False
+        if isinstance(high, (int, float)) and (value > high or value == high and schema.get("exclusiveMaximum") is True):
+            return False
+        above, below = _number(schema.get("exclusiveMinimum")), _number(schema.get("exclusiveMaximum"))  # OpenAPI 3.1
+        if above is not None and value <= above or below is not None and value >= below:
+            return False
+    return True
+
+
+def _number(bound: Any) -> float | None:
+    return bound if isinstance(bound, (int, float)) and not isinstance(bound, bool) else None
+
+
+def has_format(text: str, form: Any) -> bool:
     """Whether a string has the common formats a request schema may not have asked for (`""` is no uri). A string
     that cannot be encoded is left for the encoder, which refuses the answer and undoes the write."""
     try:

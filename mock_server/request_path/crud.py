@@ -12,7 +12,7 @@ from urllib.parse import quote
 from mock_server.request_path.embedded import Embedding, EmbeddedItems
 from mock_server.errors import FieldError, HttpProblem
 from mock_server.request_path.generate import UUID_SCHEMA, merge_all_of
-from mock_server.request_path.conform import MergeCache, conform
+from mock_server.request_path.conform import MergeCache, conform, has_format
 from mock_server.request_path.models import ResourceModel, build_models, effective_schema, request_schema
 from mock_server.request_path.negotiate import is_json, response_for, success_schema, success_status
 from mock_server.request_path.quickcheck import QuickCheck
@@ -33,7 +33,8 @@ _ARRAY_NAMES = ("results", "items", "data", "hits", "entries", "records", "value
 _COUNT_NAMES = ("total", "hits", "count", "totalcount", "total_count", "totalitems", "total_results", "totalresults")
 _NEXT_NAMES = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken", "next_page_token")
 _PARAM = re.compile(r"\{([^}/]+)\}")
-_QUICK_FORMATS = frozenset({"int32", "int64", "date-time", "date", "time", "uuid", "email", "ipv4", "byte"})
+# the formats openapi-core checks, and those the fitting checks too (`""` is no uri): the quick check is stricter
+_QUICK_FORMATS = frozenset({"int32", "int64", "date-time", "date", "time", "uuid", "email", "ipv4", "byte", "uri", "url"})
 _ANSWERS_KEPT = 4096  # reads' answers kept per spec (by operation and stored version) ...
 _ANSWER_ITEMS = 32_768  # ... holding at most this many items (each a shallow dict of a stored object's top level)
 _CREATED = re.compile(r"(created|creation|inserted)_?(at|time|date|on)?$", re.I)
@@ -298,7 +299,8 @@ class Crud:
         for name, sub in props.items():
             sub = self.spec.resolve(sub)
             if creating and name not in body and (name in required or sub.get("readOnly") or "default" in sub):
-                server.append((name, sub["default"] if "default" in sub and name not in required else _NO_DEFAULT))
+                fitting = "default" in sub and name not in required and _fits(sub, sub["default"])
+                server.append((name, sub["default"] if fitting else _NO_DEFAULT))
         stamped = []
         for name, sub in props.items():
             if self.spec.resolve(sub).get("type", "string") != "string":
@@ -358,8 +360,9 @@ class Crud:
     def _presented(self, call: Call, model: ResourceModel, obj: Any, status: int | None) -> tuple[Any, bool]:
         """`_present`'s body, and whether it shows the stored object as it is (no generated part)."""
         schema = success_schema(self.spec, call.op, status)
-        if schema is None:
-            return None, False
+        if schema is None:  # no body documented, or a JSON body without a schema: any JSON fits, so the object itself
+            content = (response_for(self.spec, call.op, status or success_status(call.op)) or {}).get("content") or {}
+            return (dict(obj) if isinstance(obj, dict) and any(is_json(c) for c in content) else None), False
         schema = effective_schema(self.spec, schema, obj)
         props = schema.get("properties") or {}
         if schema.get("type", "object") == "object" and (model.id_field in props or self._same_schema(schema, model)):
@@ -785,7 +788,10 @@ def _defaults(spec: Spec, schema: dict[str, Any], body: dict[str, Any], depth: i
 
 
 def _fits(schema: dict[str, Any], value: Any) -> bool:
-    """Whether a value has the schema's declared type (a `default: "true"` on an array does not)."""
+    """Whether a value has the schema's declared type and format (a `default: "true"` on an array does not, nor
+    `default: ""` on a `format: uri`)."""
+    if isinstance(value, str) and not has_format(value, schema.get("format")):
+        return False
     kinds = schema.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
     python: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,

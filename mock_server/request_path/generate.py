@@ -147,6 +147,8 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
             tag = branch_tag(schema, branch, ctx.resolve)
             if tag and isinstance(value, dict):
                 value[tag[0]] = tag[1]
+            elif union == "oneOf" and isinstance(value, dict):
+                _add_branch_markers(value, branch, ctx)
             return value
     kind = schema.get("type")
     if isinstance(kind, list):  # OpenAPI 3.1
@@ -170,6 +172,37 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
     return _string(schema, ctx, name)
 
 
+def _no_value_fits(schema: Any, resolve: Resolve) -> bool:
+    """Whether an `allOf` asks for types no value has at once (`allOf: [{$ref: Currency}, {type: 'null'}]`, meant as
+    "nullable"): such an optional property is left out, as anything generated would break it."""
+    parts = resolve(schema).get("allOf") if isinstance(schema, dict) else None
+    if not isinstance(parts, list):
+        return False
+    allowed: set[str] | None = None
+    for part in parts:
+        declared = merge_all_of(part, resolve).get("type") if isinstance(part, dict) else None
+        if isinstance(declared, str):
+            declared = [declared]
+        if isinstance(declared, list):
+            kinds = set(declared) | ({"number"} if "integer" in declared else set())
+            allowed = kinds if allowed is None else allowed & (kinds | ({"integer"} if "number" in kinds else set()))
+    return allowed is not None and not allowed
+
+
+def _add_branch_markers(value: dict[str, Any], branch: Any, ctx: GenerationContext) -> None:
+    """A `oneOf` branch's properties that hold one value only (`type: {enum: [InstallApp]}`, `const`), added when
+    left out: without them, an object of optional properties (even `{}`) matches several branches and breaks `oneOf`."""
+    resolved = merge_all_of(branch, ctx.resolve) if isinstance(branch, dict) else {}
+    for name, sub in (resolved.get("properties") or {}).items():
+        sub = ctx.resolve(sub) if isinstance(sub, dict) else {}
+        if name in value or sub.get("readOnly" if ctx.mode == "request" else "writeOnly"):
+            continue
+        if "const" in sub:
+            value[name] = sub["const"]
+        elif isinstance(sub.get("enum"), list) and len(sub["enum"]) == 1:
+            value[name] = sub["enum"][0]
+
+
 def schema_example(schema: dict[str, Any]) -> tuple[bool, Any]:
     """(found, value) of a schema's own `example`, else the first of its (3.1) `examples` list."""
     if "example" in schema:
@@ -189,7 +222,7 @@ def _object(schema: dict[str, Any], ctx: GenerationContext, depth: int) -> dict[
         resolved = ctx.resolve(sub) if isinstance(sub, dict) else {}
         if resolved.get(skip) or (isinstance(sub, dict) and sub.get(skip)):
             continue
-        if prop not in required and (depth >= MAX_DEPTH or ctx.rng.random() < 0.15):
+        if prop not in required and (depth >= MAX_DEPTH or ctx.rng.random() < 0.15 or _no_value_fits(sub, ctx.resolve)):
             continue
         out[prop] = generate(sub, ctx, prop, depth + 1)
     _add_dependencies(out, schema, ctx, depth)

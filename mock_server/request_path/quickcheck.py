@@ -4,7 +4,8 @@ The schema is translated once to JSON Schema 2020-12 and compiled with jsonschem
 accepts, openapi-core's `OAS30ReadValidator` accepts too; a value it refuses may still be valid, so the caller
 asks openapi-core then (and takes openapi-core's errors, messages and field paths). What cannot be translated
 exactly or more strictly (OpenAPI 3.1, references outside `#/components/schemas`, `format: ipv6`, fractional
-`multipleOf`, a pattern Rust cannot compile) gets no quick check: `QuickCheck.build` returns None.
+`multipleOf`, a pattern Rust cannot compile), or that reaches over 150 component schemas (each compiled check holds
+its own copy of them: megabytes per operation in a large document) gets no quick check: `QuickCheck.build` returns None.
 
 How each OpenAPI 3.0 rule is kept (openapi-schema-validator's semantics):
 - `nullable: true` beside `type` → the type or null; `writeOnly: true` → nothing is allowed (read direction);
@@ -43,7 +44,10 @@ _FORMAT_PATTERNS = {
     "idn-email": "@",
     "ipv4": f"^(?:{_OCTET}\\.){{3}}{_OCTET}$",
     "byte": "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+    "uri": ":",  # openapi-core does not check these; a caller that does (fitting a stored value) asks for them
+    "url": ":",
 }
+_MAX_COMPONENTS = 150  # a schema reaching more component schemas gets no quick check: openapi-core validates it
 _UNCHECKED_FORMATS = frozenset({"float", "double", "binary", "password"})  # openapi-core's checks accept any JSON value
 
 
@@ -79,6 +83,8 @@ class QuickCheck:
             translator = _Translator(doc, checked_formats)
             root: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [translator.schema(schema)]}
             root["components"] = {"schemas": translator.components()}
+            if len(root["components"]["schemas"]) > _MAX_COMPONENTS:
+                return None  # compiled, it would hold megabytes per operation (Stripe: 484 components, 8 MB each)
             return cls(jsonschema_rs.Draft202012Validator(root, validate_formats=False), translator.integers)
         except (Untranslatable, ValueError, TypeError, RecursionError, jsonschema_rs.ValidationError):
             return None

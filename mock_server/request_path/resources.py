@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mock_server.request_path.negotiate import success_schema
+from mock_server.request_path.negotiate import is_json, response_for, success_schema, success_status
 from mock_server.loading.spec import Operation, Spec
 
 ACTIONS = ("create", "list", "read", "replace", "update", "delete", "search", "batch-get", "duplicate", "generate")
@@ -88,8 +88,7 @@ def infer_action(spec: Spec, op: Operation, item_collections: set[str]) -> Actio
             resource, item_param, kind = full, None, "create"
             reason = f"POST on the nested collection {full} (it has item paths)"
         elif method == "get" and full in item_collections:
-            resource, item_param, kind = full, None, "list"
-            reason = f"GET on the nested collection {full} (it has item paths)"
+            reason = f"GET on the nested collection {full} answers no list of objects"
     else:
         resource = full
         kind, reason = _collection_action(spec, op, resource, resource in item_collections)
@@ -128,10 +127,33 @@ def _collection_action(spec: Spec, op: Operation, resource: str, has_items: bool
     if op.method == "post" and (has_items or "requestBody" in op.definition):
         if lists and not has_items:
             return "generate", f"POST on {resource} answers a list and {resource} has no item paths (a query, not a create)"
+        unstorable = "" if has_items else _unstorable(spec, op, schema)
+        if unstorable:
+            return "generate", f"POST on {resource} {unstorable} and {resource} has no item paths (not a create)"
         answer = "no body" if schema is None else "a body"
         return "create", f"POST with a request body on the collection {resource}{items}; it answers {answer}" \
             if "requestBody" in op.definition else f"POST on the collection {resource}{items}"
     return "generate", f"{op.method.upper()} on {resource} without a request body, and no {resource}/{{id}} path"
+
+
+def _unstorable(spec: Spec, op: Operation, answer: dict[str, Any] | None) -> str:
+    """Why a POST cannot be a create (its body is no object, or it answers no JSON object), or ""."""
+    body = spec.resolve(op.definition.get("requestBody") or {})
+    kinds = [media for ctype, media in (body.get("content") or {}).items() if _object_media(ctype)]
+    if body.get("content") and not kinds:
+        return f"takes {', '.join(body['content'])}, not a JSON object or form fields,"
+    response = response_for(spec, op, success_status(op)) or {}
+    content = response.get("content") or {}
+    if content and answer is None and not any(is_json(ctype) for ctype in content):
+        return f"answers {', '.join(content)}, not JSON,"
+    if answer is not None and answer.get("type") in ("string", "number", "integer", "boolean"):
+        return f"answers a {answer['type']}, not an object,"
+    return ""
+
+
+def _object_media(ctype: str) -> bool:
+    base = ctype.split(";", 1)[0].strip().lower()
+    return is_json(base) or base in ("application/x-www-form-urlencoded", "multipart/form-data") or base.startswith("*")
 
 
 def hint(action: Action, op: Operation) -> str:

@@ -10,6 +10,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from typing import Union
+from urllib.parse import unquote
 
 from mock_server.loading.spec import Operation, Spec
 
@@ -81,7 +82,7 @@ class _Node:
 @functools.cache
 def _segment_pattern(segment: str) -> re.Pattern[str]:
     """What one templated segment (`{id}`, `{name}.json`, `v{major}`) accepts, each parameter a group."""
-    return re.compile("".join("([^/]+)" if _PARAM.fullmatch(part) else re.escape(part) for part in _PIECES.split(segment) if part))
+    return re.compile("".join("(.+)" if _PARAM.fullmatch(part) else re.escape(part) for part in _PIECES.split(segment) if part), re.DOTALL)
 
 
 def _path_params(route: Route, segments: list[str]) -> dict[str, str]:
@@ -137,15 +138,17 @@ class Router:
                 node = node.literal.setdefault(segment, _Node())
         node.routes.append(position)
 
-    def match(self, method: str, path: str) -> RouteResult:
-        """Find the operation for a request, or say why there is none; `HEAD` runs `GET` where no HEAD is documented."""
-        found = self._match(method.lower(), path)
+    def match(self, method: str, path: str, raw_path: bytes | None = None) -> RouteResult:
+        """Find the operation for a request, or say why there is none; `HEAD` runs `GET` where no HEAD is documented.
+
+        `raw_path` is the path as sent: an encoded slash (`heads%2Ffeature-a`) stays inside its segment."""
+        segments = _segments(path, raw_path)
+        found = self._match(method.lower(), path, segments)
         if method.lower() == "head" and isinstance(found, MethodNotAllowed) and "GET" in found.allowed:
-            return self._match("get", path)
+            return self._match("get", path, segments)
         return found
 
-    def _match(self, method: str, path: str) -> RouteResult:
-        segments = path.split("/")
+    def _match(self, method: str, path: str, segments: list[str]) -> RouteResult:
         found: list[int] = []
         _collect(self._index, segments, 0, found)
         allowed: list[str] = []
@@ -170,6 +173,13 @@ class Router:
         prefix_len = len(route.public_template) - len(route.operation.path)
         literal_prefix = route.public_template[:prefix_len]
         return path[len(literal_prefix):] if path.startswith(literal_prefix) else path
+
+
+def _segments(path: str, raw_path: bytes | None) -> list[str]:
+    """The decoded path's segments, split where the client put a slash (not where it sent `%2F`)."""
+    if raw_path and b"%2f" in raw_path.lower():
+        return [unquote(segment) for segment in raw_path.decode("latin-1").split("/")]
+    return path.split("/")
 
 
 def _collect(node: _Node, segments: list[str], at: int, found: list[int]) -> None:

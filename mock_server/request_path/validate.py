@@ -316,6 +316,7 @@ class ResponseValidators:
     def __init__(self) -> None:
         self._quick: dict[tuple[str, int, str], _QuickResponse | None] = {}
         self._compiled: dict[tuple[str, int, str], _CompiledResponse | None] = {}
+        self._by_schema: dict[tuple[Any, ...], _CompiledResponse] = {}  # one build per schema shared by operations
 
     def errors(self, spec: Spec, op: Operation, status: int, body: bytes, headers: dict[str, str], mimetype: str) -> list[FieldError]:
         """Every way a response breaks the operation's documented responses (see `validate_response`)."""
@@ -332,7 +333,7 @@ class ResponseValidators:
         if quick is not None and quick.accepts(body):
             return True
         if key not in self._compiled:
-            self._compiled[key] = _CompiledResponse.build(spec, op, status, mimetype)
+            self._compiled[key] = _CompiledResponse.build(spec, op, status, mimetype, self._by_schema)
         compiled = self._compiled[key]
         return compiled is not None and compiled.accepts(body)
 
@@ -382,8 +383,12 @@ class _CompiledResponse:
     plain_json: bool = False  # openapi-core reads this media type with `json.loads`
 
     @classmethod
-    def build(cls, spec: Spec, op: Operation, status: int, mimetype: str) -> _CompiledResponse | None:
-        """The compiled check, or None when the response needs openapi-core's full path (headers, unknown status or type)."""
+    def build(cls, spec: Spec, op: Operation, status: int, mimetype: str,
+              shared: dict[tuple[Any, ...], _CompiledResponse] | None = None) -> _CompiledResponse | None:
+        """The compiled check, or None when the response needs openapi-core's full path (headers, unknown status or type).
+
+        `shared` holds the checks already built, by schema: operations whose responses name the same schema (a
+        document-wide error schema) share one, as a large document's error schema can take megabytes once compiled."""
         validator: Any = spec.openapi.response_validator  # internal API, pinned (see validate_request)
         try:
             response = validator._find_operation_response(status, validator.spec / "paths" / op.path / op.method)
@@ -395,6 +400,9 @@ class _CompiledResponse:
         except Exception:  # openapi-core reports these itself, with its own message
             return None
         schema = media_type / "schema" if "schema" in media_type else None
+        same = _schema_key(spec, schema, mime_type, parameters) if schema is not None and "encoding" not in media_type else None
+        if same is not None and shared is not None and same in shared:
+            return shared[same]
         schema_validator = None if schema is None else validator.schema_validators_factory.create(
             validator.spec, schema, format_validators=validator.format_validators,
             extra_format_validators=validator.extra_format_validators,
@@ -413,7 +421,10 @@ class _CompiledResponse:
 
         plain_json = deserializer.media_types_deserializer.get_deserializer_callable(mime_type) is json_loads \
             and not deserializer.mimetype.startswith("multipart")
-        return cls(True, deserializer, schema_validator, quick, plain_json)
+        built = cls(True, deserializer, schema_validator, quick, plain_json)
+        if same is not None and shared is not None:
+            shared[same] = built
+        return built
 
     def accepts(self, body: bytes) -> bool:
         """True when openapi-core would find nothing wrong with this body."""
@@ -447,6 +458,16 @@ def read_json(body: bytes) -> Any:
     except orjson.JSONDecodeError:
         pass
     return json.loads(body)
+
+
+def _schema_key(spec: Spec, schema: Any, mime_type: str, parameters: Any) -> tuple[Any, ...] | None:
+    """What makes two responses' compiled checks the same: the media type and the schema object `$ref`s lead to (the
+    document holds it for as long as the spec is served, so its identity names it), in one document."""
+    with schema.open() as node:
+        contents = node if isinstance(node, dict) else None
+    if contents is None:
+        return None
+    return spec.name, mime_type, repr(sorted((parameters or {}).items())), id(contents)
 
 
 def _parameter_errors(exc: Exception) -> list[FieldError]:

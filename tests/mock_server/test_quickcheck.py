@@ -104,3 +104,15 @@ def test_what_cannot_be_kept_exactly_gets_no_quick_check():
     assert QuickCheck.build(DOC, {"type": "number", "multipleOf": 0.1}, FORMATS) is None
     assert QuickCheck.build(DOC, {"$ref": "#/paths/~1pets"}, FORMATS) is None
     assert QuickCheck.build({**DOC, "openapi": "3.1.0"}, {"type": "string"}, FORMATS) is None
+
+
+def test_a_schema_reaching_most_of_a_large_document_gets_no_quick_check():
+    """Each compiled check holds its own copy of every component it reaches: Stripe's answers reach 484 of them
+    (8 MB per operation), so those are left to openapi-core and the server's memory stays flat."""
+    chain = {f"Node{n}": {"type": "object", "properties": {"next": {"$ref": f"#/components/schemas/Node{n + 1}"}}}
+             for n in range(200)}
+    chain["Node200"] = {"type": "object", "properties": {"name": {"type": "string"}}}
+    doc = {"openapi": "3.0.3", "paths": {}, "components": {"schemas": chain}}
+    assert QuickCheck.build(doc, {"$ref": "#/components/schemas/Node0"}, FORMATS) is None
+    small = QuickCheck.build(doc, {"$ref": "#/components/schemas/Node100"}, FORMATS)
+    assert small is not None and small.accepts({"next": {"next": {}}}) and not small.accepts({"next": 1})
