@@ -144,6 +144,8 @@ def generate(schema: Any, ctx: GenerationContext, name: str = "", depth: int = 0
             index = ctx.rng.randrange(len(schema[union]))
             branch = schema[union][index]
             value = generate(branch, ctx, name, depth + 1)
+            if union == "oneOf" and not isinstance(value, (dict, list)):
+                branch, value = _exclusive_scalar(schema[union], index, value, ctx, name, depth)
             tag = branch_tag(schema, branch, ctx.resolve)
             if tag and isinstance(value, dict):
                 value[tag[0]] = tag[1]
@@ -187,6 +189,38 @@ def _no_value_fits(schema: Any, resolve: Resolve) -> bool:
             kinds = set(declared) | ({"number"} if "integer" in declared else set())
             allowed = kinds if allowed is None else allowed & (kinds | ({"integer"} if "number" in kinds else set()))
     return allowed is not None and not allowed
+
+
+def _exclusive_scalar(branches: list[Any], index: int, value: Any, ctx: GenerationContext, name: str,
+                      depth: int) -> tuple[Any, Any]:
+    """(branch, value) for a scalar `oneOf`, where the value fits no other branch: `"INF"` of an enum branch also fits
+    a plain `type: string` branch and breaks the `oneOf`, so the next branch's value is tried (the first if none fits)."""
+    first = branches[index], value
+    for offset in range(len(branches)):
+        at = (index + offset) % len(branches)
+        if offset:
+            value = generate(branches[at], ctx, name, depth + 1)
+        if not any(_plainly_accepts(other, value, ctx.resolve) for n, other in enumerate(branches) if n != at):
+            return branches[at], value
+    return first
+
+
+_PLAIN_KEYS = {"type", "format", "description", "title", "nullable", "example", "default"}
+_LOOSE_FORMATS = {None, "double", "float", "int32", "int64"}
+
+
+def _plainly_accepts(branch: Any, value: Any, resolve: Resolve) -> bool:
+    """Whether a branch surely takes a scalar: its `enum` or `const` holds it, or it is a bare type the value has."""
+    schema = resolve(branch) if isinstance(branch, dict) else {}
+    if "enum" in schema or "const" in schema:
+        return value in (schema.get("enum") or []) or ("const" in schema and schema["const"] == value)
+    if not set(schema) <= _PLAIN_KEYS or schema.get("format") not in _LOOSE_FORMATS:
+        return False
+    kind = schema.get("type")
+    if value is None or isinstance(value, bool):
+        return kind == ("boolean" if isinstance(value, bool) else "null")
+    return {"string": isinstance(value, str), "number": isinstance(value, (int, float)),
+            "integer": isinstance(value, int)}.get(kind, False)
 
 
 def _add_branch_markers(value: dict[str, Any], branch: Any, ctx: GenerationContext) -> None:

@@ -479,7 +479,15 @@ def _parameter_errors(exc: Exception) -> list[FieldError]:
         return [FieldError(location, _join(name, e.absolute_path), _message(e)) for e in schema_errors]
     if type(exc).__name__ == "MissingRequiredParameter":
         return [FieldError(location, name, "required parameter is missing")]
+    if type(cause).__name__ == "MediaTypeDeserializeError":  # a parameter declared with `content`, not `schema`
+        return [FieldError(location, name, _undecodable(cause))]
     return [FieldError(location, name, _short(str(cause or exc)))]
+
+
+def _undecodable(cause: Any) -> str:
+    """What a parameter's media type could not read (openapi-core's own message fails on a text value)."""
+    value = cause.value.decode("utf-8", "replace") if isinstance(cause.value, bytes) else str(cause.value)
+    return _short(f"not valid {cause.mimetype}: {value!r}")
 
 
 def _body_errors(exc: Exception) -> list[FieldError]:

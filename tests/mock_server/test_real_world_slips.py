@@ -234,3 +234,28 @@ def test_a_deep_object_array_parameter_is_read_as_form_and_never_refuses_a_plain
     assert any("paths./v1/account.get.parameters[0].style: deepObject is for objects" in w for w in warnings), warnings
     assert running.client.get("/v1/account").status_code == 200, "an optional parameter left out is no 400"
     assert running.client.get("/v1/account", params=[("expand", "settings"), ("expand", "capabilities")]).status_code == 200
+
+
+GRAPH = Path(__file__).parents[1] / "fixtures" / "realworld" / "graph.yaml"
+
+
+def test_a_path_parameter_declared_with_content_that_is_not_json_is_a_400_naming_it(serve):
+    running = serve(specs=(GRAPH,), seed=1)
+    bad = running.client.get("/beta/devices/getByIds(ids=x1)")
+    assert bad.status_code == 400, bad.text  # it was a 500: openapi-core's message could not be built
+    assert "ids" in bad.text and "application/json" in bad.text and "x1" in bad.text, bad.text
+    assert bad.json()["error"]["code"] and bad.json()["error"]["message"], "the document's own 4XX error body"
+    good = running.client.get('/beta/devices/getByIds(ids=["a","b"])')
+    assert good.status_code == 200 and isinstance(good.json(), list), good.text
+
+
+def test_a_scalar_one_of_never_answers_a_value_that_fits_two_branches(serve):
+    running = serve(specs=(GRAPH,), seed=1)
+    sizes = set()
+    for _ in range(40):
+        answer = running.client.get("/beta/devices/readiness")
+        assert answer.status_code == 200, answer.text  # strict responses: "INF" fits the enum and `type: string`
+        body = answer.json()
+        assert body["failedPercentage"] not in ("-INF", "INF", "NaN"), body
+        sizes.add(body["size"])
+    assert sizes and not sizes & {"-INF", "INF", "NaN"}, "the enum branch's values also fit `type: string`"
