@@ -216,7 +216,7 @@ def _plainly_accepts(branch: Any, value: Any, resolve: Resolve) -> bool:
         return value in (schema.get("enum") or []) or ("const" in schema and schema["const"] == value)
     if not set(schema) <= _PLAIN_KEYS or schema.get("format") not in _LOOSE_FORMATS:
         return False
-    kind = schema.get("type")
+    kind = str(schema.get("type"))
     if value is None or isinstance(value, bool):
         return kind == ("boolean" if isinstance(value, bool) else "null")
     return {"string": isinstance(value, str), "number": isinstance(value, (int, float)),
