@@ -53,7 +53,8 @@ def test_openapi_cores_twin_is_built_on_the_first_request_not_at_start_up(serve)
 def test_a_document_of_megabytes_says_what_start_up_is_doing(cli_server, tmp_path):  # noqa: F811
     doc = {"openapi": "3.0.3", "info": {"title": "big", "version": "1", "description": "x" * 5_100_000},
            "paths": {f"/things{n}": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {
-               "schema": {"type": "object", "properties": {"n": {"type": "integer", "const": n}}}}}}}}} for n in range(50)}}
+               "schema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "const": n}}}}}}}}}
+            for n in range(50)}}
     big = tmp_path / "big.json"
     big.write_text(json.dumps(doc))
     server = cli_server("--spec", str(big), "--no-auth")
