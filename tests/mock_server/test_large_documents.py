@@ -46,6 +46,8 @@ def test_openapi_cores_twin_is_built_on_the_first_request_not_at_start_up(serve)
     assert spec.doc.get("servers") != [{"url": "/"}]  # openapi-core's servers were rewritten on a copy
     patch = {"Content-Type": "application/merge-patch+json"}  # a `+json` type openapi-core is taught to read
     assert running.client.patch("/books/1", content=b'{"pages": 413}', headers=patch).json()["pages"] == 413
+    with_charset = {"Content-Type": "application/merge-patch+json; charset=utf-8"}  # parameters change nothing
+    assert running.client.patch("/books/1", content=b'{"pages": 414}', headers=with_charset).json()["pages"] == 414
     refused = running.client.patch("/books/1", content=b'{"pages": 0}', headers=patch)
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "pages"
 
