@@ -178,9 +178,12 @@ def _serve(args: argparse.Namespace) -> int:
               "the admin API is disabled. Set --admin-token (or FLOWMOCK_ADMIN_TOKEN) to use it, and add --allowed-host "
               "for each name clients use to reach this server.", file=sys.stderr, flush=True)
     uvicorn_level = "debug" if args.log_level == "debug" else "warning"
+    # asyncio's loop, not uvloop: libuv accepts one connection per loop iteration, so under load the 50th of 50
+    # clients that connect at once waits ~50 iterations (0.5-1.8 s) for its first answer; asyncio accepts every
+    # waiting connection at once, at the same CPU per request (docs/performance.md, "Create path").
     server = uvicorn.Server(uvicorn.Config(app.asgi, log_level=uvicorn_level, access_log=False, lifespan="on",
                                            http=app.protocol, ws="none",  # nothing is served over WebSocket
-                                           timeout_graceful_shutdown=config.shutdown_grace))
+                                           loop="asyncio", timeout_graceful_shutdown=config.shutdown_grace))
     gc.collect()
     gc.freeze()  # what start-up built (specs, fixtures, compiled checks) lives as long as the server: no collection scans it
     # A full collection scans every stored object (about 80 ms at 10,000 created executions): ten times rarer than

@@ -113,7 +113,8 @@ class Spec:
         return found
 
 
-def _json_deserializer(data: bytes | str) -> Any:
+def _json_deserializer(data: bytes | str, **parameters: str) -> Any:
+    """A `+json` body as JSON; the media type's parameters (`charset=utf-8`) change nothing."""
     return json.loads(data)
 
 

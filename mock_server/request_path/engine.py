@@ -44,6 +44,7 @@ from mock_server.loading.spec import Operation, Spec
 from mock_server.request_path.store import Clock, Store, TenantState
 from mock_server.request_path.validate import (
     NOT_PARSED,
+    RequestBodyChecks,
     RequestData,
     ResponseValidators,
     UnsupportedMediaType,
@@ -126,6 +127,7 @@ class Engine:
         self.request_verdicts = Verdicts(max_bytes=config.validation_memo)
         self.response_verdicts = Verdicts(max_bytes=config.validation_memo)
         self.response_validators = ResponseValidators()
+        self.request_body_checks = RequestBodyChecks()  # compiled checks of JSON request bodies, per operation and type
         self.rendered = Verdicts(size=4096, max_bytes=32 * 1024 * 1024)  # bytes per (operation, status, media type, stored version)
         self.apis: dict[str, _ApiRuntime] = {}
         self._pseudonyms: dict[str, str] = {}  # credential → the caller's pseudonym
@@ -318,7 +320,7 @@ class Engine:
             return RequestVerdict((), 0, f"{op.operation_id} takes no request body, and {len(req.body)} bytes of "
                                   f"{req.content_type or 'an unnamed type'} cannot be read as JSON")
         try:
-            errors = validate_request(spec, op, req, limit, parsed)
+            errors = validate_request(spec, op, req, limit, parsed, self.request_body_checks)
         except UnsupportedMediaType as exc:
             return RequestVerdict((), 0, str(exc))
         return RequestVerdict(tuple(errors[:limit]), len(errors), capped=len(errors) >= limit * _COUNT_FACTOR)

@@ -1,4 +1,5 @@
-"""A quick, compiled "is this valid?" for OpenAPI 3.0 schemas, at least as strict as openapi-core's read validator.
+"""A quick, compiled "is this valid?" for OpenAPI 3.0 schemas, at least as strict as openapi-core's read validator
+(responses) or write validator (request bodies).
 
 The schema is translated once to JSON Schema 2020-12 and compiled with jsonschema-rs (Rust). Every value it
 accepts, openapi-core's `OAS30ReadValidator` accepts too; a value it refuses may still be valid, so the caller
@@ -9,13 +10,16 @@ its own copy of them: megabytes per operation in a large document) gets no quick
 
 How each OpenAPI 3.0 rule is kept (openapi-schema-validator's semantics):
 - `nullable: true` beside `type` → the type or null; `writeOnly: true` → nothing is allowed (read direction);
-  `required` skips properties whose own schema says `writeOnly`;
+  `required` skips properties whose own schema says `writeOnly`; in the write direction (`OAS30WriteValidator`) the
+  same with `readOnly`: a readOnly value sent is refused, a readOnly property listed in `required` may be left out;
 - draft-4 `exclusiveMinimum/Maximum: true` → the 2020-12 numeric forms; formats openapi-core checks
   (`int32`, `int64`, `date-time`, `date`, `time`, `uuid`, `email`, `ipv4`, `byte`) → bounds, or patterns at
   least as strict as its checks; a checked format without such a pattern (`ipv6`, `regex`, ...) → no quick
   check; the formats it does not check are not checked;
 - a `discriminator` → the discriminating property is a non-empty string naming a mapping entry or a listed
-  branch, and the value is checked against that branch only;
+  branch, and the value is checked against that branch only (read direction; a request body with one gets no
+  quick check);
+- write direction: a format with no pattern here refuses every value of its node (openapi-core decides those);
 - keywords openapi-core does not know (`const`, `if`, `patternProperties`, ...) are dropped, as it ignores them.
 jsonschema-rs counts 1.0 as an integer where openapi-core does not: a value holding a whole float is never
 accepted quickly.
@@ -69,18 +73,20 @@ class QuickCheck:
         self._integers = integers  # whether the schema says `integer` anywhere (only then can 1.0 matter)
 
     @classmethod
-    def build(cls, doc: dict[str, Any], schema: Any, checked_formats: frozenset[str] | None) -> QuickCheck | None:
+    def build(cls, doc: dict[str, Any], schema: Any, checked_formats: frozenset[str] | None,
+              direction: str = "read") -> QuickCheck | None:
         """The quick check for `schema` (in document `doc`), or None when it cannot be built faithfully.
 
         `checked_formats` are the formats openapi-core's format checker knows (it depends on installed packages);
-        None assumes it checks every format (a format without a pattern here then means no quick check).
+        None assumes it checks every format (a format without a pattern here then means no quick check when reading,
+        a "no" for every value it applies to when writing). `direction` is "read" (a response) or "write" (a request).
         """
         if not str(doc.get("openapi", "")).startswith("3.0"):
             return None
         import jsonschema_rs  # here, not at start-up: the first response of an operation needs it
 
         try:
-            translator = _Translator(doc, checked_formats)
+            translator = _Translator(doc, checked_formats, direction == "write")
             root: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [translator.schema(schema)]}
             root["components"] = {"schemas": translator.components()}
             if len(root["components"]["schemas"]) > _MAX_COMPONENTS:
@@ -90,7 +96,7 @@ class QuickCheck:
             return None
 
     def accepts(self, value: Any) -> bool:
-        """True only when openapi-core's read validator would find nothing wrong with `value`."""
+        """True only when openapi-core's validator (read or write, as built) would find nothing wrong with `value`."""
         if self._integers and _has_whole_float(value):
             return False
         try:
@@ -102,9 +108,11 @@ class QuickCheck:
 class _Translator:
     """Translates one schema and, on demand, the component schemas it reaches."""
 
-    def __init__(self, doc: dict[str, Any], checked_formats: frozenset[str] | None) -> None:
+    def __init__(self, doc: dict[str, Any], checked_formats: frozenset[str] | None, writing: bool = False) -> None:
         self.doc = doc
         self.checked_formats = checked_formats
+        self.writing = writing
+        self.hidden = "readOnly" if writing else "writeOnly"  # what may not be sent in this direction
         self.integers = False
         self.available: dict[str, Any] = ((doc.get("components") or {}).get("schemas")) or {}
         self.done: dict[str, Any] = {}
@@ -134,7 +142,7 @@ class _Translator:
         """One schema object, translated."""
         if not isinstance(node, dict):
             raise Untranslatable("a schema that is not an object")
-        if node.get("writeOnly"):
+        if node.get(self.hidden):
             return False
         out: dict[str, Any] = {}
         checks: list[Any] = []
@@ -162,6 +170,8 @@ class _Translator:
                 checks.append({"minimum": low, "maximum": high})
             elif fmt in _FORMAT_PATTERNS:
                 checks.append({"pattern": _FORMAT_PATTERNS[fmt]})
+            elif self.writing:
+                checks.append(False)
             else:
                 raise Untranslatable(f"format: {fmt}")
         if "not" in node:
@@ -178,6 +188,8 @@ class _Translator:
             out["items"] = self.schema(node["items"])
         if "required" in node:
             out["required"] = self._required(node)
+        if "discriminator" in node and self.writing:
+            raise Untranslatable("a discriminator in a request body")
         if "discriminator" in node and any(k in node for k in ("allOf", "anyOf", "oneOf")):
             checks.append(self._discriminated(node))
         else:
@@ -204,14 +216,14 @@ class _Translator:
                     raise Untranslatable(bound)
                 out[exclusive if node.get(exclusive) else bound] = value
 
-    @staticmethod
-    def _required(node: dict[str, Any]) -> list[str]:
-        """`required` less the properties whose own (unresolved) schema says writeOnly, as openapi-core reads it."""
+    def _required(self, node: dict[str, Any]) -> list[str]:
+        """`required` less the properties whose own (unresolved) schema says writeOnly (reading) or readOnly (writing),
+        as openapi-core reads it."""
         names = node["required"]
         if not isinstance(names, list):
             raise Untranslatable("required")
         props = node.get("properties") or {}
-        return [n for n in names if not (isinstance(props.get(n), dict) and props[n].get("writeOnly"))]
+        return [n for n in names if not (isinstance(props.get(n), dict) and props[n].get(self.hidden))]
 
     def _discriminated(self, node: dict[str, Any]) -> dict[str, Any]:
         """The discriminator rule: a non-empty string tag that picks one branch, and that branch's schema."""

@@ -112,13 +112,14 @@ NOT_PARSED = object()  # `validate_request` parses the body itself
 
 
 def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: int | None = None,
-                     parsed: Any = NOT_PARSED) -> list[FieldError]:
+                     parsed: Any = NOT_PARSED, checks: RequestBodyChecks | None = None) -> list[FieldError]:
     """Return every problem with the request's parameters and body (not its credentials).
 
     With `max_errors`, a large body with at least that many schema errors is not validated to its end: the first
     `max_errors` errors are returned, followed by errors counted up to ten times that bound (the rest is not looked at).
+    With `checks`, a JSON body their compiled check accepts (its parameters plainly valid) is settled without openapi-core.
     """
-    if plainly_valid(spec, op, req):
+    if plainly_valid(spec, op, req) or (checks is not None and checks.accepts(spec, op, req, parsed)):
         return []
     from openapi_core.testing import MockRequest  # openapi-core loads on the first request a quick check cannot settle
     from openapi_core.validation.request.exceptions import MissingRequestBody, MissingRequiredRequestBody
@@ -182,6 +183,11 @@ def _plainly_valid(spec: Spec, op: Operation, req: RequestData) -> bool:
     body = op.definition.get("requestBody")
     if body is not None and (not isinstance(body, dict) or spec.resolve(body).get("required")):
         return False
+    return _parameters_plainly_valid(spec, op, req)
+
+
+def _parameters_plainly_valid(spec: Spec, op: Operation, req: RequestData) -> bool:
+    """Whether every required parameter is sent and each one sent is plainly valid (see `plainly_valid`)."""
     for param in op.parameters:
         param = spec.resolve(param)
         values = _sent(param, req)
@@ -197,6 +203,71 @@ def _plainly_valid(spec: Spec, op: Operation, req: RequestData) -> bool:
                 or ("format" in schema and not surely_formatted(str(schema["format"]), values[0]))):
             return False
     return True
+
+
+class RequestBodyChecks:
+    """Compiled write-direction checks of JSON request bodies, built once per (operation, content type).
+
+    A body the check accepts, in a request whose parameters are plainly valid, has no errors: openapi-core is not
+    asked. Anything else (a refused body, a type only openapi-core can match, a schema the check cannot keep
+    exactly) goes to openapi-core, so errors, messages and field paths stay its own.
+    """
+
+    def __init__(self) -> None:
+        self._checks: dict[tuple[str, str], QuickCheck | None] = {}
+
+    def accepts(self, spec: Spec, op: Operation, req: RequestData, parsed: Any = NOT_PARSED) -> bool:
+        """True when openapi-core would find nothing wrong with the request (False: it must look)."""
+        if not req.body:
+            return False
+        key = (op.key, req.content_type)
+        if key not in self._checks:
+            self._checks[key] = _request_body_check(spec, op, req.content_type)
+        check = self._checks[key]
+        if check is None or not plainly_valid_parameters(spec, op, req):
+            return False
+        try:
+            value = json.loads(req.body) if parsed is NOT_PARSED else parsed
+        except (ValueError, RecursionError):
+            return False
+        return check.accepts(value)
+
+
+def plainly_valid_parameters(spec: Spec, op: Operation, req: RequestData) -> bool:
+    """`plainly_valid`'s verdict on the parameters alone (False: openapi-core must look)."""
+    try:
+        return _parameters_plainly_valid(spec, op, req)
+    except (LookupError, ValueError, TypeError, AttributeError):
+        return False
+
+
+def _request_body_check(spec: Spec, op: Operation, content_type: str) -> QuickCheck | None:
+    """The compiled check of an operation's JSON request body sent as `content_type`, or None when only openapi-core
+    can tell (no such media type or only through a range, a type openapi-core does not read with `json.loads`, a
+    schema the check cannot keep exactly, OpenAPI 3.1).
+
+    The media type is found as openapi-core finds it: the content type as sent, then its lowercased type without
+    parameters. Parameters are allowed with `application/json` only (the `+json` readers take none).
+    """
+    try:
+        body = spec.resolve(op.definition.get("requestBody"))
+        content = spec.resolve(body.get("content")) if isinstance(body, dict) else None
+        if not isinstance(content, dict):
+            return None
+        mime_type, _, parameters = content_type.partition(";")
+        mime_type = mime_type.lower().rstrip()
+        if parameters and (mime_type != "application/json"
+                           or any(part.count("=") != 1 for part in parameters.split(";"))):
+            return None
+        chosen = next((m for m in (content_type, mime_type) if m in content), None)
+        if chosen != mime_type or not (mime_type == "application/json" or mime_type.endswith("+json")):
+            return None
+        media = spec.resolve(content[chosen])
+        if not isinstance(media, dict) or "schema" not in media or "encoding" in media:
+            return None
+        return QuickCheck.build(spec.doc, media["schema"], None, direction="write")
+    except (LookupError, ValueError, TypeError, AttributeError):  # an odd document: openapi-core reports it
+        return None
 
 
 def _sent(param: dict[str, Any], req: RequestData) -> list[str] | None:
