@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 from mock_server.errors import FieldError
 from mock_server.request_path.generate import Resolve, merge_all_of
 from mock_server.request_path.negotiate import is_xml
+from mock_server.request_path.texttypes import is_kind, shown, typed_text
 from mock_server.request_path.xmlbody import read_xml
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -79,7 +80,7 @@ def read_form(body: bytes, ctype: str, media: dict[str, Any], resolve: Resolve) 
         sub = merge_all_of(props.get(name) or {}, resolve)
         inner_props = sub.get("properties") or {}
         try:
-            out[name] = {k: _scalar(v, merge_all_of(inner_props.get(k) or {}, resolve)) for k, v in members.items()}
+            out[name] = {k: typed_text(v, merge_all_of(inner_props.get(k) or {}, resolve)) for k, v in members.items()}
         except ValueError as exc:
             errors.append(FieldError("body", name, str(exc)))
     return out, errors
@@ -116,52 +117,15 @@ def _multipart(body: bytes, ctype: str) -> list[tuple[str, str, str | None]]:
 
 def _field(values: list[tuple[str, str | None]], schema: dict[str, Any], rule: dict[str, Any], resolve: Resolve) -> Any:
     declared = rule.get("contentType") or values[0][1] or ""
-    if "json" in str(declared).lower() or (_is(schema, "object") and values[0][0].lstrip().startswith("{")):
+    if "json" in str(declared).lower() or (is_kind(schema, "object") and values[0][0].lstrip().startswith("{")):
         try:
             return json.loads(values[0][0])
         except ValueError:
-            raise ValueError(f"not valid JSON: {_shown(values[0][0])}") from None
-    if _is(schema, "array"):
+            raise ValueError(f"not valid JSON: {shown(values[0][0])}") from None
+    if is_kind(schema, "array"):
         items = merge_all_of(schema.get("items") or {}, resolve)
         texts = [v for v, _ in values]
         if len(texts) == 1 and rule.get("explode") is False and texts[0]:
             texts = texts[0].split({"spaceDelimited": " ", "pipeDelimited": "|"}.get(str(rule.get("style")), ","))
-        return [_scalar(t, items) for t in texts]
-    return _scalar(values[-1][0], schema)
-
-
-def _scalar(text: str, schema: dict[str, Any]) -> Any:
-    """A form text as the type its schema wants (integer, number, boolean, null); strings stay as sent."""
-    declared = schema.get("type")
-    kinds: list[Any] = declared if isinstance(declared, list) else [declared]
-    if text == "" and "null" in kinds or text == "" and schema.get("nullable"):
-        return None
-    if "integer" in kinds:
-        try:
-            return int(text)
-        except ValueError:
-            if "string" not in kinds and "number" not in kinds:
-                raise ValueError(f"{_shown(text)} is not an integer") from None
-    if "number" in kinds:
-        try:
-            number = float(text)
-            return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
-        except ValueError:
-            if "string" not in kinds:
-                raise ValueError(f"{_shown(text)} is not a number") from None
-    if "boolean" in kinds:
-        if text.lower() in ("true", "false", "1", "0", "on", "off", "yes", "no"):
-            return text.lower() in ("true", "1", "on", "yes")
-        if "string" not in kinds:
-            raise ValueError(f"{_shown(text)} is not a boolean (true or false)")
-    return text
-
-
-def _is(schema: dict[str, Any], kind: str) -> bool:
-    declared = schema.get("type")
-    return declared == kind or (isinstance(declared, list) and kind in declared) or (
-        declared is None and kind == "object" and "properties" in schema) or (declared is None and kind == "array" and "items" in schema)
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+        return [typed_text(t, items) for t in texts]
+    return typed_text(values[-1][0], schema)

@@ -13,8 +13,10 @@ from xml.parsers import expat
 
 from mock_server.errors import FieldError
 from mock_server.request_path.generate import Resolve, merge_all_of
+from mock_server.request_path.texttypes import is_kind, typed_text
 
 MAX_DEPTH = 64  # elements nested deeper than this are refused, as JSON bodies are
+XML_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}  # xsd:boolean's words
 
 
 @dataclass
@@ -89,13 +91,13 @@ def read_xml(body: bytes, schema: Any, resolve: Resolve) -> tuple[Any, list[Fiel
 
 def _value(element: Element, schema: dict[str, Any], resolve: Resolve, where: str, errors: list[FieldError]) -> Any:
     schema = merge_all_of(schema, resolve)
-    if _is(schema, "array"):
+    if is_kind(schema, "array"):
         items = _mapping(schema.get("items"))
         return [_value(child, items, resolve, f"{where}[{i}]", errors) for i, child in enumerate(element.children)]
-    if _is(schema, "object") or (not schema.get("type") and (element.children or element.attributes)):
+    if is_kind(schema, "object") or (not schema.get("type") and (element.children or element.attributes)):
         return _object(element, schema, resolve, where, errors)
     try:
-        return _scalar(element.text, schema)
+        return typed_text(element.text, schema, XML_BOOLEANS, _stripped_lower)
     except ValueError as exc:
         errors.append(FieldError("body", where, str(exc)))
         return element.text
@@ -112,11 +114,11 @@ def _object(element: Element, schema: dict[str, Any], resolve: Resolve, where: s
         if hints.get("attribute"):
             if xml_name in element.attributes:
                 try:
-                    out[name] = _scalar(element.attributes[xml_name], sub)
+                    out[name] = typed_text(element.attributes[xml_name], sub, XML_BOOLEANS, _stripped_lower)
                 except ValueError as exc:
                     errors.append(FieldError("body", here, str(exc)))
             continue
-        if _is(sub, "array"):
+        if is_kind(sub, "array"):
             found = _array(element, sub, xml_name, hints, resolve, here, errors, used)
             if found is not None:
                 out[name] = found
@@ -153,43 +155,11 @@ def _array(element: Element, schema: dict[str, Any], xml_name: str, hints: dict[
     return [_value(member, items, resolve, f"{where}[{i}]", errors) for i, member in enumerate(members)]
 
 
-def _scalar(text: str, schema: dict[str, Any]) -> Any:
-    """Element or attribute text as the type its schema wants (integer, number, boolean, null); strings stay as sent."""
-    declared = schema.get("type")
-    kinds: list[Any] = declared if isinstance(declared, list) else [declared]
-    if text == "" and ("null" in kinds or schema.get("nullable")):
-        return None
-    if "integer" in kinds:
-        try:
-            return int(text.strip())
-        except ValueError:
-            if "string" not in kinds and "number" not in kinds:
-                raise ValueError(f"{_shown(text)} is not an integer") from None
-    if "number" in kinds:
-        try:
-            number = float(text.strip())
-            return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
-        except ValueError:
-            if "string" not in kinds:
-                raise ValueError(f"{_shown(text)} is not a number") from None
-    if "boolean" in kinds:
-        if text.strip().lower() in ("true", "false", "1", "0"):
-            return text.strip().lower() in ("true", "1")
-        if "string" not in kinds:
-            raise ValueError(f"{_shown(text)} is not a boolean (true or false)")
-    return text
-
-
 def _mapping(value: Any) -> dict[str, Any]:
     """A schema or `xml` object, or an empty one when the document has something else there."""
     return value if isinstance(value, dict) else {}
 
 
-def _is(schema: dict[str, Any], kind: str) -> bool:
-    declared = schema.get("type")
-    return declared == kind or (isinstance(declared, list) and kind in declared) or (
-        declared is None and kind == "object" and "properties" in schema) or (declared is None and kind == "array" and "items" in schema)
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+def _stripped_lower(text: str) -> str:
+    """An XML boolean's word: whitespace around it does not count."""
+    return text.strip().lower()
