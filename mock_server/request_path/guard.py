@@ -75,13 +75,8 @@ async def read_whole_body(receive: Receive, limits: Limits, announced: bool, sin
     A request whose head `announced` no body is handed over at once by the server: no deadline is armed for it.
     """
     if not announced:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Disconnected
-        chunk = message.get("body", b"")
-        if sink is not None:
-            sink.add(chunk)
-        if not message.get("more_body"):
+        chunk, more = _take(await receive(), sink)
+        if not more:
             if len(chunk) > limits.max_body:
                 raise _too_large(f"is more than {limits.max_body} bytes", limits.max_body)
             return chunk
@@ -97,21 +92,26 @@ async def _read_rest(receive: Receive, limits: Limits, chunks: list[bytes], sink
     try:
         async with asyncio.timeout(limits.read_timeout):
             while True:
-                message: Message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise Disconnected
-                chunk = message.get("body", b"")
-                if sink is not None:
-                    sink.add(chunk)
+                chunk, more = _take(await receive(), sink)
                 size += len(chunk)
                 if size > limits.max_body:
                     raise _too_large(f"is more than {limits.max_body} bytes", limits.max_body)
                 chunks.append(chunk)
-                if not message.get("more_body"):
+                if not more:
                     return b"".join(chunks)
     except TimeoutError:
         raise Refusal(408, "Request Timeout", f"The request body did not arrive within {limits.read_timeout:g} s "
                       f"({size} bytes received; --read-timeout)") from None
+
+
+def _take(message: Message, sink: BodySink | None) -> tuple[bytes, bool]:
+    """One body message's bytes (handed to `sink` too) and whether more follow; Disconnected when the client left."""
+    if message["type"] == "http.disconnect":
+        raise Disconnected
+    chunk = message.get("body", b"")
+    if sink is not None:
+        sink.add(chunk)
+    return chunk, bool(message.get("more_body"))
 
 
 def _too_large(what: str, limit: int) -> Refusal:
