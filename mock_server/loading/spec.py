@@ -43,9 +43,9 @@ class Operation:
     secured: bool = field(hash=False, compare=False)
     security: tuple[dict[str, Any], ...] = field(default=(), repr=False, hash=False, compare=False)  # the alternatives in force
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """A name unique across specs: `spec:operationId`."""
+        """A name unique across specs: `spec:operationId` (worked out once: requests ask for it often)."""
         return f"{self.spec_name}:{self.operation_id}"
 
     def extension(self, name: str, default: Any = None) -> Any:

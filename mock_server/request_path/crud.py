@@ -63,6 +63,7 @@ class Call:
     body_type: str = ""  # the request's Content-Type: which documented request schema shaped the body
     shapes: ShapeMemo | None = None  # conformed templates kept between calls (the spec's own), for `reshape`
     new_ids: list[str] = field(default_factory=list)  # the canonical uuids `generate` made as ids in this call, in order
+    new_uuids: Callable[[int], list[str]] | None = None  # draws that many new uuid ids at once, as `generate` would in turn
     answer_built: bool = False  # the behaviour builds the answer itself: a generic create answers only the new id
 
 
@@ -96,6 +97,15 @@ class _FillPlan:
     hidden: frozenset[str]  # the writeOnly properties, never kept
 
 
+@dataclass(frozen=True)
+class _DefaultPlan:
+    """What `Crud._defaults` adds to a body for one schema."""
+
+    union: dict[str, Any] | None  # the schema (allOf merged) when it is a oneOf/anyOf: the body's branch decides
+    defaults: tuple[tuple[str, Any], ...]  # (name, default) of each property whose default fits it, in schema order
+    nested: dict[str, dict[str, Any]]  # each property's schema (allOf merged), for the objects a body sends
+
+
 class Crud:
     """Runs stateful actions against the store for one spec."""
 
@@ -116,6 +126,9 @@ class Crud:
         self._path_items: dict[str, list[tuple[int, str, ResourceModel]]] = {}  # per operation: path ids of stored items
         self._answers: dict[tuple[str, Version], Outcome] = {}  # reads' answers per operation and stored version
         self._answer_items = 0  # the items (list elements, plus one per answer) the kept answers hold
+        self._request_schemas: dict[tuple[str, str], dict[str, Any] | None] = {}  # per operation and body media type
+        self._default_plans: dict[int, tuple[dict[str, Any], _DefaultPlan]] = {}  # per request (sub)schema
+        self._parent_params = {key: tuple(_PARAM.findall(key)) for key in self.models}  # path parameters of each collection
 
     def backs(self, call: Call) -> bool:
         """Whether the store answers this call: not for an item of a collection nothing can fill (no create, no PUT
@@ -216,7 +229,8 @@ class Crud:
         """The collection this call works on: a store bucket partitioned by parent ids, or a parent's embedded array."""
         if model.embedding is not None:
             return EmbeddedItems(self._parent(call, model.embedding), model.embedding, model.id_field)
-        parents = tuple(str(call.path_params.get(p, "")) for p in _PARAM.findall(model.key))
+        params = self._parent_params[model.key]
+        parents = tuple(str(call.path_params.get(p, "")) for p in params) if params else ()
         return call.state.bucket(bucket_key(self.spec.name, model.key, parents))
 
     def _parent(self, call: Call, embedding: Embedding) -> dict[str, Any]:
@@ -424,11 +438,56 @@ class Crud:
 
     def _with_defaults(self, call: Call, body: dict[str, Any]) -> dict[str, Any]:
         """The request body with its schema's `default`s filled in where the client left a property out."""
-        schema = request_schema(self.spec, call.op, call.body_type)
-        return _defaults(self.spec, schema, body, 0) if schema else body
+        schema = self._request_schema(call)
+        return self._defaults(schema, body, 0) if schema else body
+
+    def _request_schema(self, call: Call) -> dict[str, Any] | None:
+        """`request_schema` of the call's operation and body media type, worked out once per pair (bounded memo)."""
+        key = (call.op.key, call.body_type.split(";", 1)[0].strip().lower())
+        if key not in self._request_schemas:
+            if len(self._request_schemas) >= 4096:  # the media type is the client's: many kinds are possible
+                self._request_schemas.clear()
+            self._request_schemas[key] = request_schema(self.spec, call.op, key[1])
+        return self._request_schemas[key]
+
+    def _defaults(self, schema: dict[str, Any], body: dict[str, Any], depth: int) -> dict[str, Any]:
+        """`body` with the `default` of every property it leaves out (nested objects too), when the default fits its type."""
+        plan = self._default_plan(schema)
+        if plan.union is not None:  # which branch's defaults depends on the body
+            plan = self._default_plan(effective_schema(self.spec, plan.union, body))
+        out = dict(body)
+        for name, default in plan.defaults:
+            if name not in out:
+                out[name] = copy.deepcopy(default)
+        if depth < 8:
+            for name, value in body.items():
+                if isinstance(value, dict) and name in plan.nested:
+                    out[name] = self._defaults(plan.nested[name], value, depth + 1)
+        return out
+
+    def _default_plan(self, schema: dict[str, Any]) -> _DefaultPlan:
+        """What `_defaults` adds for a schema, worked out once per schema object (bounded memo; schemas never change)."""
+        known = self._default_plans.get(id(schema))
+        if known is not None and known[0] is schema:
+            return known[1]
+        merged = merge_all_of(schema, self.spec.resolve)
+        defaults, nested = [], {}
+        for name, sub in (merged.get("properties") or {}).items():
+            sub = merge_all_of(sub, self.spec.resolve) if isinstance(sub, dict) else {}
+            if "default" in sub and not sub.get("readOnly") and _fits(sub, sub["default"]):
+                defaults.append((name, sub["default"]))
+            nested[name] = sub
+        union = merged if merged.get("oneOf") or merged.get("anyOf") else None
+        plan = _DefaultPlan(union, tuple(defaults), nested)
+        if len(self._default_plans) >= 1024:
+            self._default_plans.clear()
+        self._default_plans[id(schema)] = (schema, plan)
+        return plan
 
     def _set_parent_ids(self, call: Call, model: ResourceModel, obj: dict[str, Any]) -> None:
         """A nested item names its parent: `/projects/{projectId}/todos` sets `projectId`, `project_id` or `project`."""
+        if not self._parent_params[model.key]:
+            return
         props = effective_schema(self.spec, model.schema, obj).get("properties") or {}
         segments = model.key.strip("/").split("/")
         for index, segment in enumerate(segments):
@@ -447,12 +506,13 @@ class Crud:
     @staticmethod
     def _location(call: Call, model: ResourceModel, ident: Any) -> str:
         """The URL path of the created item, percent-encoded (header values must be ASCII)."""
-        collection = re.sub(r"\{([^}/]+)\}", lambda m: str(call.path_params.get(m.group(1), m.group(0))), model.key)
+        collection = _PARAM.sub(lambda m: str(call.path_params.get(m.group(1), m.group(0))), model.key) \
+            if "{" in model.key else model.key
         return quote(f"{call.mount_path}{collection}/{ident}", safe="/:@!$&'()*+,;=-._~")
 
     def _client_names_id(self, call: Call, model: ResourceModel) -> bool:
         """A client-chosen id is kept only when the create request requires it (a natural key like an ISBN)."""
-        schema = effective_schema(self.spec, request_schema(self.spec, call.op, call.body_type) or {}, call.body)
+        schema = effective_schema(self.spec, self._request_schema(call) or {}, call.body)
         return model.id_field in (schema.get("required") or [])
 
     def _read(self, call: Call, model: ResourceModel) -> Outcome:
@@ -772,19 +832,6 @@ def _first_id_list(body: Any) -> list[Any]:
             if isinstance(value, list) and all(isinstance(i, (str, int)) for i in value):
                 return value
     return []
-
-
-def _defaults(spec: Spec, schema: dict[str, Any], body: dict[str, Any], depth: int) -> dict[str, Any]:
-    """`body` with the `default` of every property it leaves out (nested objects too), when the default fits its type."""
-    schema = effective_schema(spec, merge_all_of(schema, spec.resolve), body)
-    out = dict(body)
-    for name, sub in (schema.get("properties") or {}).items():
-        sub = merge_all_of(sub, spec.resolve) if isinstance(sub, dict) else {}
-        if name not in out and "default" in sub and not sub.get("readOnly") and _fits(sub, sub["default"]):
-            out[name] = copy.deepcopy(sub["default"])
-        elif isinstance(out.get(name), dict) and depth < 8:
-            out[name] = _defaults(spec, sub, out[name], depth + 1)
-    return out
 
 
 def _fits(schema: dict[str, Any], value: Any) -> bool:

@@ -375,9 +375,10 @@ class Engine:
             state.schedule(due, {"spec": spec.name, "op": op.operation_id, "kind": kind, "args": args, "caller": caller})
 
         runtime, new_ids = self.apis[spec.name], list[str]()
-        return Call(spec, op, runtime.actions[op.operation_id], path_params, query, body, state, moment,
-                    self._generator(op, state, dynamic, current, new_ids), mount, self._served, caller, perform, schedule,
-                    shapes=runtime.crud.shapes, new_ids=new_ids)
+        values = self._generator(op, state, dynamic, current, new_ids)
+        return Call(spec, op, runtime.actions[op.operation_id], path_params, query, body, state, moment, values, mount,
+                    self._served, caller, perform, schedule, shapes=runtime.crud.shapes, new_ids=new_ids,
+                    new_uuids=values.uuids)
 
     def run_due(self, state: TenantState) -> int:
         """Run the scheduled work that the clock has reached, each at its own due time; returns how many ran."""
@@ -425,7 +426,9 @@ class Engine:
         model = runtime.crud.models[call.action.resource]
         if model.key not in runtime.capacities:  # worked out once per resource: it scans the spec's operations
             runtime.capacities[model.key] = capacity(call.spec, runtime.actions, model.key)
-        check_capacity(runtime.capacities[model.key], len(runtime.crud.bucket(call, model)), model.label)
+        limit = runtime.capacities[model.key]
+        if limit is not None:
+            check_capacity(limit, len(runtime.crud.bucket(call, model)), model.label)
 
     def _named_example(self, call: Call, name: str, accept: str | None) -> tuple[Any]:
         """The success example a client asked for with `Prefer: example=NAME` (checked before any state changes)."""
@@ -467,37 +470,10 @@ class Engine:
         return Outcome(status, self._generator(op, state, dynamic)(media["schema"], "response"))
 
     def _generator(self, op: Operation, state: TenantState, dynamic: bool, now: datetime | None = None,
-                   new_ids: list[str] | None = None) -> Any:
-        """Values for one operation run, seeded by (seed, operation, run number): each value from a context of its own,
-        except new ids, which one context of the run draws in turn (a create may need dozens; seeding each costs);
-        the uuids among them are appended to `new_ids`."""
-        count = state.next_count(op.key)
-        calls = [0]
-        resolve = self.apis[op.spec_name].spec.resolve
-        now = now or self.clock.now(state)
-        ids: list[GenerationContext] = []
-
-        def gen(schema: Any, purpose: str) -> Any:
-            if purpose == "id":
-                if not ids:
-                    ids.append(make_context(resolve, f"{self.seed}|{op.key}|{count}|ids", self._faker, use_examples=False,
-                                            now=now, lazy_faker=True))
-                if schema is UUID_SCHEMA:  # what generate gives it, without the walk
-                    ident = ids[0].uuid4()
-                    if new_ids is not None:
-                        new_ids.append(ident)
-                    return ident
-                ident = generate(schema, ids[0], "id")
-                if new_ids is not None and isinstance(ident, str) and UUID_TEXT.fullmatch(ident):
-                    new_ids.append(ident)
-                return ident
-            calls[0] += 1
-            ctx = make_context(resolve, f"{self.seed}|{op.key}|{count}|{calls[0]}", self._faker,
-                               mode="request" if purpose == "request" else "response", use_examples=not dynamic, now=now,
-                               lazy_faker=True)
-            return generate(schema, ctx)
-
-        return gen
+                   new_ids: list[str] | None = None) -> RunValues:
+        """Values for one operation run, seeded by (seed, operation, run number) (see `RunValues`)."""
+        return RunValues(self.apis[op.spec_name].spec.resolve, f"{self.seed}|{op.key}|{state.next_count(op.key)}",
+                         self._faker, dynamic, now or self.clock.now(state), new_ids)
 
     # ---- rendering ----
     def _media_type(self, spec: Spec, op: Operation, status: int, problem: bool, accept: str | None) -> tuple[str, dict[str, Any] | None]:
@@ -655,6 +631,44 @@ class Engine:
                               f"flowmock produced a {status} response for {spec.name}:{op.operation_id} that breaks the spec: {summary}",
                               errors, type="https://flowmock.dev/problems/response-validation").as_dict()
         return EngineResponse(500, {"Content-Type": "application/problem+json"}, json.dumps(payload).encode(), tenant, errors)
+
+
+class RunValues:
+    """Values for one operation run, seeded by `run` (seed, operation, run number): each value from a context of its
+    own, except new ids, which one context of the run draws in turn (a create may need dozens; seeding each costs);
+    the uuids among them are appended to `new_ids`. Called as `(schema, purpose)`, as `Call.generate` is."""
+
+    def __init__(self, resolve: Any, run: str, faker: Any, dynamic: bool, now: datetime, new_ids: list[str] | None) -> None:
+        self.resolve, self.run, self.faker, self.dynamic, self.now, self.new_ids = resolve, run, faker, dynamic, now, new_ids
+        self.calls = 0
+        self._ids: GenerationContext | None = None
+
+    def __call__(self, schema: Any, purpose: str) -> Any:
+        """A value for `schema`: a new id (`purpose` "id"), else a generated request or response value."""
+        if purpose == "id":
+            if schema is UUID_SCHEMA:  # what generate gives it, without the walk
+                return self.uuids(1)[0]
+            ident = generate(schema, self._id_context(), "id")
+            if self.new_ids is not None and isinstance(ident, str) and UUID_TEXT.fullmatch(ident):
+                self.new_ids.append(ident)
+            return ident
+        self.calls += 1
+        ctx = make_context(self.resolve, f"{self.run}|{self.calls}", self.faker, mode="request" if purpose == "request" else "response",
+                           use_examples=not self.dynamic, now=self.now, lazy_faker=True)
+        return generate(schema, ctx)
+
+    def uuids(self, count: int) -> list[str]:
+        """`count` new uuid ids, the very ones as many `(UUID_SCHEMA, "id")` calls give, drawn at once."""
+        drawn = self._id_context().uuid4s(count)
+        if self.new_ids is not None:
+            self.new_ids += drawn
+        return drawn
+
+    def _id_context(self) -> GenerationContext:
+        """The run's one context for new ids, made on first use."""
+        if self._ids is None:
+            self._ids = make_context(self.resolve, f"{self.run}|ids", self.faker, use_examples=False, now=self.now, lazy_faker=True)
+        return self._ids
 
 
 def credential_digest(secret: str) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 Resolve = Callable[[Any], Any]
 MAX_DEPTH = 6
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # the version and variant bits of a random 128-bit number...
+_UUID_CLEAR = (1 << 128) - 1 & ~((0xF000 << 64) | (0xC000 << 48))  # the version and variant bits of a random 128-bit number...
 _UUID_SET = (0x4000 << 64) | (0x8000 << 48)  # ...set to version 4, RFC 4122 variant (as uuid.UUID(version=4) does)
 UUID_SCHEMA = {"type": "string", "format": "uuid"}
 
@@ -51,8 +51,23 @@ class GenerationContext:
 
     def uuid4(self) -> str:
         """A random but seeded UUID (version 4): what `str(uuid.UUID(int=bits, version=4))` spells, built directly."""
-        text = (self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET).to_bytes(16, "big").hex()
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        return self.uuid4s(1)[0]
+
+    def uuid4s(self, count: int) -> list[str]:
+        """`count` seeded UUIDs, the very ones `count` calls of `uuid4` give, from one draw of the generator (its
+        32-bit words come least significant first, so the last 128 bits of the big-endian text are the first UUID)."""
+        clear, set_ = _uuid_masks(count)
+        text = (self.rng.getrandbits(128 * count) & clear | set_).to_bytes(16 * count, "big").hex() if count > 0 else ""
+        return [f"{text[end - 32:end - 24]}-{text[end - 24:end - 20]}-{text[end - 20:end - 16]}-{text[end - 16:end - 12]}-"
+                f"{text[end - 12:end]}" for end in range(32 * count, 0, -32)]
+
+
+@functools.lru_cache(maxsize=64)
+def _uuid_masks(count: int) -> tuple[int, int]:
+    """The bits to clear and to set in `count` random 128-bit numbers side by side to make them version 4 UUIDs of the
+    RFC 4122 variant, as `uuid.UUID(int=bits, version=4)` does to one."""
+    return (int.from_bytes(_UUID_CLEAR.to_bytes(16, "big") * count, "big"),
+            int.from_bytes(_UUID_SET.to_bytes(16, "big") * count, "big"))
 
 
 def make_context(resolve: Resolve, seed: str | int, fake: Faker | Callable[[], Faker], mode: str = "response",

@@ -31,7 +31,7 @@ _PREFIX = b"00000000-0000-4000-8000-"
 _OPEN = b'"' + _PREFIX
 _GENERATED = object()  # conforming this shape generates values: every value of it is conformed itself
 
-Template = tuple[bytes, tuple[tuple[int, bytes], ...]]  # JSON bytes cut at each placeholder: (head, ((index, rest), ...))
+Template = tuple[bytes, tuple[int, ...]]  # (JSON bytes with `%s` where each placeholder's id goes, the ids' indexes in turn)
 Build = Callable[..., Any]  # (draw a new id, *inputs) -> value; module-level, a function of its arguments alone
 
 
@@ -67,12 +67,12 @@ class ShapeMemo:
         return _filled(template, order) if isinstance(template, tuple) else \
             conform(spec, schema, orjson.loads(raw), fill, cache=self.merged)
 
-    def built(self, spec: Spec, schema: Any, fill: Fill, new_ids: Sequence[str], draw: Callable[[], str], build: Build,
-              *inputs: Any) -> Any:
-        """What `conform(spec, schema, build(draw, *inputs), fill)` gives, from a template kept per shape of the
-        inputs (the uuids of `new_ids` in them as placeholders). `build` must be a module-level function of its
-        arguments alone that draws every new id with `draw` (as many, in an order that depend on the inputs only) and
-        treats ids as opaque text; `draw` gives canonical uuids."""
+    def built(self, spec: Spec, schema: Any, fill: Fill, new_ids: Sequence[str], draw: Callable[[int], list[str]],
+              build: Build, *inputs: Any) -> Any:
+        """What `conform(spec, schema, build(lambda: draw(1)[0], *inputs), fill)` gives, from a template kept per shape
+        of the inputs (the uuids of `new_ids` in them as placeholders). `build` must be a module-level function of its
+        arguments alone that draws every new id with the function it is given (as many, in an order that depend on the
+        inputs only) and treats ids as opaque text; `draw(n)` gives n canonical uuids, the ones n calls of `draw(1)` give."""
         try:
             raw = orjson.dumps(inputs, option=EXACT_JSON)
         except orjson.JSONEncodeError:
@@ -80,12 +80,12 @@ class ShapeMemo:
         known = [ident.encode() for ident in dict.fromkeys(new_ids)]
         shape = _abstracted(raw, known) if raw and build.__closure__ is None else None
         if shape is None:
-            return self.conform(spec, schema, build(draw, *inputs), fill, new_ids)
+            return self.conform(spec, schema, build(lambda: draw(1)[0], *inputs), fill, new_ids)
         key = (id(schema), build.__code__, len(known), shape)
         found = self._found(key, schema)
         if found is not None:
             count, template = found
-            drawn = [draw() for _ in range(count)]
+            drawn = draw(count)
             order = known + [ident.encode() for ident in drawn]
             if isinstance(template, tuple) and len(set(order)) == len(order):  # (`draw` gives uuids)
                 return _filled(template, order)
@@ -94,7 +94,7 @@ class ShapeMemo:
         drawn = []
 
         def recorded() -> str:
-            drawn.append(draw())
+            drawn.extend(draw(1))
             return drawn[-1]
 
         value = build(recorded, *inputs)
@@ -131,7 +131,7 @@ class ShapeMemo:
         return found[1], found[2]
 
     def _keep(self, key: Hashable, schema: Any, count: int, template: Template | object, shape_bytes: int) -> None:
-        cost = shape_bytes + (len(template[0]) + sum(len(rest) for _, rest in template[1]) if isinstance(template, tuple) else 0)
+        cost = shape_bytes + (len(template[0]) + len(template[1]) if isinstance(template, tuple) else 0)
         previous = self._templates.pop(key, None)
         if previous is not None:
             self.bytes -= previous[3]
@@ -151,28 +151,20 @@ def _distinct_uuids(order: list[bytes], start: int) -> bool:
 
 def _abstracted(raw: bytes, idents: list[bytes]) -> bytes | None:
     """`raw` with each of `idents` that is a whole JSON string replaced by its placeholder (numbered by position in
-    `idents`); None when one also ends a longer string (after an escaped quote), or `raw` holds a placeholder."""
+    `idents`); None when one also ends a longer string (after an escaped quote), or `raw` holds a placeholder.
+
+    Two whole strings never overlap (a quote in JSON text that is not escaped always opens or closes a string), so
+    the idents are replaced one after the other; one that holds a placeholder's prefix is not in `raw`."""
     if _PREFIX in raw:
         return None
-    found: list[tuple[int, int]] = []  # (offset, index) of every whole-string occurrence
     escapes = b"\\" in raw  # (one byte: a fast search; a backslash in JSON text only ever starts an escape)
     for index, ident in enumerate(idents):
-        token = b'"%s"' % ident
-        at = raw.find(token)
-        while at >= 0:
-            if escapes and raw[at - 1:at] == b"\\":
-                return None
-            found.append((at, index))
-            at = raw.find(token, at + len(token))
-    if not found:
-        return raw
-    found.sort()
-    pieces, last = list[bytes](), 0
-    for at, index in found:
-        pieces += (raw[last:at], b'"%s%012d"' % (_PREFIX, index))
-        last = at + len(idents[index]) + 2
-    pieces.append(raw[last:])
-    return b"".join(pieces)
+        token = b'"' + ident + b'"'
+        if escapes and b"\\" + token in raw:
+            return None
+        if _PREFIX not in ident:
+            raw = raw.replace(token, b'"%s%012d"' % (_PREFIX, index))
+    return raw
 
 
 def _template(spec: Spec, schema: Any, shape: bytes, merged: MergeCache) -> Template | object:
@@ -186,13 +178,11 @@ def _template(spec: Spec, schema: Any, shape: bytes, merged: MergeCache) -> Temp
     except (_Generates, orjson.JSONEncodeError):
         return _GENERATED
     head, *cut = conformed.split(_OPEN)
-    return head, tuple((int(part[:12]), part[12:]) for part in cut)
+    text = b'"%s'.join([head.replace(b"%", b"%%"), *(part[12:].replace(b"%", b"%%") for part in cut)])
+    return text, tuple(int(part[:12]) for part in cut)
 
 
 def _filled(template: Template, order: list[bytes]) -> Any:
     """A new value from a template, each placeholder replaced by its id."""
-    head, parts = template
-    pieces = [head]
-    for index, rest in parts:
-        pieces += (b'"', order[index], rest)
-    return orjson.loads(b"".join(pieces))
+    text, indexes = template
+    return orjson.loads(text % tuple(map(order.__getitem__, indexes)))

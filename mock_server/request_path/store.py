@@ -209,6 +209,10 @@ class TenantState:
             self.remember(items[object_id])
         return items[object_id]
 
+    def peek(self, spec: str, resource: str, object_id: str) -> Any | None:
+        """`find` for a caller that only reads the object: no copy of it is kept for a rollback."""
+        return self.find(spec, resource, object_id, new=True)
+
     def objects(self, spec: str, resource: str) -> Iterator[Any]:
         """Every stored object of a resource, across parent partitions."""
         prefix = bucket_key(spec, resource)

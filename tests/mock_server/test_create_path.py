@@ -127,6 +127,9 @@ class _Ids:
         self.new_ids.append(str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
         return self.new_ids[-1]
 
+    def draw_many(self, count: int) -> list[str]:
+        return [self.draw() for _ in range(count)]
+
 
 def test_a_kept_template_gives_what_conforming_each_value_gives():
     memo = ShapeMemo()
@@ -147,7 +150,7 @@ def test_a_value_built_from_a_kept_template_is_what_building_and_conforming_it_g
             direct, templated = _Ids(structure * 10 + copy_), _Ids(structure * 10 + copy_)
             expected = conform(SPEC, FLOW_SCHEMA, _flow(direct.draw, structure, direct.draw(), False), _filled)
             execution = templated.draw()
-            found = memo.built(SPEC, FLOW_SCHEMA, _filled, templated.new_ids, templated.draw, _flow, structure, execution,
+            found = memo.built(SPEC, FLOW_SCHEMA, _filled, templated.new_ids, templated.draw_many, _flow, structure, execution,
                                False)
             assert found == expected
             assert templated.new_ids == direct.new_ids, "as many new ids, drawn in the same order"

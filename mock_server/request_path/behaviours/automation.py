@@ -15,6 +15,7 @@ from mock_server.request_path.behaviours.support import (
     conflict,
     create_from,
     new_id,
+    new_ids,
     property_schema,
     referenced,
     reshape,
@@ -51,9 +52,10 @@ def start_execution(call: Call, default: Default) -> Outcome:
         for key in ("resume_token", "current_action_id", "schedules"):
             execution.pop(key, None)
         actions = []
-        for action in flow.get("actions") or []:
+        flow_actions = flow.get("actions") or []
+        for action, ident in zip(flow_actions, new_ids(call, len(flow_actions)), strict=True):
             state = {k: v for k, v in action.items() if k not in ("started_at", "updated_at", "error_output", "outputs")}
-            state.update(id=new_id(call), execution_status="pending")
+            state.update(id=ident, execution_status="pending")
             if action.get("id") is not None:
                 state["flow_action_id"] = action["id"]
             actions.append(state)

@@ -17,6 +17,7 @@ from mock_server.request_path.behaviours.support import (
     create_from,
     first_allowed,
     new_id,
+    new_ids,
     property_schema,
     referenced,
     reshape,
@@ -49,8 +50,8 @@ def start_flow_execution(call: Call, default: Default) -> Outcome:
                          analytics={"started_at": call.now_iso, "started_by": call.caller}, crt_tasks=[])
         template_phases = [p for p in template.get("phases") or [] if isinstance(p, dict)]
         template_tasks = [t for t in template.get("tasks") or [] if isinstance(t, dict)]
-        phase_new = [new_id(call) for _ in template_phases]
-        task_new = [new_id(call) for _ in template_tasks]
+        phase_new = new_ids(call, len(template_phases))
+        task_new = new_ids(call, len(template_tasks))
         phase_ids: dict[str, str] = {}
         task_ids: dict[str, str] = {}
         for old, new in zip(template_phases, phase_new, strict=True):
@@ -59,9 +60,10 @@ def start_flow_execution(call: Call, default: Default) -> Outcome:
             task_ids.setdefault(str(old.get("id")), new)
         phases = [_phase_copy(phase, new, phase_ids) for phase, new in zip(template_phases, phase_new, strict=True)]
         tasks = [_task_copy(call, task, new, phase_ids) for task, new in zip(template_tasks, task_new, strict=True)]
-        edges = [dict(edge, id=new_id(call), from_id=task_ids.get(str(edge.get("from_id")), edge.get("from_id")),
+        template_edges = [e for e in template.get("edges") or [] if isinstance(e, dict)]
+        edges = [dict(edge, id=new, from_id=task_ids.get(str(edge.get("from_id")), edge.get("from_id")),
                       to_id=task_ids.get(str(edge.get("to_id")), edge.get("to_id")))
-                 for edge in template.get("edges") or [] if isinstance(edge, dict)]
+                 for edge, new in zip(template_edges, new_ids(call, len(template_edges)), strict=True)]
         execution["phases"] = reshape(call, property_schema(call, "FlowExecution", "phases"), phases)
         execution["tasks"] = reshape(call, property_schema(call, "FlowExecution", "tasks"), tasks)
         execution["edges"] = reshape(call, property_schema(call, "FlowExecution", "edges"), edges)

@@ -14,10 +14,11 @@ from mock_server.request_path.negotiate import documented_statuses
 
 
 def referenced(call: Call, spec_name: str, resource: str, ident: Any, field: str, label: str) -> dict[str, Any] | None:
-    """The object a request body points at; None when that API is not served; a 404 (or 400) naming it when missing."""
+    """The object a request body points at, to be read, never edited; None when that API is not served; a 404 (or
+    400) naming it when missing."""
     if spec_name not in call.served or ident is None:
         return None
-    found = call.state.find(spec_name, resource, str(ident))
+    found = call.state.peek(spec_name, resource, str(ident))
     if found is None:
         status = 404 if 404 in documented_statuses(call.op) else 400
         raise HttpProblem(status, "Not Found" if status == 404 else "Bad Request", f"No {label} with id '{ident}' exists",
@@ -63,7 +64,8 @@ def reshape_built(call: Call, target: Any, build: Build, *inputs: Any) -> Any:
     """`reshape(call, target, build(draw, *inputs))`, where `build` is a module-level function of its arguments alone
     that draws its new ids with `draw`: once its template is known for inputs of this shape, nothing is built."""
     if call.shapes is not None:
-        return call.shapes.built(call.spec, target, _filler(call), call.new_ids, lambda: new_id(call), build, *inputs)
+        return call.shapes.built(call.spec, target, _filler(call), call.new_ids, lambda count: new_ids(call, count), build,
+                                 *inputs)
     return reshape(call, target, build(lambda: new_id(call), *inputs))
 
 
@@ -104,7 +106,14 @@ def merged(call: Call, node: Any) -> dict[str, Any]:
 
 def new_id(call: Call) -> str:
     """A fresh uuid from the call's (seeded) generator."""
-    return str(call.generate(UUID_SCHEMA, "id"))
+    return new_ids(call, 1)[0]
+
+
+def new_ids(call: Call, count: int) -> list[str]:
+    """`count` fresh uuids from the call's (seeded) generator, drawn at once: the ids `count` calls of `new_id` give."""
+    if call.new_uuids is not None:
+        return call.new_uuids(count)
+    return [str(call.generate(UUID_SCHEMA, "id")) for _ in range(count)]
 
 
 def stored_or_404(call: Call, resource: str, param: str) -> dict[str, Any]:

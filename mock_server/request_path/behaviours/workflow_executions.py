@@ -57,7 +57,7 @@ def _closing_reasons(call: Call, definition: dict[str, Any]) -> list[dict[str, s
     resolved = []
     for reason in definition.get("closingReasons") or []:
         ident = reason.get("id") if isinstance(reason, dict) else reason
-        found = call.state.find(DEFINITIONS_API, REASONS, str(ident))
+        found = call.state.peek(DEFINITIONS_API, REASONS, str(ident))
         if isinstance(found, dict):
             resolved.append({"id": str(ident), "title": str(found.get("title", ""))})
     return resolved
@@ -210,18 +210,27 @@ def _stamp(step: dict[str, Any], previous: str | None, call: Call) -> None:
 
 
 def _follow_steps(execution: dict[str, Any]) -> None:
-    """Sections follow their steps (all done: COMPLETED; some started: IN_PROGRESS; else OPEN); so does `nextOpenStep`."""
+    """Sections follow their steps (all done: COMPLETED; some started: IN_PROGRESS; else OPEN); so does `nextOpenStep`,
+    the first step (in `_steps` order) not done and enabled."""
+    upcoming = None
     for item in execution.get("flow") or []:
-        if not (isinstance(item, dict) and isinstance(item.get("steps"), list)):
+        if not isinstance(item, dict):
             continue
-        statuses = [s.get("status") for s in item["steps"] if isinstance(s, dict)]
+        steps = item.get("steps")
+        if not isinstance(steps, list):
+            if upcoming is None and item.get("status") not in DONE_STEP and item.get("enabled", True):
+                upcoming = item
+            continue
+        statuses = [s.get("status") for s in steps if isinstance(s, dict)]
         if statuses and all(s in DONE_STEP for s in statuses):
             item["status"] = "COMPLETED"
         elif any(s not in UNSTARTED_STEP for s in statuses):
             item["status"] = "IN_PROGRESS"
         else:
             item["status"] = "OPEN"
-    upcoming = next((s for s in _steps(execution) if s.get("status") not in DONE_STEP and s.get("enabled", True)), None)
+        if upcoming is None:
+            upcoming = next((s for s in steps if isinstance(s, dict) and s.get("status") not in DONE_STEP
+                             and s.get("enabled", True)), None)
     if upcoming is None:
         execution.pop("nextOpenStep", None)
     else:
