@@ -25,6 +25,17 @@ def json_bytes(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
+def plain_json(value: Any) -> bytes | None:
+    """`json_bytes(value)` when `value` is plain JSON data holding no null (nor a NaN or an infinity, which orjson
+    writes as null), so `orjson.loads` (and `json.loads`) of the bytes gives back an equal value of the same types
+    (a tuple comes back as a list); None otherwise (a datetime, a subclass, a big integer, a non-string key, a null)."""
+    try:
+        encoded = orjson.dumps(value, option=EXACT_JSON)
+    except orjson.JSONEncodeError:
+        return None
+    return None if b"null" in encoded else encoded
+
+
 def json_copy(value: Any) -> Any:
     """A deep copy of JSON data (dicts, lists, strings, numbers, booleans, None) through orjson bytes, several times
     faster than `copy.deepcopy`; a tuple comes back as a list. Anything else (a datetime, a subclass, an integer

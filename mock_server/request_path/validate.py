@@ -395,13 +395,14 @@ class ResponseValidators:
             return []
         return validate_response(spec, op, status, body, headers, mimetype)
 
-    def accepts(self, spec: Spec, op: Operation, status: int, body: bytes, mimetype: str) -> bool:
-        """True when the compiled check finds the body valid (final); False when openapi-core has to decide."""
+    def accepts(self, spec: Spec, op: Operation, status: int, body: bytes, mimetype: str, value: Any = NOT_PARSED) -> bool:
+        """True when the compiled check finds the body valid (final); False when openapi-core has to decide. `value`,
+        when given, is what reading `body` gives (see `jsonencode.plain_json`), so it is not read again."""
         key = (op.key, status, mimetype)
         if key not in self._quick:
             self._quick[key] = _QuickResponse.build(spec, op, status, mimetype)
         quick = self._quick[key]
-        if quick is not None and quick.accepts(body):
+        if quick is not None and quick.accepts(body, value):
             return True
         if key not in self._compiled:
             self._compiled[key] = _CompiledResponse.build(spec, op, status, mimetype, self._by_schema)
@@ -433,12 +434,12 @@ class _QuickResponse:
         quick = QuickCheck.build(spec.doc, media["schema"], None)
         return None if quick is None else cls(True, quick)
 
-    def accepts(self, body: bytes) -> bool:
-        """True when openapi-core would find nothing wrong with this body (False: ask it)."""
+    def accepts(self, body: bytes, value: Any = NOT_PARSED) -> bool:
+        """True when openapi-core would find nothing wrong with this body (False: ask it); `value`: the body read."""
         if not self.has_content:
             return True
         try:
-            return self.quick is not None and self.quick.accepts(read_json(body))
+            return self.quick is not None and self.quick.accepts(read_json(body) if value is NOT_PARSED else value)
         except (ValueError, RecursionError):
             return False
 
