@@ -21,6 +21,7 @@ Resolve = Callable[[Any], Any]
 MAX_DEPTH = 6
 _UUID_CLEAR = (1 << 128) - 1 & ~((0xF000 << 64) | (0xC000 << 48))  # the version and variant bits of a random 128-bit number...
 _UUID_SET = (0x4000 << 64) | (0x8000 << 48)  # ...set to version 4, RFC 4122 variant (as uuid.UUID(version=4) does)
+_UUID_GROUPS = re.compile("(.{8})(.{4})(.{4})(.{4})(.{12})")  # a UUID's hex digits in the groups it is written in
 UUID_SCHEMA = {"type": "string", "format": "uuid"}
 
 
@@ -56,10 +57,13 @@ class GenerationContext:
     def uuid4s(self, count: int) -> list[str]:
         """`count` seeded UUIDs, the very ones `count` calls of `uuid4` give, from one draw of the generator (its
         32-bit words come least significant first, so the last 128 bits of the big-endian text are the first UUID)."""
+        if count <= 0:
+            return []
         clear, set_ = _uuid_masks(count)
-        text = (self.rng.getrandbits(128 * count) & clear | set_).to_bytes(16 * count, "big").hex() if count > 0 else ""
-        return [f"{text[end - 32:end - 24]}-{text[end - 24:end - 20]}-{text[end - 20:end - 16]}-{text[end - 16:end - 12]}-"
-                f"{text[end - 12:end]}" for end in range(32 * count, 0, -32)]
+        drawn = list(map("-".join, _UUID_GROUPS.findall((self.rng.getrandbits(128 * count) & clear | set_)
+                                                         .to_bytes(16 * count, "big").hex())))
+        drawn.reverse()
+        return drawn
 
 
 @functools.lru_cache(maxsize=64)

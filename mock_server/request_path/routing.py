@@ -151,21 +151,19 @@ class Router:
     def _match(self, method: str, path: str, segments: list[str]) -> RouteResult:
         found: list[int] = []
         _collect(self._index, segments, 0, found)
-        allowed: list[str] = []
-        others: list[Match] = []
-        owner: str | None = None  # the shape of the most specific template matching the path
+        owned: list[Route] = []  # the routes of the most specific template matching the path, other methods
+        owner: str | None = None  # that template's shape
         for route in (self.routes[i] for i in sorted(set(found))):
             if owner is not None and route.shape != owner:
                 continue  # a less specific template; the more specific path owns this URL
             owner = route.shape
-            matched = Match(route.spec, route.operation, _path_params(route, segments), self._spec_path(route, path))
-            if route.operation.method != method:
-                allowed.append(route.operation.method.upper())
-                others.append(matched)
-                continue
-            return matched
-        if allowed:
-            return MethodNotAllowed(tuple(sorted(set(allowed))), tuple(others))
+            if route.operation.method == method:
+                return Match(route.spec, route.operation, _path_params(route, segments), self._spec_path(route, path))
+            owned.append(route)
+        if owned:
+            return MethodNotAllowed(tuple(sorted({r.operation.method.upper() for r in owned})),
+                                    tuple(Match(r.spec, r.operation, _path_params(r, segments), self._spec_path(r, path))
+                                          for r in owned))
         return NoRoute()
 
     @staticmethod

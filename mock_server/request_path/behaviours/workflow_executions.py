@@ -221,16 +221,18 @@ def _follow_steps(execution: dict[str, Any]) -> None:
             if upcoming is None and item.get("status") not in DONE_STEP and item.get("enabled", True):
                 upcoming = item
             continue
-        statuses = [s.get("status") for s in steps if isinstance(s, dict)]
-        if statuses and all(s in DONE_STEP for s in statuses):
-            item["status"] = "COMPLETED"
-        elif any(s not in UNSTARTED_STEP for s in statuses):
-            item["status"] = "IN_PROGRESS"
-        else:
-            item["status"] = "OPEN"
-        if upcoming is None:
-            upcoming = next((s for s in steps if isinstance(s, dict) and s.get("status") not in DONE_STEP
-                             and s.get("enabled", True)), None)
+        seen, all_done, any_started = False, True, False
+        for step in steps:
+            if not isinstance(step, dict):
+                continue
+            status, seen = step.get("status"), True
+            if status not in DONE_STEP:
+                all_done = False
+                if upcoming is None and step.get("enabled", True):
+                    upcoming = step
+            if status not in UNSTARTED_STEP:
+                any_started = True
+        item["status"] = "COMPLETED" if seen and all_done else "IN_PROGRESS" if any_started else "OPEN"
     if upcoming is None:
         execution.pop("nextOpenStep", None)
     else:
