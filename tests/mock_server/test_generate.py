@@ -51,3 +51,19 @@ def test_same_seed_same_value_and_x_faker_is_honoured():
     names = {generate(PERSON, make_context(resolve, s, Faker(), mode="response"))["first"] for s in range(10)}
     assert all(" " not in n and n[0].isupper() for n in names), names
     assert "@" in first["email"]
+
+
+def test_ids_drawn_at_once_are_the_ids_drawn_one_by_one():
+    """A create draws its new ids in one go: the very uuids (version 4) one draw per id gives from the seeded stream."""
+    import random
+    import uuid
+
+    for count in (0, 1, 2, 11, 40):
+        at_once = make_context(lambda s: s, f"7|op|{count}|ids", Faker(), lazy_faker=True)
+        one_by_one = make_context(lambda s: s, f"7|op|{count}|ids", Faker(), lazy_faker=True)
+        drawn = at_once.uuid4s(count)
+        assert drawn == [one_by_one.uuid4() for _ in range(count)]
+        assert at_once.rng.random() == one_by_one.rng.random(), "the stream goes on from the same place"
+        stream = random.Random(f"7|op|{count}|ids")
+        stream.getrandbits(32)  # the context's Faker seed comes first
+        assert drawn == [str(uuid.UUID(int=stream.getrandbits(128), version=4)) for _ in range(count)]
