@@ -46,6 +46,7 @@ class ShapeMemo:
         self.size, self.max_bytes = size, max_bytes
         self.bytes = 0
         self.merged: MergeCache = {}
+        self._properties: dict[tuple[str, str], Any] = {}  # (component schema, property) -> the property's schema
         self._templates: OrderedDict[Hashable, tuple[Any, int, Template | object, int]] = OrderedDict()
         # key -> (schema, ids the build draws, template, bytes kept)
 
@@ -122,6 +123,14 @@ class ShapeMemo:
         self.merged[id(schema)] = (schema, found)
         return found
 
+    def property_schema(self, spec: Spec, schema_name: str, prop: str) -> Any:
+        """The schema of one property of a component schema (allOf merged), kept per (component, property)."""
+        key = (schema_name, prop)
+        if key not in self._properties:
+            merged = self.merged_schema(spec, spec.doc["components"]["schemas"][schema_name])
+            self._properties[key] = (merged.get("properties") or {})[prop]
+        return self._properties[key]
+
     def _found(self, key: Hashable, schema: Any) -> tuple[int, Template | object] | None:
         """(ids the build draws, template) kept for `key`, made for this very schema; None when there is none."""
         found = self._templates.get(key)
@@ -160,6 +169,8 @@ def _abstracted(raw: bytes, idents: list[bytes]) -> bytes | None:
     escapes = b"\\" in raw  # (one byte: a fast search; a backslash in JSON text only ever starts an escape)
     for index, ident in enumerate(idents):
         token = b'"' + ident + b'"'
+        if token not in raw:
+            continue
         if escapes and b"\\" + token in raw:
             return None
         if _PREFIX not in ident:

@@ -88,6 +88,8 @@ def _filler(call: Call) -> Callable[[Any], Any]:
 
 def property_schema(call: Call, schema_name: str, prop: str) -> Any:
     """The schema of one property of a component schema."""
+    if call.shapes is not None:
+        return call.shapes.property_schema(call.spec, schema_name, prop)
     return (merged(call, schema(call, schema_name)).get("properties") or {})[prop]
 
 

@@ -56,10 +56,10 @@ def _closing_reasons(call: Call, definition: dict[str, Any]) -> list[dict[str, s
     """The definition's closing reasons, resolved from the catalogue (id and title), at this moment."""
     resolved = []
     for reason in definition.get("closingReasons") or []:
-        ident = reason.get("id") if isinstance(reason, dict) else reason
-        found = call.state.peek(DEFINITIONS_API, REASONS, str(ident))
+        ident = str(reason.get("id") if isinstance(reason, dict) else reason)
+        found = call.state.peek(DEFINITIONS_API, REASONS, ident)
         if isinstance(found, dict):
-            resolved.append({"id": str(ident), "title": str(found.get("title", ""))})
+            resolved.append({"id": ident, "title": str(found.get("title", ""))})
     return resolved
 
 
