@@ -24,7 +24,7 @@ from mock_server.request_path.error_body import shaped_error
 from mock_server.request_path.forms import decoded_media, read_decoded
 from mock_server.request_path.generate import UUID_SCHEMA, GenerationContext, generate, make_context, merge_all_of, schema_example
 from mock_server.request_path.jsonbody import BadJson, parse_strict
-from mock_server.request_path.jsonencode import json_bytes, plain_json
+from mock_server.request_path.jsonencode import exact_json, json_bytes, reads_back_equal
 from mock_server.request_path.negotiate import (
     Preferences,
     documented_statuses,
@@ -510,8 +510,8 @@ class Engine:
             body, errors = cached.body, list(cached.errors)
         else:
             writing = op.method.upper() not in _SAFE_METHODS
-            plain = plain_json(outcome.body) if writing and outcome.body is not None and is_json(ctype) else None
-            body = plain if plain is not None else b"" if outcome.body is None else \
+            exact = exact_json(outcome.body) if writing and outcome.body is not None and is_json(ctype) else None
+            body = exact if exact is not None else b"" if outcome.body is None else \
                 encode_body(outcome.body, ctype, schema, spec.resolve)
             if not is_json(ctype) and not isinstance(outcome.body, (str, bytes)) and outcome.body is not None:
                 errors = self._validated_value(spec, op, outcome.status, outcome.body, schema)  # XML, CSV: checked as the value they encode
@@ -519,8 +519,9 @@ class Engine:
                 mimetype = ctype if outcome.body is not None else ""
                 # a write's answer is new every time: the compiled check's yes is final, no verdict is remembered for
                 # it; plain JSON is checked as the value it encodes (what reading it back would give)
-                fresh = writing and len(body) <= _OFF_LOOP_BYTES and self.response_validators.accepts(
-                    spec, op, outcome.status, body, mimetype, outcome.body if plain is not None else NOT_PARSED)
+                value = outcome.body if exact is not None and reads_back_equal(exact) else NOT_PARSED
+                fresh = writing and len(body) <= _OFF_LOOP_BYTES and \
+                    self.response_validators.accepts(spec, op, outcome.status, body, mimetype, value)
                 errors = [] if fresh else self._validated_response(spec, op, outcome.status, body, headers, mimetype)
             if errors and outcome.body is None and all("mimetype" in e.message or "not found" in e.message.lower() for e in errors):
                 errors = []

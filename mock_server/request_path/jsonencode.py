@@ -25,15 +25,19 @@ def json_bytes(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-def plain_json(value: Any) -> bytes | None:
-    """`json_bytes(value)` when `value` is plain JSON data holding no null (nor a NaN or an infinity, which orjson
-    writes as null), so `orjson.loads` (and `json.loads`) of the bytes gives back an equal value of the same types
-    (a tuple comes back as a list); None otherwise (a datetime, a subclass, a big integer, a non-string key, a null)."""
+def exact_json(value: Any) -> bytes | None:
+    """`json_bytes(value)` when `value` is plain JSON data (dicts, lists, tuples, strings, numbers, booleans, None);
+    None for anything else (a datetime, a subclass, an integer beyond 64 bits, a non-string key)."""
     try:
-        encoded = orjson.dumps(value, option=EXACT_JSON)
+        return orjson.dumps(value, option=EXACT_JSON)
     except orjson.JSONEncodeError:
         return None
-    return None if b"null" in encoded else encoded
+
+
+def reads_back_equal(encoded: bytes) -> bool:
+    """Whether reading `exact_json`'s bytes gives back a value equal to the one encoded, of the same types (a tuple
+    comes back as a list): when they hold no null, as orjson writes NaN and infinity as null."""
+    return b"null" not in encoded
 
 
 def json_copy(value: Any) -> Any:

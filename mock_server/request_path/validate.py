@@ -397,7 +397,7 @@ class ResponseValidators:
 
     def accepts(self, spec: Spec, op: Operation, status: int, body: bytes, mimetype: str, value: Any = NOT_PARSED) -> bool:
         """True when the compiled check finds the body valid (final); False when openapi-core has to decide. `value`,
-        when given, is what reading `body` gives (see `jsonencode.plain_json`), so it is not read again."""
+        when given, is what reading `body` gives (see `jsonencode.reads_back_equal`), so it is not read again."""
         key = (op.key, status, mimetype)
         if key not in self._quick:
             self._quick[key] = _QuickResponse.build(spec, op, status, mimetype)
