@@ -1,6 +1,6 @@
 """Profile N requests of one kind against an in-process flowmock (cProfile) and print the top functions.
 
-Run: .venv/bin/python benchmarks/profile_request.py get|list|create|generated|invalid [--requests 2000] [--top 25]
+Run: .venv/bin/python benchmarks/profile_request.py get|list|create|create-flow|create-run|generated|invalid [--requests 2000] [--top 25]
                                                    [--sort cumulative|tottime] [--output PATH.prof] [--no-profile]
 `--no-profile` runs the same requests without the profiler, in five rounds, and prints the CPU time per request
 (time.process_time) of the least and the median round, the figure to compare on a busy machine: it does not depend on the share of a core the process gets.
@@ -28,7 +28,8 @@ WORKSPACE = re.search(r"workspace_uuid: (\S+)", next((ROOT / "fixtures" / "defau
                       .read_text()).group(1)  # type: ignore[union-attr]  # the bundled world's workspace
 AUTH = [(b"authorization", b"Bearer profile")]
 JSON = [*AUTH, (b"content-type", b"application/json")]
-KINDS = ("get", "list", "create", "generated", "invalid")
+KINDS = ("get", "list", "create", "create-flow", "create-run", "generated", "invalid")
+# create: a v1 execution from a definition; create-flow: a v2 flow execution from a template; create-run: an automation run
 WARM_UP = 50
 ROUNDS = 5  # --no-profile: rounds whose least and median CPU per request are printed
 
@@ -76,6 +77,14 @@ async def _requests_of(kind: str, client: InProcessClient) -> tuple[str, str, li
     if kind == "create":
         _, definitions = await client.request("GET", "/v1/workflows/definitions", AUTH)
         return "POST", EXECUTIONS, JSON, json.dumps({"workflowId": json.loads(definitions)[0]["id"]}).encode(), 201
+    if kind == "create-flow":
+        _, templates = await client.request("GET", "/v2/flows/templates", AUTH)
+        body = {"flow_template_id": json.loads(templates)["results"][0]["id"], "contexts": [{"entity_id": "e1", "entity_schema": "contact"}]}
+        return "POST", "/v2/flows/executions", JSON, json.dumps(body).encode(), 201
+    if kind == "create-run":
+        _, flows = await client.request("GET", "/v1/automation/flows", AUTH)
+        body = {"flow_id": json.loads(flows)["results"][0]["id"], "entity_id": "e-1"}
+        return "POST", "/v1/automation/executions", JSON, json.dumps(body).encode(), 201
     if kind == "generated":
         _, workflows = await client.request("GET", f"/api/v2/w/{WORKSPACE}/workflows", AUTH)
         path = f"/api/v2/w/{WORKSPACE}/workflows/{json.loads(workflows)[0]['id']}/deletion-preview"

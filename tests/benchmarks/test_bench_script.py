@@ -125,3 +125,12 @@ def test_profile_without_the_profiler_prints_the_cpu_per_request_of_each_kind():
     least, median = float(found.group(1)), float(found.group(2))
     assert 0 < least <= median < 100
     assert "own time by place" not in result.stdout  # no profile was taken
+
+
+@pytest.mark.parametrize("kind", ["create-flow", "create-run"])
+def test_profile_measures_the_other_creates(kind):
+    result = subprocess.run([sys.executable, "benchmarks/profile_request.py", kind, "--requests", "25", "--no-profile"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]  # its warm-up checks each create answers 201
+    assert re.fullmatch(rf"# {kind}: 25 requests in 5 rounds, CPU per request [\d.]+ ms \(least round\), [\d.]+ ms "
+                        r"\(median round\); in process, no profiler", result.stdout.strip()), result.stdout
