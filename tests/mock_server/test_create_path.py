@@ -102,7 +102,7 @@ def _flow(draw: Callable[[], str], structure: int, execution: str, derived: bool
         section_id = draw()
         steps = []
         for _ in range(shape.randint(0, 3)):
-            step = {"id": draw(), "name": shape.choice(["Call", 'Quote "x"', "é"]), "type": "STEP",
+            step = {"id": draw(), "name": shape.choice(["Call", 'Quote "x"', "é", "100% done, %s %%"]), "type": "STEP",
                     "order": shape.choice(ODD), "enabled": shape.choice(ODD), "status": shape.choice(["UNASSIGNED", "NOPE", None]),
                     "executionId": shape.choice([execution, execution.upper() if derived else execution, "not-a-uuid",
                                                  'see "' + execution]),
