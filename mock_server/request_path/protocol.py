@@ -4,7 +4,8 @@ A client that opens a connection, or starts a request, and does not finish its r
 `--read-timeout` seconds gets a 408 and is disconnected (a slow-loris client never holds a connection). A URL
 longer than `--max-url`, or headers larger than `--max-header-size`, are not buffered; the request reaches the guard
 with the size noted, which answers 414 or 431 (httptools alone cannot parse a URL longer than 64 KB). A request
-that arrived whole before it is answered is marked so in its scope: its body needs no read deadline.
+that arrived whole before it is answered is marked so in its scope: its body needs no read deadline. A response's
+head and body leave in one send.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 URL_LENGTH_KEY = "flowmock.url_length"  # set in the scope when a URL was too long to keep
 HEADER_BYTES_KEY = "flowmock.header_bytes"  # set in the scope when the headers were too large to keep
 BODY_COMPLETE_KEY = "flowmock.body_complete"  # set in the scope once the whole request (head and body) has arrived
+_HELD_BYTES = 64 * 1024  # a response's writes are sent as one, unless they reach this size
 
 
 def guarded_protocol(max_url: int, head_timeout: float, max_headers: int) -> Any:
@@ -35,6 +37,8 @@ def guarded_protocol(max_url: int, head_timeout: float, max_headers: int) -> Any
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
+            self.held = HeldWrites(transport)
+            self.transport = self.held  # type: ignore[assignment]  # what the request cycles write through
             self.head_since = self.loop.time()
             self.watch = watches.get(self.loop) or watches.setdefault(self.loop, HeadWatch(head_timeout))
             self.watch.add(self)
@@ -67,6 +71,10 @@ def guarded_protocol(max_url: int, head_timeout: float, max_headers: int) -> Any
                 self.scope[URL_LENGTH_KEY] = self._url_length  # type: ignore[literal-required]
             super().on_headers_complete()
 
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self.held.flush()
+
         def on_message_complete(self) -> None:
             self.scope[BODY_COMPLETE_KEY] = True  # type: ignore[literal-required]
             super().on_message_complete()
@@ -83,6 +91,44 @@ def guarded_protocol(max_url: int, head_timeout: float, max_headers: int) -> Any
             self.transport.close()
 
     return GuardedHttpToolsProtocol
+
+
+class HeldWrites:
+    """A connection's transport whose writes are held until the response is complete, then sent as one.
+
+    uvicorn writes a response's head and body separately: two sends, and two wake-ups of the client. Writes are
+    joined and sent when the response completes, when the connection closes, when 64 KB are held, or at once for
+    a `100 Continue` (the client waits for it before sending its body). Everything else is the transport's.
+    """
+
+    __slots__ = ("transport", "held", "size")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport, self.held, self.size = transport, list[bytes](), 0
+
+    def write(self, data: bytes) -> None:
+        """Hold `data` (send it now when the held bytes reach the limit, or it is an interim answer)."""
+        if not data:
+            return
+        self.held.append(data)
+        self.size += len(data)
+        if self.size >= _HELD_BYTES or data.startswith(b"HTTP/1.1 1"):
+            self.flush()
+
+    def flush(self) -> None:
+        """Send what is held, as one write."""
+        if self.held:
+            data = self.held[0] if len(self.held) == 1 else b"".join(self.held)
+            self.held, self.size = [], 0
+            self.transport.write(data)
+
+    def close(self) -> None:
+        """Send what is held, then close."""
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
 
 
 class _AwaitingHead(Protocol):
