@@ -127,6 +127,10 @@ class HeldWrites:
         self.flush()
         self.transport.close()
 
+    def is_closing(self) -> bool:
+        """Whether the connection is closing (asked after every response)."""
+        return self.transport.is_closing()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.transport, name)
 
