@@ -149,7 +149,8 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
     if req.body or op.definition.get("requestBody"):
         try:
             body_errors = list(validator._iter_body_errors(mock, operation))
-        except (TypeError, KeyError, ValueError) as exc:  # e.g. a non-string discriminator value
+        except (TypeError, KeyError, ValueError, RecursionError) as exc:  # e.g. a non-string discriminator value, or a
+            # union whose branch holds it again on the same value (openapi-core recurses without end)
             return [*errors, FieldError("body", "", f"cannot be validated: {_short(str(exc))}")]
         for problem in body_errors:
             if isinstance(problem, MissingRequestBody) and not isinstance(problem, MissingRequiredRequestBody):
