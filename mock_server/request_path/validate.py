@@ -366,7 +366,11 @@ def validate_response(spec: Spec, op: Operation, status: int, body: bytes, heade
     validator: Any = spec.openapi.response_validator  # internal per-operation API, see validate_request
     operation = validator.spec / "paths" / op.path / op.method
     errors: list[FieldError] = []
-    for exc in validator._iter_errors(status, body, headers, mimetype, operation):
+    try:
+        problems = list(validator._iter_errors(status, body, headers, mimetype, operation))
+    except RecursionError as exc:  # a union whose branch holds it again on the same value: openapi-core never ends
+        return [FieldError("response", "", f"cannot be validated: {_short(str(exc))}")]
+    for exc in problems:
         cause = exc.__cause__
         schema_errors = getattr(cause, "schema_errors", None)
         if schema_errors:

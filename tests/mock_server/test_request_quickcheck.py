@@ -18,6 +18,7 @@ from mock_server.request_path.generate import generate, make_context
 from mock_server.request_path.validate import (
     RequestBodyChecks,
     RequestData,
+    ResponseValidators,
     _request_body_check,
     plainly_valid_parameters,
     validate_request,
@@ -557,6 +558,15 @@ def test_over_http_a_union_is_created_or_refused_with_openapi_cores_words(serve,
     endless = client.post("/nodes", json={"shape": "Fork"})
     assert endless.status_code == 400, endless.text
     assert "cannot be validated" in endless.json()["errors"][0]["message"]
+
+
+def test_an_answer_openapi_core_cannot_finish_checking_is_reported_not_raised(zoo):
+    op = zoo.by_id["createNode"]
+    validators = ResponseValidators()
+    assert validators.errors(zoo, op, 201, b'{"shape": "Leaf"}', {"Content-Type": JSON}, JSON) == []
+    endless = validators.errors(zoo, op, 201, b'{"shape": "Fork"}', {"Content-Type": JSON}, JSON)
+    assert [(e.location, e.field) for e in endless] == [("response", "")]
+    assert endless[0].message.startswith("cannot be validated: maximum recursion depth exceeded")
 
 
 # ---- a valid definition create over real HTTP loads no openapi-core ----
