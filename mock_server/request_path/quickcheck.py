@@ -271,6 +271,8 @@ def _applies_itself(components: dict[str, Any]) -> bool:
     applied = {name: _applied_components(schema) for name, schema in components.items()}
     finished: set[str] = set()
     for start in applied:
+        if start in finished:
+            continue
         path, stack = {start}, [(start, iter(applied[start]))]
         while stack:
             name, following = stack[-1]
