@@ -183,6 +183,7 @@ def _serve(args: argparse.Namespace) -> int:
     # waiting connection at once, at the same CPU per request (docs/performance.md, "Create path").
     server = uvicorn.Server(uvicorn.Config(app.asgi, log_level=uvicorn_level, access_log=False, lifespan="on",
                                            http=app.protocol, ws="none",  # nothing is served over WebSocket
+                                           proxy_headers=False,  # flowmock never uses the client address: X-Forwarded-* are not read
                                            loop="asyncio", timeout_graceful_shutdown=config.shutdown_grace))
     gc.collect()
     gc.freeze()  # what start-up built (specs, fixtures, compiled checks) lives as long as the server: no collection scans it

@@ -36,6 +36,9 @@ def _record_command(sub: Any) -> None:
     p.add_argument("--upstream", required=True, help="the real API's base URL, e.g. https://api.example.com")
     p.add_argument("--host", default="127.0.0.1", help="address the proxy listens on")
     p.add_argument("--port", type=int, default=4010, help="port the proxy listens on")
+    p.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                   help="also forward requests whose Host is NAME (repeatable; .example.com: the domain and its subdomains; "
+                        "* any); default: loopback names and the --host address only")
     p.add_argument("--out", type=Path, required=True, help="the cassette to write, e.g. fixtures/cassettes/NAME.yaml")
     p.add_argument("--mode", default="append", choices=["append", "overwrite"],
                    help="append to an existing cassette (default) or start it afresh")
@@ -58,6 +61,7 @@ def _record(args: argparse.Namespace) -> int:
     from mock_server.config import parse_size
     from mock_server.errors import ConfigError
     from mock_server.recording.record import RecordingProxy, RecordLimits, RecordMode, banner, open_cassette
+    from mock_server.request_path.exposure import HostPolicy
 
     from mock_server.listen import bind
 
@@ -67,7 +71,8 @@ def _record(args: argparse.Namespace) -> int:
     limits = RecordLimits(args.max_exchanges, parse_size(args.max_cassette_size), parse_size(args.max_recorded_body))
     sock = bind(args.host, args.port)  # a busy port is one message, before the banner
     writer = open_cassette(args.out, args.upstream, redaction, RecordMode.parse(args.mode), limits)
-    proxy = RecordingProxy(args.upstream, writer, timeout=args.timeout, max_body=limits.max_body)
+    proxy = RecordingProxy(args.upstream, writer, timeout=args.timeout, max_body=limits.max_body,
+                           hosts=HostPolicy(args.host, args.allowed_host))
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     port = sock.getsockname()[1]
     print(banner(args.host, port, proxy.upstream, args.out, writer.count), flush=True)  # noqa: T201

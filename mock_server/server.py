@@ -27,7 +27,7 @@ class BackgroundServer:
         self.port = port  # 0: the OS picks a free port when uvicorn binds (no race with other tests)
         self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                                      lifespan=lifespan, access_log=False, http=http,
-                                                     ws="none"))  # nothing is served over WebSocket
+                                                     ws="none", proxy_headers=False))  # as `flowmock serve`
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     @property

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from mock_server.request_path.asgi import read_body
+from mock_server.request_path.asgi import header, read_body, send_problem
+from mock_server.request_path.exposure import HostPolicy, host_refused
 from mock_server.recording.cassette import (
     HOP_BY_HOP,
     Cassette,
@@ -114,7 +115,8 @@ class RecordingProxy:
     """ASGI app: a transparent forwarder to `upstream` that records into `writer` (with the cassette's redaction)."""
 
     def __init__(self, upstream: str, writer: CassetteWriter, timeout: float = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None, max_body: int = RecordLimits.max_body) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, max_body: int = RecordLimits.max_body,
+                 hosts: HostPolicy | None = None) -> None:
         parts = urlsplit(upstream)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"--upstream must be an http(s) URL like https://api.example.com, got {upstream!r}")
@@ -125,6 +127,7 @@ class RecordingProxy:
         self.timeout = timeout
         self.transport = transport
         self.max_body = max_body
+        self.hosts = hosts or HostPolicy("127.0.0.1")  # the Host names it answers to: loopback only, unless told more
         self.skipped = 0  # exchanges forwarded but not recorded (a body over max_body, or a full cassette)
         self._full_warned = False
         self._client: httpx.AsyncClient | None = None
@@ -149,6 +152,10 @@ class RecordingProxy:
             return
         if scope["type"] != "http":
             return  # websockets are not proxied
+        host = header(scope, b"host")
+        if not self.hosts.allows(host):  # a page that rebound its name to this proxy: nothing is forwarded or recorded
+            await send_problem(send, 403, "Forbidden", host_refused(host), "host-not-allowed")
+            return
         body = await read_body(receive)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.types import Scope
@@ -43,13 +44,13 @@ def host_name(host_header: str) -> str:
 class HostPolicy:
     """The Host names the server answers to: loopback, the address it is bound to, and `--allowed-host` entries."""
 
-    def __init__(self, config: ServerConfig) -> None:
-        entries = [h.strip().lower().rstrip(".") for h in config.allowed_hosts if h.strip()]
+    def __init__(self, host: str, allowed_hosts: Iterable[str] = ()) -> None:
+        entries = [h.strip().lower().rstrip(".") for h in allowed_hosts if h.strip()]
         self.any = "*" in entries
         self.suffixes = tuple(e for e in entries if e.startswith("."))
         self.names = {host_name(e) for e in entries if not e.startswith(".")}
-        if config.host not in _WILDCARD_BINDS:
-            self.names.add(host_name(config.host if ":" not in config.host else f"[{config.host}]"))
+        if host not in _WILDCARD_BINDS:
+            self.names.add(host_name(host if ":" not in host else f"[{host}]"))
         self._seen: dict[str, bool] = {}  # verdict per Host header value (clients send the same few, request after request)
 
     def allows(self, host_header: str | None) -> bool:
@@ -66,6 +67,13 @@ class HostPolicy:
         return known
 
 
+def host_refused(host: str | None) -> str:
+    """Why a request with this Host header is not answered, and how to allow it."""
+    return (f"Host '{host}' is not allowed: flowmock answers loopback names (localhost, 127.0.0.1, [::1]) and the "
+            f"address it is bound to, which protects it from DNS rebinding. Start it with --allowed-host "
+            f"{host_name(host or '')} to accept this name.")
+
+
 def same_origin(origin: str, host_header: str | None) -> bool:
     """Whether an Origin header names this server as the browser reached it (scheme http(s), same host and port)."""
     parts = urlsplit(origin)
@@ -80,14 +88,12 @@ class Exposure:
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.hosts = HostPolicy(config)
+        self.hosts = HostPolicy(config.host, config.allowed_hosts)
 
     def refusal(self, scope: Scope, host: str | None) -> Refusal | None:
         """Why a request is refused (a Host not allowed, an admin request from elsewhere), or None to let it through."""
         if not self.hosts.allows(host):
-            return (403, "Forbidden", f"Host '{host}' is not allowed: flowmock answers loopback names "
-                    "(localhost, 127.0.0.1, [::1]) and the address it is bound to, which protects it from DNS "
-                    f"rebinding. Start it with --allowed-host {host_name(host or '')} to accept this name.", "host-not-allowed", {})
+            return 403, "Forbidden", host_refused(host), "host-not-allowed", {}
         if is_admin_path(scope["path"]):
             return self._admin_refusal(scope, host)
         return None

@@ -13,6 +13,7 @@ from mock_server.request_path.exposure import Exposure, is_admin_path, is_inspec
 from mock_server.request_path.guard import Disconnected, Limits, Refusal, check_head, read_whole_body, refusal_note, refuse
 from mock_server.request_path.journal import JOURNAL_NOTE
 from mock_server.request_path.journaling import Journaling, Tap
+from mock_server.request_path.protocol import BODY_COMPLETE_KEY
 
 _READ_ONLY = ("GET", "HEAD", "OPTIONS")  # methods that never change the store (the state file is not told of them)
 
@@ -78,7 +79,7 @@ class FrontDoor:
         """Read the whole body within the limits, then answer."""
         try:
             announced = check_head(scope, self.limits)
-            body = await read_whole_body(receive, self.limits, announced, outgoing.request)
+            body = await read_whole_body(receive, self.limits, announced, outgoing.request, BODY_COMPLETE_KEY in scope)
         except Refusal as refusal:
             scope[JOURNAL_NOTE] = refusal_note(refusal)
             await refuse(outgoing, refusal)

@@ -69,12 +69,14 @@ def check_head(scope: Scope, limits: Limits) -> bool:
     return announced
 
 
-async def read_whole_body(receive: Receive, limits: Limits, announced: bool, sink: BodySink | None = None) -> bytes:
+async def read_whole_body(receive: Receive, limits: Limits, announced: bool, sink: BodySink | None = None,
+                          arrived: bool = False) -> bytes:
     """The whole request body, within `--max-body` bytes and `--read-timeout` seconds (Refusal), or Disconnected.
 
-    A request whose head `announced` no body is handed over at once by the server: no deadline is armed for it.
+    A request whose head `announced` no body, or that `arrived` whole before this was called, is handed over at once
+    by the server: no deadline is armed for it.
     """
-    if not announced:
+    if not announced or arrived:
         chunk, more = _take(await receive(), sink)
         if not more:
             if len(chunk) > limits.max_body:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mock_server.redaction import DEFAULT_REDACTION, REDACTED, field_key
 
@@ -12,7 +12,7 @@ REPLAY_CLOSEST = "flowmock.replay_closest"  # the scope key holding a replay mis
 
 BODY_LIMIT = 64 * 1024  # bytes of each request and response body kept in an entry
 JOURNAL_BYTES = 16 * 1024 * 1024  # bytes of headers and bodies the whole journal keeps
-_ENTRY_OVERHEAD = 256  # bytes counted for an entry's own fields (method, path, status, ...)
+ENTRY_OVERHEAD = 256  # bytes counted for an entry's own fields (method, path, status, ...)
 
 
 @dataclass(slots=True)  # not frozen: one is made per request side, and a frozen dataclass is three times slower to make
@@ -53,22 +53,42 @@ class JournalEntry:
         """JSON-ready form."""
         return asdict(self)
 
+    def entry(self) -> JournalEntry:
+        """Itself (an entry is its own journaled form)."""
+        return self
+
     def cost(self, header_bytes: int | None = None) -> int:
         """Bytes this entry takes in the journal, roughly (headers, bodies, errors and the fixed fields); `header_bytes`:
         what both sides' headers take, when the caller knows it."""
         sides = (self.request.cost() + self.response.cost() if header_bytes is None
                  else len(self.request.body) + len(self.response.body) + header_bytes)
-        return (_ENTRY_OVERHEAD + len(self.path) + len(self.query) + sides
+        return (ENTRY_OVERHEAD + len(self.path) + len(self.query) + sides
                 + (sum(len(str(e)) for e in self.errors) if self.errors else 0)
                 + (sum(len(str(c)) for c in self.closest) if self.closest else 0))
 
 
+class Recorded(Protocol):
+    """What the journal holds for one request: the fields it filters on, and the entry as journaled, made when asked."""
+
+    seq: int
+    operation_id: str | None
+    api: str | None
+    status: int
+
+    def entry(self) -> JournalEntry:
+        """The redacted, bounded entry."""
+
+
 class Journal:
-    """The last requests, newest last, bounded by a count of entries and by bytes (the oldest drop out first)."""
+    """The last requests, newest last, bounded by a count of entries and by bytes (the oldest drop out first).
+
+    It holds `Recorded` items: a request's entry is made (redacted, its bodies turned to text) when the journal is
+    first read, not while the request is answered.
+    """
 
     def __init__(self, size: int, max_bytes: int = JOURNAL_BYTES, body_limit: int = BODY_LIMIT) -> None:
         self.size, self.max_bytes, self.body_limit = size, max_bytes, body_limit
-        self._entries: deque[tuple[JournalEntry, int]] = deque()
+        self._entries: deque[tuple[Recorded, int]] = deque()
         self._bytes = 0
         self._seq = 0
         self.clears = 0  # how many times the journal was cleared (a live view starts over when it changes)
@@ -78,10 +98,10 @@ class Journal:
         self._seq += 1
         return self._seq
 
-    def add(self, entry: JournalEntry, cost: int | None = None) -> None:
+    def add(self, entry: Recorded, cost: int | None = None) -> None:
         """Append an entry (its `cost` in bytes worked out here unless given); the oldest drop out while there are too
         many or they take too many bytes."""
-        cost = entry.cost() if cost is None else cost
+        cost = entry.entry().cost() if cost is None else cost
         self._entries.append((entry, cost))
         self._bytes += cost
         while self._entries and (len(self._entries) > self.size or (self._bytes > self.max_bytes and len(self._entries) > 1)):
@@ -103,12 +123,12 @@ class Journal:
               since: int | None = None) -> list[JournalEntry]:
         """Entries filtered by operationId (or `api:operationId`), status (one code or a class) and seq, newest last."""
         found = [
-            e for e, _ in self._entries
+            e for e, _ in list(self._entries)  # a copy: requests may be journaled while the admin API reads
             if (operation is None or operation in (e.operation_id, f"{e.api}:{e.operation_id}"))
             and (status is None or e.status in status)
             and (since is None or e.seq > since)
         ]
-        return found[-limit:] if limit else found
+        return [e.entry() for e in (found[-limit:] if limit else found)]
 
 
 def redacted_errors(errors: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -4,20 +4,21 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from starlette.types import Scope
 
 from mock_server.redaction import DEFAULT_REDACTION, REDACTED, Redaction, field_key, redact_body, redact_query, redacted_header_value
-from mock_server.request_path.journal import JOURNAL_NOTE, REPLAY_CLOSEST, Captured, Journal, JournalEntry, redacted_errors
-from mock_server.request_path.traffic import log_request, mask, secrets_in
+from mock_server.request_path.journal import (ENTRY_OVERHEAD, JOURNAL_NOTE, REPLAY_CLOSEST, Captured, Journal, JournalEntry,
+                                              redacted_errors)
+from mock_server.request_path.traffic import log_request, logs_requests, mask, secrets_in
 
 _FORM = "application/x-www-form-urlencoded"
 _MEMO_FROM = 1024  # bodies this large have their redacted text remembered (by their bytes) ...
 _MEMO_ENTRIES = 64  # ... for this many recent bodies: at most 64 × 2 × --journal-body bytes
 _SMALL_ENTRIES = 256  # smaller bodies (an id, a problem) have theirs remembered too, in their own memo of this size
-_VIEWS_REMEMBERED = 256  # distinct header lists whose journaled view is kept
 _VIEWS_REMEMBERED = 256  # distinct header lists whose journaled view is kept
 BodyTexts = OrderedDict[tuple[bytes, str, bool, tuple[str, ...]], str]
 _JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:\s*')
@@ -42,6 +43,10 @@ class Tap:
         """The kept bytes."""
         return b"".join(self.chunks)
 
+    def kept(self) -> int:
+        """How many bytes are kept."""
+        return min(self.size, self.limit)
+
 
 HeaderView = tuple[list[tuple[str, str]], str, list[str], int]  # headers as journaled, content type, credentials, bytes
 
@@ -59,7 +64,6 @@ class Journaling:
         self.texts: BodyTexts = OrderedDict()  # redacted text of recent large bodies (a cached answer is the same bytes)
         self.small_texts: BodyTexts = OrderedDict()  # ... and of recent small ones (the same invalid request, again)
         self.views: dict[Any, HeaderView] = {}
-        self._second, self._day_and_time = -1, ""  # the last second a journal time was written in, formatted
 
     def keeps(self, path: str) -> bool:
         """Whether requests to `path` are journaled (not the admin API, the docs pages or the served documents)."""
@@ -71,33 +75,33 @@ class Journaling:
 
     def record(self, scope: Scope, started: float, request: Tap, status: int, headers: list[tuple[bytes, bytes]],
                response: Tap) -> None:
-        """Journal and log one finished exchange (what the answer's journal note in `scope` says about it)."""
-        note = scope.get(JOURNAL_NOTE) or {}
-        asked, answered = self._view(scope["headers"]), self._view(headers)
+        """Journal and log one finished exchange (what the answer's journal note in `scope` says about it).
+
+        The exchange is kept as it happened; its entry (credentials redacted, bodies as text) is made when the
+        journal is first read, so answering a request pays for none of that.
+        """
+        exchange = _Exchange(self, scope, round((time.perf_counter() - started) * 1000, 3), request, status, headers, response)
+        self.journal.add(exchange, exchange.cost())
+        if logs_requests():
+            log_request(exchange.line_entry(), secrets_in(exchange.asked))
+
+    def entry_of(self, exchange: _Exchange) -> JournalEntry:
+        """The journal entry of an exchange: headers, query, errors and bodies redacted, bodies cut to text."""
+        asked, answered = self._view(exchange.asked), self._view(exchange.answered)
         secrets = asked[2]
-        entry = JournalEntry(
-            seq=self.journal.next_seq(), time=self._stamp(),
-            method=scope["method"], path=scope["path"],
-            query=redact_query(scope.get("query_string", b"").decode("latin-1"), self.redaction),
-            operation_id=note.get("operation_id"), api=note.get("api"), status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3), tenant=note.get("tenant"),
-            errors=redacted_errors(note.get("errors", [])), source=note.get("source", "mock" if note else "router"),
-            request=capture(asked, request, self.redaction, secrets, self.texts, self.small_texts),
-            response=capture(answered, response, self.redaction, secrets, self.texts, self.small_texts),
-            closest=list(scope.get(REPLAY_CLOSEST) or []),
+        note = exchange.note
+        return JournalEntry(
+            seq=exchange.seq, time=_stamp(exchange.time_ns), method=exchange.method, path=exchange.path,
+            query=redact_query(exchange.query.decode("latin-1"), self.redaction),
+            operation_id=exchange.operation_id, api=exchange.api, status=exchange.status,
+            duration_ms=exchange.duration_ms, tenant=note.get("tenant"), errors=redacted_errors(note.get("errors", [])),
+            source=exchange.source,
+            request=capture(asked, exchange.request, self.redaction, secrets, self.texts, self.small_texts),
+            response=capture(answered, exchange.response, self.redaction, secrets, self.texts, self.small_texts),
+            closest=exchange.closest,
         )
-        self.journal.add(entry, entry.cost(asked[3] + answered[3]))
-        log_request(entry, secrets)
 
-    def _stamp(self) -> str:
-        """Now in UTC, as `datetime.isoformat(timespec="milliseconds")` writes it; the date and time of day are
-        formatted once per second."""
-        seconds, rest = divmod(time.time_ns(), 1_000_000_000)
-        if seconds != self._second:
-            self._second, self._day_and_time = seconds, datetime.fromtimestamp(seconds, timezone.utc).isoformat()[:19]
-        return f"{self._day_and_time}.{rest // 1_000_000:03d}+00:00"
-
-    def _view(self, raw: list[tuple[bytes, bytes]]) -> HeaderView:
+    def _view(self, raw: Sequence[tuple[bytes, bytes]]) -> HeaderView:
         """Headers as journaled (credential headers redacted), their content type and the credentials they carry."""
         try:
             key: Any = tuple(raw)
@@ -113,7 +117,60 @@ class Journaling:
         return known
 
 
-def header_view(raw: list[tuple[bytes, bytes]], redaction: Redaction) -> HeaderView:
+def _stamp(time_ns: int) -> str:
+    """A time in UTC, as `datetime.isoformat(timespec="milliseconds")` writes it."""
+    seconds, rest = divmod(time_ns, 1_000_000_000)
+    return f"{datetime.fromtimestamp(seconds, timezone.utc).isoformat()[:19]}.{rest // 1_000_000:03d}+00:00"
+
+
+class _Exchange:
+    """One request and its answer as they happened (the raw headers and kept body bytes), until the journal is read.
+
+    Raw credentials stay in memory only: everything read out goes through `entry()`, which redacts them.
+    """
+
+    __slots__ = ("seq", "operation_id", "api", "status", "source", "note", "time_ns", "method", "path", "query", "asked",
+                 "answered", "request", "response", "closest", "duration_ms", "_journaling", "_entry")
+
+    def __init__(self, journaling: Journaling, scope: Scope, duration_ms: float, request: Tap, status: int,
+                 headers: list[tuple[bytes, bytes]], response: Tap) -> None:
+        note = scope.get(JOURNAL_NOTE) or {}
+        self.seq, self.time_ns, self._journaling = journaling.journal.next_seq(), time.time_ns(), journaling
+        self._entry: JournalEntry | None = None
+        self.operation_id, self.api, self.status, self.note = note.get("operation_id"), note.get("api"), status, note
+        self.source = note.get("source", "mock" if note else "router")
+        self.method, self.path, self.query = scope["method"], scope["path"], scope.get("query_string", b"")
+        self.asked: Sequence[tuple[bytes, bytes]] = scope["headers"]
+        self.answered: Sequence[tuple[bytes, bytes]] = tuple(headers)
+        self.request, self.response, self.duration_ms = request, response, duration_ms
+        self.closest = list(scope.get(REPLAY_CLOSEST) or [])
+
+    def entry(self) -> JournalEntry:
+        """The journal entry, made (and the raw exchange let go) the first time it is asked for."""
+        if self._entry is None:
+            self._entry = self._journaling.entry_of(self)
+            self.asked = self.answered = ()
+            self.request = self.response = Tap(0)
+        return self._entry
+
+    def cost(self) -> int:
+        """Bytes this exchange takes in the journal (what the total-bytes cap counts): raw headers and kept bodies."""
+        headers = sum(len(k) + len(v) for k, v in self.asked) + sum(len(k) + len(v) for k, v in self.answered)
+        errors = self.note.get("errors")
+        return (ENTRY_OVERHEAD + len(self.path) + len(self.query) + headers + self.request.kept() + self.response.kept()
+                + (sum(len(str(e)) for e in errors) if errors else 0)
+                + (sum(len(str(c)) for c in self.closest) if self.closest else 0))
+
+    def line_entry(self) -> JournalEntry:
+        """The fields the printed request line shows (method, target, status, operation, duration, field errors)."""
+        note = self.note
+        return JournalEntry(seq=self.seq, time="", method=self.method, path=self.path,
+                            query=redact_query(self.query.decode("latin-1"), self._journaling.redaction),
+                            operation_id=self.operation_id, api=self.api, status=self.status, duration_ms=self.duration_ms,
+                            tenant=note.get("tenant"), errors=redacted_errors(note.get("errors", [])), source=self.source)
+
+
+def header_view(raw: Sequence[tuple[bytes, bytes]], redaction: Redaction) -> HeaderView:
     """Headers as the journal shows them (credential headers redacted), their content type, the credentials in them
     and the bytes they take in the journal."""
     headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]

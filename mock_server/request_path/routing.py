@@ -15,6 +15,8 @@ from urllib.parse import unquote
 from mock_server.loading.spec import Operation, Spec
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
+_REMEMBERED_PATHS = 4096  # routing results kept for paths asked again (cleared when full) ...
+_REMEMBERED_PATH_LENGTH = 256  # ... for paths this short
 _PIECES = re.compile(r"(\{[^}/]+\})")
 
 
@@ -117,6 +119,7 @@ class Router:
                 routes.append(self._route(spec, op, prod))
         self.routes = sorted(routes, key=lambda r: (r.specificity, r.public_template))
         self._index = _Node()
+        self._recent: dict[tuple[str, str, bytes | None], RouteResult] = {}  # results of recent short paths (bounded)
         for position, route in enumerate(self.routes):
             self._add(position, route.public_template)
 
@@ -141,7 +144,21 @@ class Router:
     def match(self, method: str, path: str, raw_path: bytes | None = None) -> RouteResult:
         """Find the operation for a request, or say why there is none; `HEAD` runs `GET` where no HEAD is documented.
 
-        `raw_path` is the path as sent: an encoded slash (`heads%2Ffeature-a`) stays inside its segment."""
+        `raw_path` is the path as sent: an encoded slash (`heads%2Ffeature-a`) stays inside its segment. The results of
+        recent paths up to 256 characters are remembered (the same URL asked again is not routed again)."""
+        key = (method, path, raw_path)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._route_path(method, path, raw_path)
+            if len(path) <= _REMEMBERED_PATH_LENGTH:
+                if len(self._recent) >= _REMEMBERED_PATHS:
+                    self._recent.clear()
+                self._recent[key] = found
+        if isinstance(found, Match):  # the caller gets parameters of its own: a remembered result never changes
+            return Match(found.spec, found.operation, dict(found.path_params), found.spec_path)
+        return found
+
+    def _route_path(self, method: str, path: str, raw_path: bytes | None) -> RouteResult:
         segments = _segments(path, raw_path)
         found = self._match(method.lower(), path, segments)
         if method.lower() == "head" and isinstance(found, MethodNotAllowed) and "GET" in found.allowed:

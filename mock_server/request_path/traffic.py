@@ -53,9 +53,14 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def logs_requests() -> bool:
+    """Whether answered requests are printed (INFO; not with `--quiet` or a higher `--log-level`)."""
+    return logger.isEnabledFor(logging.INFO)
+
+
 def log_request(entry: JournalEntry, secrets: list[str]) -> None:
     """Print one answered request (INFO) and its field errors under it, the request's `secrets` masked; nothing when `--quiet`."""
-    if not logger.isEnabledFor(logging.INFO):
+    if not logs_requests():
         return
     text = "\n".join([request_line(entry), *error_lines(entry)])
     logger.info(mask(text, secrets))

@@ -267,6 +267,32 @@ def test_pipelined_requests_are_answered_in_order(running: Running) -> None:
     assert "NaN is not valid JSON" in answers[2][1]
 
 
+def test_expect_100_continue_gets_its_interim_answer_before_the_body_is_sent(running: Running) -> None:
+    body = json.dumps({"name": "continued", "flow": []}).encode()
+    head = request_bytes("POST", DEFS, headers={**JSON, "Content-Length": str(len(body)), "Expect": "100-continue"})
+    with socket.create_connection(("127.0.0.1", running.server.port), timeout=5) as sock:
+        sock.sendall(head)
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue"), "no 100 Continue while the client waits for it"
+        sock.sendall(body)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    status, text = responses(received)[0]
+    assert status == 201 and json.loads(text)["name"] == "continued"
+
+
+def test_an_answer_without_a_body_arrives_while_the_connection_stays_open(running: Running) -> None:
+    with socket.create_connection(("127.0.0.1", running.server.port), timeout=5) as sock:
+        sock.sendall(request_bytes("HEAD", DEFS, close=False))
+        head = sock.recv(65536)  # a HEAD answer has no body: it must not wait for one, nor for the connection to close
+        assert head.startswith(b"HTTP/1.1 200") and head.endswith(b"\r\n\r\n"), head[-80:]
+        sock.sendall(request_bytes("GET", "/__flowmock/health"))
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert responses(received)[0][0] == 200 and json.loads(responses(received)[0][1])["status"] == "ok"
+
+
 def test_http_10_gets_an_answer_and_a_closed_connection(running: Running) -> None:
     data = f"GET {DEFS} HTTP/1.0\r\nAuthorization: Bearer t\r\n\r\n".encode()
     received = raw_exchange(running, data, timeout=5)

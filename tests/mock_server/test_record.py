@@ -146,14 +146,15 @@ def test_cli_record_survives_being_killed_without_losing_an_exchange(serve, tmp_
     port = free_port()
     out = tmp_path / "killed.yaml"
     command = [sys.executable, "-m", "mock_server.cli", "record", "--upstream", upstream.url, "--port", str(port),
-               "--out", str(out), "--redact", "X-Tenant", "--log-level", "warning"]
+               "--out", str(out), "--redact", "X-Tenant", "--log-level", "warning", "--allowed-host", "recorder.test"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=os.getcwd())
     try:
         _wait_for_port(f"http://127.0.0.1:{port}", time.monotonic() + 30)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={**CLIENT_HEADERS, "X-Tenant": "tenant-7c1f9"},
                           timeout=30) as client:
             assert client.post(WF, json={"name": "Killed mid-session"}).status_code == 201
-            assert client.get(f"{WF}/1").status_code == 200
+            assert client.get(f"{WF}/1", headers={"Host": "other.test"}).status_code == 403  # neither forwarded nor recorded
+            assert client.get(f"{WF}/1", headers={"Host": "recorder.test"}).status_code == 200  # --allowed-host
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=10)  # reaps the process and closes its pipe
@@ -225,3 +226,30 @@ def test_cli_record_refuses_bad_limits(tmp_path):
                                  "--port", str(free_port()), "--out", str(tmp_path / "x.yaml"), option, value],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_a_request_for_another_host_name_is_neither_forwarded_nor_recorded(serve, tmp_path):
+    upstream = serve(seed=2)
+    out = tmp_path / "rebound.yaml"
+    writer = open_cassette(out, upstream.url, Redaction())
+    with BackgroundServer(RecordingProxy(upstream.url, writer)) as proxy:
+        before = len(upstream.app.journal.query())
+        rebound = httpx.get(proxy.url + WF, headers={**CLIENT_HEADERS, "Host": "attacker.example:4010"}, timeout=30)
+        local = httpx.get(proxy.url + WF, headers={**CLIENT_HEADERS, "Host": "localhost:4010"}, timeout=30)
+    assert rebound.status_code == 403 and rebound.json()["type"].endswith("host-not-allowed")
+    assert "attacker.example" in rebound.json()["detail"] and "--allowed-host attacker.example" in rebound.json()["detail"]
+    assert local.status_code == 200
+    assert [e.path for e in upstream.app.journal.query()[before:]] == [WF], "only the loopback request was forwarded"
+    assert [i.request.path for i in read_cassette(out).interactions] == [WF]
+
+
+def test_record_allowed_host_lets_a_named_host_through(serve, tmp_path):
+    from mock_server.request_path.exposure import HostPolicy
+
+    upstream = serve(seed=2)
+    writer = open_cassette(tmp_path / "named.yaml", upstream.url, Redaction())
+    proxy_app = RecordingProxy(upstream.url, writer, hosts=HostPolicy("127.0.0.1", ["recorder.test"]))
+    with BackgroundServer(proxy_app) as proxy:
+        named = httpx.get(proxy.url + WF, headers={**CLIENT_HEADERS, "Host": "recorder.test"}, timeout=30)
+        other = httpx.get(proxy.url + WF, headers={**CLIENT_HEADERS, "Host": "other.test"}, timeout=30)
+    assert (named.status_code, other.status_code) == (200, 403)

@@ -113,3 +113,27 @@ paths:
     versioned = router.match("GET", "/v2.10/files/")
     assert versioned.operation.operation_id == "versioned" and versioned.path_params == {"major": "2", "minor": "10"}
     assert isinstance(router.match("GET", "/v2/files"), NoRoute)
+
+
+def test_a_path_asked_again_gets_the_same_answer_with_parameters_of_its_own(tmp_path):
+    router = Router(specs(tmp_path, "Alpha"))
+    first = router.match("GET", "/things/42")
+    assert isinstance(first, Match)
+    first.path_params["id"] = "changed by a caller"
+    again = router.match("GET", "/things/42")
+    assert isinstance(again, Match) and again.path_params == {"id": "42"} and again.operation.operation_id == "getAlpha"
+    assert isinstance(router.match("HEAD", "/things/42"), Match)  # HEAD falls back to GET, remembered or not
+    assert isinstance(router.match("HEAD", "/things/42"), Match)
+    assert isinstance(router.match("DELETE", "/things/42"), MethodNotAllowed)
+    assert isinstance(router.match("DELETE", "/things/42"), MethodNotAllowed)
+    assert isinstance(router.match("GET", "/nothing/here"), NoRoute)
+    long_id = "x" * 300  # longer than the remembered paths: routed every time, with the same answer
+    assert [router.match("GET", f"/things/{long_id}").path_params for _ in range(2)] == [{"id": long_id}] * 2  # type: ignore[union-attr]
+
+
+def test_remembered_paths_are_bounded(tmp_path):
+    router = Router(specs(tmp_path, "Alpha"))
+    for n in range(10_000):
+        match = router.match("GET", f"/things/{n}")
+        assert isinstance(match, Match) and match.path_params == {"id": str(n)}
+    assert len(router._recent) <= 4096
