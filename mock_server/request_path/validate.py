@@ -370,14 +370,14 @@ def validate_response(spec: Spec, op: Operation, status: int, body: bytes, heade
         problems = list(validator._iter_errors(status, body, headers, mimetype, operation))
     except RecursionError as exc:  # a union whose branch holds it again on the same value: openapi-core never ends
         return [FieldError("response", "", f"cannot be validated: {_short(str(exc))}")]
-    for exc in problems:
-        cause = exc.__cause__
+    for problem in problems:
+        cause = problem.__cause__
         schema_errors = getattr(cause, "schema_errors", None)
         if schema_errors:
             errors.extend(_schema_field_errors("response", schema_errors))
         else:
-            name = getattr(exc, "name", "")
-            errors.append(FieldError("response", name, _short(str(cause or exc))))
+            name = getattr(problem, "name", "")
+            errors.append(FieldError("response", name, _short(str(cause or problem))))
     return errors
 
 
