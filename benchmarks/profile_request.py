@@ -1,11 +1,14 @@
 """Profile N requests of one kind against an in-process flowmock (cProfile) and print the top functions.
 
-Run: .venv/bin/python benchmarks/profile_request.py get|list|create|create-flow|create-run|generated|invalid [--requests 2000] [--top 25]
-                                                   [--sort cumulative|tottime] [--output PATH.prof] [--no-profile]
+Run: .venv/bin/python benchmarks/profile_request.py get|list|create|create-flow|create-run|create-definition|generated|invalid
+                                                   [--requests 2000] [--top 25] [--sort cumulative|tottime] [--output PATH.prof]
+                                                   [--no-profile]
 `--no-profile` runs the same requests without the profiler, in five rounds, and prints the CPU time per request
 (time.process_time) of the least and the median round, the figure to compare on a busy machine: it does not depend on the share of a core the process gets.
 The app is the one `flowmock serve` builds (the four bundled specs, the bundled world, validation and state on);
 requests go straight into its ASGI callable (no sockets, no client), so the profile shows only flowmock's own path.
+`create-definition` posts a workflow definition (a flow of sections and steps: a discriminated union) with a new name
+each time, so no request is answered from the validation memo; its collection's capacity is lifted for the run.
 """
 from __future__ import annotations
 
@@ -28,8 +31,9 @@ WORKSPACE = re.search(r"workspace_uuid: (\S+)", next((ROOT / "fixtures" / "defau
                       .read_text()).group(1)  # type: ignore[union-attr]  # the bundled world's workspace
 AUTH = [(b"authorization", b"Bearer profile")]
 JSON = [*AUTH, (b"content-type", b"application/json")]
-KINDS = ("get", "list", "create", "create-flow", "create-run", "generated", "invalid")
+KINDS = ("get", "list", "create", "create-flow", "create-run", "create-definition", "generated", "invalid")
 # create: a v1 execution from a definition; create-flow: a v2 flow execution from a template; create-run: an automation run
+DEFINITIONS = "/v1/workflows/definitions"
 WARM_UP = 50
 ROUNDS = 5  # --no-profile: rounds whose least and median CPU per request are printed
 
@@ -67,8 +71,21 @@ class InProcessClient:
         return status, b"".join(chunks)
 
 
-async def _requests_of(kind: str, client: InProcessClient) -> tuple[str, str, list[tuple[bytes, bytes]], bytes, int]:
-    """The request a kind sends (method, path, headers, body, expected status), found in the bundled world."""
+Request = tuple[str, str, list[tuple[bytes, bytes]], list[bytes]]  # method, path, headers, the bodies sent in turn
+
+
+async def _requests_of(kind: str, client: InProcessClient, count: int) -> tuple[str, str, list[tuple[bytes, bytes]], list[bytes], int]:
+    """The request a kind sends (method, path, headers, its bodies for `count` requests, expected status), found in the
+    bundled world."""
+    method, path, headers, body, expect = await _request_of(kind, client)
+    if kind != "create-definition":
+        return method, path, headers, [body], expect
+    template = json.loads(body)
+    return method, path, headers, [json.dumps({**template, "name": f"Definition {n}"}).encode() for n in range(count)], expect
+
+
+async def _request_of(kind: str, client: InProcessClient) -> tuple[str, str, list[tuple[bytes, bytes]], bytes, int]:
+    """The (first) request a kind sends: method, path, headers, body, expected status."""
     _, listing = await client.request("GET", EXECUTIONS, AUTH)
     if kind == "get":
         return "GET", f"{EXECUTIONS}/{json.loads(listing)[0]['id']}", AUTH, b"", 200
@@ -85,6 +102,9 @@ async def _requests_of(kind: str, client: InProcessClient) -> tuple[str, str, li
         _, flows = await client.request("GET", "/v1/automation/flows", AUTH)
         body = {"flow_id": json.loads(flows)["results"][0]["id"], "entity_id": "e-1"}
         return "POST", "/v1/automation/executions", JSON, json.dumps(body).encode(), 201
+    if kind == "create-definition":
+        _, definitions = await client.request("GET", DEFINITIONS, AUTH)
+        return "POST", DEFINITIONS, JSON, json.dumps({"name": "Definition", "flow": json.loads(definitions)[0]["flow"]}).encode(), 201
     if kind == "generated":
         _, workflows = await client.request("GET", f"/api/v2/w/{WORKSPACE}/workflows", AUTH)
         path = f"/api/v2/w/{WORKSPACE}/workflows/{json.loads(workflows)[0]['id']}/deletion-preview"
@@ -92,31 +112,33 @@ async def _requests_of(kind: str, client: InProcessClient) -> tuple[str, str, li
     return "POST", EXECUTIONS, JSON, b"{}", 400
 
 
-async def _ready_client(kind: str) -> tuple[InProcessClient, tuple[str, str, list[tuple[bytes, bytes]], bytes]]:
-    """The app `flowmock serve` builds, warmed up with the request of `kind` (checked against its expected status)."""
+async def _ready_client(kind: str, count: int) -> tuple[InProcessClient, Request]:
+    """The app `flowmock serve` builds, warmed up with the request of `kind` (checked against its expected status), and
+    the request with its bodies for `count` requests after the warm-up."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # third-party import-time noise, as `flowmock` does
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     from mock_server.app import create_app
     from mock_server.cli import build_parser, config_from_args
 
-    app = create_app(config_from_args(build_parser().parse_args(["serve"])))
+    unlimited = ["--capacity", "createDefinition=1000000"] if kind == "create-definition" else []
+    app = create_app(config_from_args(build_parser().parse_args(["serve", *unlimited])))
     client = InProcessClient(app.asgi)
-    method, path, headers, body, expect = await _requests_of(kind, client)
-    for _ in range(WARM_UP):
-        status, answer = await client.request(method, path, headers, body)
+    method, path, headers, bodies, expect = await _requests_of(kind, client, WARM_UP + count)
+    for n in range(WARM_UP):
+        status, answer = await client.request(method, path, headers, bodies[n % len(bodies)])
         if status != expect:
             raise SystemExit(f"{kind}: expected {expect}, got {status}: {answer[:300]!r}")
-    return client, (method, path, headers, body)
+    return client, (method, path, headers, bodies[WARM_UP:] or bodies)
 
 
 async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
     """Warm up, then run `count` requests under cProfile; the profile and the wall seconds they took."""
-    client, (method, path, headers, body) = await _ready_client(kind)
+    client, (method, path, headers, bodies) = await _ready_client(kind, count)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    for _ in range(count):
-        await client.request(method, path, headers, body)
+    for n in range(count):
+        await client.request(method, path, headers, bodies[n % len(bodies)])
     profiler.disable()
     return profiler, time.perf_counter() - started
 
@@ -124,13 +146,13 @@ async def _profile(kind: str, count: int) -> tuple[cProfile.Profile, float]:
 async def _cpu_per_request(kind: str, count: int, rounds: int = ROUNDS) -> tuple[float, float]:
     """Warm up, then run `count` requests without a profiler in `rounds` rounds; the least and the median CPU seconds
     of this process per request over the rounds (the least is the steadiest figure on a shared machine)."""
-    client, (method, path, headers, body) = await _ready_client(kind)
+    client, (method, path, headers, bodies) = await _ready_client(kind, count)
     per_round = max(count // rounds, 1)
     figures = []
-    for _ in range(rounds):
+    for round_ in range(rounds):
         started = time.process_time()
-        for _ in range(per_round):
-            await client.request(method, path, headers, body)
+        for n in range(round_ * per_round, (round_ + 1) * per_round):
+            await client.request(method, path, headers, bodies[n % len(bodies)])
         figures.append((time.process_time() - started) / per_round)
     figures.sort()
     return figures[0], figures[len(figures) // 2]

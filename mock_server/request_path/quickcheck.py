@@ -16,9 +16,12 @@ How each OpenAPI 3.0 rule is kept (openapi-schema-validator's semantics):
   (`int32`, `int64`, `date-time`, `date`, `time`, `uuid`, `email`, `ipv4`, `byte`) → bounds, or patterns at
   least as strict as its checks; a checked format without such a pattern (`ipv6`, `regex`, ...) → no quick
   check; the formats it does not check are not checked;
-- a `discriminator` → the discriminating property is a non-empty string naming a mapping entry or a listed
-  branch, and the value is checked against that branch only (read direction; a request body with one gets no
-  quick check);
+- a `discriminator` beside `allOf`, `anyOf` or `oneOf` → the discriminating property is a non-empty string naming
+  a mapping entry or a listed component, and the value is checked against the schema that tag names only (the list
+  itself is not checked, as openapi-core checks it not); a discriminator without such a list is ignored, as there;
+  a tag naming no component schema (or any component not listed, which openapi-core also accepts) is refused here;
+- a schema that leads back to itself on the same value (a union whose branch holds the union again through `allOf`)
+  → no quick check: openapi-core recurses without end there, where jsonschema-rs stops and says yes;
 - write direction: a format with no pattern here refuses every value of its node (openapi-core decides those);
 - keywords openapi-core does not know (`const`, `if`, `patternProperties`, ...) are dropped, as it ignores them.
 jsonschema-rs counts 1.0 as an integer where openapi-core does not: a value holding a whole float is never
@@ -91,6 +94,8 @@ class QuickCheck:
             root["components"] = {"schemas": translator.components()}
             if len(root["components"]["schemas"]) > _MAX_COMPONENTS:
                 return None  # compiled, it would hold megabytes per operation (Stripe: 484 components, 8 MB each)
+            if _applies_itself(root["components"]["schemas"]):
+                return None  # openapi-core recurses without end where jsonschema-rs stops and says yes
             return cls(jsonschema_rs.Draft202012Validator(root, validate_formats=False), translator.integers)
         except (Untranslatable, ValueError, TypeError, RecursionError, jsonschema_rs.ValidationError):
             return None
@@ -188,8 +193,6 @@ class _Translator:
             out["items"] = self.schema(node["items"])
         if "required" in node:
             out["required"] = self._required(node)
-        if "discriminator" in node and self.writing:
-            raise Untranslatable("a discriminator in a request body")
         if "discriminator" in node and any(k in node for k in ("allOf", "anyOf", "oneOf")):
             checks.append(self._discriminated(node))
         else:
@@ -226,20 +229,23 @@ class _Translator:
         return [n for n in names if not (isinstance(props.get(n), dict) and props[n].get(self.hidden))]
 
     def _discriminated(self, node: dict[str, Any]) -> dict[str, Any]:
-        """The discriminator rule: a non-empty string tag that picks one branch, and that branch's schema."""
+        """The discriminator rule as openapi-schema-validator applies it in place of `allOf`/`anyOf`/`oneOf`: a
+        non-empty string tag, the schema its `mapping` entry names (else the component of that name), and that
+        schema's check. Tags are the mapping's and the names of the components the lists refer to; a tag whose schema
+        cannot be checked here is left out (openapi-core decides those bodies)."""
         disc = node["discriminator"]
         prop = disc.get("propertyName") if isinstance(disc, dict) else None
-        if not isinstance(prop, str):
+        mapping = disc.get("mapping", {}) if isinstance(disc, dict) else None
+        if not isinstance(prop, str) or not isinstance(mapping, dict):
             raise Untranslatable("discriminator")
-        mapping = disc.get("mapping") or {}
-        branches: dict[str, str] = {}
+        tags = {tag for tag in mapping if isinstance(tag, str)}  # openapi-core looks the value up as a string
         for key in ("allOf", "anyOf", "oneOf"):
             for sub in node.get(key) or []:
                 ref = sub.get("$ref") if isinstance(sub, dict) else None
                 if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
-                    branches.setdefault(ref[len(_REF_PREFIX):], ref)  # the implicit mapping: the schema's own name
-        branches.update({str(tag): target for tag, target in mapping.items()})
-        branches.pop("", None)  # an empty tag is a missing one
+                    tags.add(ref[len(_REF_PREFIX):])  # the implicit mapping: the component's own name
+        branches = {tag: target for tag in tags if tag
+                    for target in [mapping.get(tag) or _REF_PREFIX + tag] if self.reachable(target)}
         if not branches:
             raise Untranslatable("discriminator without branches")
         return {
@@ -249,6 +255,54 @@ class _Translator:
             "allOf": [{"if": {"properties": {prop: {"const": tag}}}, "then": {"$ref": self.ref(target)}}
                       for tag, target in sorted(branches.items())],
         }
+
+    def reachable(self, ref: Any) -> bool:
+        """Whether `ref` names a component schema this translator can refer to."""
+        try:
+            self.ref(ref)
+        except Untranslatable:
+            return False
+        return True
+
+
+def _applies_itself(components: dict[str, Any]) -> bool:
+    """Whether a translated component schema leads back to itself on the same value (through `$ref`, `allOf`, `anyOf`,
+    `oneOf`, `not` or a discriminator's branch, not through a property or an item): an endless check."""
+    applied = {name: _applied_components(schema) for name, schema in components.items()}
+    finished: set[str] = set()
+    for start in applied:
+        if start in finished:
+            continue
+        path, stack = {start}, [(start, iter(applied[start]))]
+        while stack:
+            name, following = stack[-1]
+            target = next(following, None)
+            if target is None:
+                stack.pop()
+                path.discard(name)
+                finished.add(name)
+            elif target in path:
+                return True
+            elif target not in finished and target in applied:
+                path.add(target)
+                stack.append((target, iter(applied[target])))
+    return False
+
+
+def _applied_components(schema: Any) -> set[str]:
+    """The component schemas a translated schema applies to the value itself (not to its properties or items)."""
+    names: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if "$ref" in node:
+            names.add(node["$ref"][len(_REF_PREFIX):])
+        for key in ("allOf", "anyOf", "oneOf"):
+            stack.extend(node.get(key) or [])
+        stack.extend(node[key] for key in ("not", "if", "then", "else") if key in node)
+    return names
 
 
 def _has_whole_float(value: Any) -> bool:

@@ -149,7 +149,8 @@ def validate_request(spec: Spec, op: Operation, req: RequestData, max_errors: in
     if req.body or op.definition.get("requestBody"):
         try:
             body_errors = list(validator._iter_body_errors(mock, operation))
-        except (TypeError, KeyError, ValueError) as exc:  # e.g. a non-string discriminator value
+        except (TypeError, KeyError, ValueError, RecursionError) as exc:  # e.g. a non-string discriminator value, or a
+            # union whose branch holds it again on the same value (openapi-core recurses without end)
             return [*errors, FieldError("body", "", f"cannot be validated: {_short(str(exc))}")]
         for problem in body_errors:
             if isinstance(problem, MissingRequestBody) and not isinstance(problem, MissingRequiredRequestBody):
@@ -365,14 +366,18 @@ def validate_response(spec: Spec, op: Operation, status: int, body: bytes, heade
     validator: Any = spec.openapi.response_validator  # internal per-operation API, see validate_request
     operation = validator.spec / "paths" / op.path / op.method
     errors: list[FieldError] = []
-    for exc in validator._iter_errors(status, body, headers, mimetype, operation):
-        cause = exc.__cause__
+    try:
+        problems = list(validator._iter_errors(status, body, headers, mimetype, operation))
+    except RecursionError as exc:  # a union whose branch holds it again on the same value: openapi-core never ends
+        return [FieldError("response", "", f"cannot be validated: {_short(str(exc))}")]
+    for problem in problems:
+        cause = problem.__cause__
         schema_errors = getattr(cause, "schema_errors", None)
         if schema_errors:
             errors.extend(_schema_field_errors("response", schema_errors))
         else:
-            name = getattr(exc, "name", "")
-            errors.append(FieldError("response", name, _short(str(cause or exc))))
+            name = getattr(problem, "name", "")
+            errors.append(FieldError("response", name, _short(str(cause or problem))))
     return errors
 
 

@@ -134,3 +134,12 @@ def test_profile_measures_the_other_creates(kind):
     assert result.returncode == 0, result.stderr[-2000:]  # its warm-up checks each create answers 201
     assert re.fullmatch(rf"# {kind}: 25 requests in 5 rounds, CPU per request [\d.]+ ms \(least round\), [\d.]+ ms "
                         r"\(median round\); in process, no profiler", result.stdout.strip()), result.stdout
+
+
+def test_profiled_definition_creates_each_get_a_201_and_spend_nothing_in_openapi_core():
+    result = subprocess.run([sys.executable, "benchmarks/profile_request.py", "create-definition", "--requests", "30", "--top", "300"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]  # a status other than 201 stops the run
+    places = result.stdout[result.stdout.index("# own time by place"):]
+    assert "mock_server/request_path/validate.py" in places  # the bodies were checked ...
+    assert "openapi_core" not in places and "openapi_schema_validator" not in places  # ... without openapi-core

@@ -116,3 +116,34 @@ def test_a_schema_reaching_most_of_a_large_document_gets_no_quick_check():
     assert QuickCheck.build(doc, {"$ref": "#/components/schemas/Node0"}, FORMATS) is None
     small = QuickCheck.build(doc, {"$ref": "#/components/schemas/Node100"}, FORMATS)
     assert small is not None and small.accepts({"next": {"next": {}}}) and not small.accepts({"next": 1})
+
+
+UNIONS = {
+    "openapi": "3.0.3",
+    "components": {"schemas": {
+        **DOC["components"]["schemas"],
+        "Odd": {"oneOf": [{"$ref": "#/components/schemas/Cat"}],
+                "discriminator": {"propertyName": "kind", "mapping": {1: "#/components/schemas/Cat", "ghost": "Ghost"}}},
+        "Node": {"oneOf": [{"$ref": "#/components/schemas/Leaf"}, {"$ref": "#/components/schemas/Fork"}],
+                 "discriminator": {"propertyName": "shape"}},
+        "Leaf": {"type": "object"},
+        "Fork": {"allOf": [{"$ref": "#/components/schemas/Node"}]},
+        "Tree": {"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}},
+    }},
+}
+
+
+@pytest.mark.parametrize("direction", ["read", "write"])
+def test_a_tag_openapi_core_cannot_follow_is_refused_and_the_others_still_compiled(direction):
+    check = QuickCheck.build(UNIONS, {"$ref": "#/components/schemas/Odd"}, FORMATS, direction)
+    assert check is not None
+    assert check.accepts({"kind": "Cat", "lives": 1})
+    assert not check.accepts({"kind": "1", "lives": 1})  # openapi-core looks "1" up, not the mapping's integer 1
+    assert not check.accepts({"kind": "ghost", "lives": 1})  # mapped to no component
+
+
+@pytest.mark.parametrize("direction", ["read", "write"])
+def test_a_schema_leading_back_to_itself_on_the_same_value_gets_no_quick_check(direction):
+    assert QuickCheck.build(UNIONS, {"$ref": "#/components/schemas/Node"}, FORMATS, direction) is None
+    tree = QuickCheck.build(UNIONS, {"$ref": "#/components/schemas/Tree"}, FORMATS, direction)  # through items: fine
+    assert tree is not None and tree.accepts({"kids": [{"kids": []}]}) and not tree.accepts({"kids": [1]})
