@@ -51,21 +51,21 @@ def check_head(scope: Scope, limits: Limits) -> bool:
     target = scope.get(URL_LENGTH_KEY) or len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
     if target > limits.max_url:
         raise Refusal(414, "URI Too Long", f"The request target is {target} bytes; the limit is {limits.max_url} (--max-url)")
-    header_bytes, announced, length = 0, False, None
-    for name, value in scope["headers"]:
-        header_bytes += len(name) + len(value) + 4
-        if name == b"content-length":
-            length = value.strip()
-            announced = announced or length not in (b"0", b"")
-        elif name == b"transfer-encoding":
-            announced = True
-    header_bytes = scope.get(HEADER_BYTES_KEY) or header_bytes
+    header_bytes = scope.get(HEADER_BYTES_KEY)  # counted by the protocol; another server's headers are counted here
+    if header_bytes is None:
+        header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
     if header_bytes > limits.max_headers:
         raise Refusal(431, "Request Header Fields Too Large",
                       f"The request headers are {header_bytes} bytes; the limit is {limits.max_headers} (--max-header-size)")
-    for name, value in scope["headers"] if length is not None else ():
-        if name == b"content-length" and value.strip().isdigit() and int(value) > limits.max_body:
-            raise _too_large(f"announces {int(value)} bytes", limits.max_body)
+    announced = False
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            length = value.strip()
+            if length.isdigit() and int(length) > limits.max_body:
+                raise _too_large(f"announces {int(length)} bytes", limits.max_body)
+            announced = announced or length not in (b"0", b"")
+        elif name == b"transfer-encoding":
+            announced = True
     return announced
 
 

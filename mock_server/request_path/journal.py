@@ -12,7 +12,7 @@ REPLAY_CLOSEST = "flowmock.replay_closest"  # the scope key holding a replay mis
 
 BODY_LIMIT = 64 * 1024  # bytes of each request and response body kept in an entry
 JOURNAL_BYTES = 16 * 1024 * 1024  # bytes of headers and bodies the whole journal keeps
-ENTRY_OVERHEAD = 256  # bytes counted for an entry's own fields (method, path, status, ...)
+_ENTRY_OVERHEAD = 256  # bytes counted for an entry's own fields (method, path, status, ...)
 
 
 @dataclass(slots=True)  # not frozen: one is made per request side, and a frozen dataclass is three times slower to make
@@ -57,14 +57,17 @@ class JournalEntry:
         """Itself (an entry is its own journaled form)."""
         return self
 
-    def cost(self, header_bytes: int | None = None) -> int:
-        """Bytes this entry takes in the journal, roughly (headers, bodies, errors and the fixed fields); `header_bytes`:
-        what both sides' headers take, when the caller knows it."""
-        sides = (self.request.cost() + self.response.cost() if header_bytes is None
-                 else len(self.request.body) + len(self.response.body) + header_bytes)
-        return (ENTRY_OVERHEAD + len(self.path) + len(self.query) + sides
-                + (sum(len(str(e)) for e in self.errors) if self.errors else 0)
-                + (sum(len(str(c)) for c in self.closest) if self.closest else 0))
+    def cost(self) -> int:
+        """Bytes this entry takes in the journal, roughly (headers, bodies, errors and the fixed fields)."""
+        return entry_cost(self.path, self.query, self.request.cost() + self.response.cost(), self.errors, self.closest)
+
+
+def entry_cost(path: str | bytes, query: str | bytes, sides: int, errors: list[Any] | None, closest: list[Any]) -> int:
+    """Bytes an entry takes in the journal, roughly: its fixed fields, path and query, both sides' headers and bodies
+    (`sides`), its errors and closest recordings."""
+    return (_ENTRY_OVERHEAD + len(path) + len(query) + sides
+            + (sum(len(str(e)) for e in errors) if errors else 0)
+            + (sum(len(str(c)) for c in closest) if closest else 0))
 
 
 class Recorded(Protocol):

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.types import Scope
 
 from mock_server.redaction import DEFAULT_REDACTION, REDACTED, Redaction, field_key, redact_body, redact_query, redacted_header_value
-from mock_server.request_path.journal import (ENTRY_OVERHEAD, JOURNAL_NOTE, REPLAY_CLOSEST, Captured, Journal, JournalEntry,
+from mock_server.request_path.journal import (JOURNAL_NOTE, REPLAY_CLOSEST, Captured, Journal, JournalEntry, entry_cost,
                                               redacted_errors)
 from mock_server.request_path.traffic import log_request, logs_requests, mask, secrets_in
 
@@ -48,7 +48,7 @@ class Tap:
         return min(self.size, self.limit)
 
 
-HeaderView = tuple[list[tuple[str, str]], str, list[str], int]  # headers as journaled, content type, credentials, bytes
+HeaderView = tuple[list[tuple[str, str]], str, list[str]]  # headers as journaled, content type, credentials
 
 
 class Journaling:
@@ -89,17 +89,11 @@ class Journaling:
         """The journal entry of an exchange: headers, query, errors and bodies redacted, bodies cut to text."""
         asked, answered = self._view(exchange.asked), self._view(exchange.answered)
         secrets = asked[2]
-        note = exchange.note
-        return JournalEntry(
-            seq=exchange.seq, time=_stamp(exchange.time_ns), method=exchange.method, path=exchange.path,
-            query=redact_query(exchange.query.decode("latin-1"), self.redaction),
-            operation_id=exchange.operation_id, api=exchange.api, status=exchange.status,
-            duration_ms=exchange.duration_ms, tenant=note.get("tenant"), errors=redacted_errors(note.get("errors", [])),
-            source=exchange.source,
-            request=capture(asked, exchange.request, self.redaction, secrets, self.texts, self.small_texts),
-            response=capture(answered, exchange.response, self.redaction, secrets, self.texts, self.small_texts),
-            closest=exchange.closest,
-        )
+        entry = exchange.line_entry()
+        entry.time, entry.closest = _stamp(exchange.time_ns), exchange.closest
+        entry.request = capture(asked, exchange.request, self.redaction, secrets, self.texts, self.small_texts)
+        entry.response = capture(answered, exchange.response, self.redaction, secrets, self.texts, self.small_texts)
+        return entry
 
     def _view(self, raw: Sequence[tuple[bytes, bytes]]) -> HeaderView:
         """Headers as journaled (credential headers redacted), their content type and the credentials they carry."""
@@ -156,13 +150,11 @@ class _Exchange:
     def cost(self) -> int:
         """Bytes this exchange takes in the journal (what the total-bytes cap counts): raw headers and kept bodies."""
         headers = sum(len(k) + len(v) for k, v in self.asked) + sum(len(k) + len(v) for k, v in self.answered)
-        errors = self.note.get("errors")
-        return (ENTRY_OVERHEAD + len(self.path) + len(self.query) + headers + self.request.kept() + self.response.kept()
-                + (sum(len(str(e)) for e in errors) if errors else 0)
-                + (sum(len(str(c)) for c in self.closest) if self.closest else 0))
+        return entry_cost(self.path, self.query, headers + self.request.kept() + self.response.kept(), self.note.get("errors"),
+                          self.closest)
 
     def line_entry(self) -> JournalEntry:
-        """The fields the printed request line shows (method, target, status, operation, duration, field errors)."""
+        """The entry's small fields, redacted (what the printed request line shows); no time, bodies or headers yet."""
         note = self.note
         return JournalEntry(seq=self.seq, time="", method=self.method, path=self.path,
                             query=redact_query(self.query.decode("latin-1"), self._journaling.redaction),
@@ -171,12 +163,11 @@ class _Exchange:
 
 
 def header_view(raw: Sequence[tuple[bytes, bytes]], redaction: Redaction) -> HeaderView:
-    """Headers as the journal shows them (credential headers redacted), their content type, the credentials in them
-    and the bytes they take in the journal."""
+    """Headers as the journal shows them (credential headers redacted), their content type and the credentials in them."""
     headers = [(bytes(k).decode("latin-1"), bytes(v).decode("latin-1")) for k, v in raw]
     ctype = next((v for k, v in headers if k.lower() == "content-type"), "").split(";")[0].strip().lower()
     shown = [(k, redacted_header_value(k, v, redaction)) for k, v in headers]
-    return shown, ctype, secrets_in(raw), sum(len(k) + len(v) for k, v in shown)
+    return shown, ctype, secrets_in(raw)
 
 
 def capture(view: HeaderView, tap: Tap, redaction: Redaction, secrets: list[str], texts: BodyTexts | None = None,

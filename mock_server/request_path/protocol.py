@@ -14,7 +14,7 @@ import weakref
 from typing import Any, Protocol
 
 URL_LENGTH_KEY = "flowmock.url_length"  # set in the scope when a URL was too long to keep
-HEADER_BYTES_KEY = "flowmock.header_bytes"  # set in the scope when the headers were too large to keep
+HEADER_BYTES_KEY = "flowmock.header_bytes"  # the request headers' size, as counted while they arrived (kept or not)
 BODY_COMPLETE_KEY = "flowmock.body_complete"  # set in the scope once the whole request (head and body) has arrived
 _HELD_BYTES = 64 * 1024  # a response's writes are sent as one, unless they reach this size
 
@@ -64,8 +64,7 @@ def guarded_protocol(max_url: int, head_timeout: float, max_headers: int) -> Any
 
         def on_headers_complete(self) -> None:
             self.head_since = None
-            if self._header_bytes > max_headers:
-                self.scope[HEADER_BYTES_KEY] = self._header_bytes  # type: ignore[literal-required]
+            self.scope[HEADER_BYTES_KEY] = self._header_bytes  # type: ignore[literal-required]  # the guard's 431 reads it
             if self._url_length > max_url:
                 self.url = b"/"
                 self.scope[URL_LENGTH_KEY] = self._url_length  # type: ignore[literal-required]
