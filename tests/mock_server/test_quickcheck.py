@@ -11,31 +11,12 @@ from faker import Faker
 
 from mock_server.request_path.generate import generate, make_context
 from mock_server.request_path.quickcheck import QuickCheck
+from tests.mock_server.mutation import mutated
 from mock_server.loading.spec import Spec, bundled_spec_paths, load_spec
 from mock_server.request_path.validate import _CompiledResponse, validate_response
 
 JSON = "application/json"
 ODD_VALUES: list[Any] = [None, 1, 1.0, "x", "", [], {}, True, 2**40, "2021-02-30T00:00:00Z", "not-a-uuid"]
-
-
-def _mutated(value, rng: random.Random):
-    """`value` with one random change somewhere: a key dropped, or a value replaced by an odd one."""
-    if isinstance(value, dict) and value:
-        key = rng.choice(list(value))
-        roll = rng.random()
-        if roll < 0.3:
-            value.pop(key)
-        elif roll < 0.6:
-            value[key] = rng.choice(ODD_VALUES)
-        else:
-            _mutated(value[key], rng)
-    elif isinstance(value, list) and value:
-        index = rng.randrange(len(value))
-        if rng.random() < 0.5:
-            value[index] = rng.choice(ODD_VALUES)
-        else:
-            _mutated(value[index], rng)
-    return value
 
 
 def _json_responses(spec: Spec):
@@ -58,7 +39,7 @@ def test_on_every_bundled_response_a_quick_yes_is_openapi_cores_yes(path):
         for round_ in range(4):
             value = generate(schema, make_context(spec.resolve, f"{op.key}|{status}|{round_}", fake))
             if round_:
-                value = _mutated(copy.deepcopy(value), rng)
+                value = mutated(copy.deepcopy(value), rng, ODD_VALUES)
             body = json.dumps(value).encode()
             errors = validate_response(spec, op, status, body, {"Content-Type": JSON}, JSON)
             accepted = compiled.quick.accepts(json.loads(body))

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from faker import Faker
 
+from tests.mock_server.mutation import mutated
 from mock_server.loading.spec import Operation, Spec, bundled_spec_paths, load_spec
 from mock_server.request_path.generate import generate, make_context
 from mock_server.request_path.validate import (
@@ -30,28 +31,6 @@ SPECS = [*bundled_spec_paths(), *sorted((ROOT / "tests" / "fixtures").glob("*/*.
 JSON = "application/json"
 ODD_VALUES: list[Any] = [None, 1, 1.0, 2.5, "x", "", [], {}, True, 2**31, 2**40, "2021-02-30T00:00:00Z",
                          "2024-01-31T10:00:00Z", "not-a-uuid", "3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "a@b", "no-at"]
-
-
-def _mutated(value: Any, rng: random.Random) -> Any:
-    """`value` with one random change somewhere: a key dropped or added, or a value replaced by an odd one."""
-    if isinstance(value, dict) and value:
-        key = rng.choice(list(value))
-        roll = rng.random()
-        if roll < 0.25:
-            value.pop(key)
-        elif roll < 0.5:
-            value[key] = rng.choice(ODD_VALUES)
-        elif roll < 0.6:
-            value["unexpected"] = rng.choice(ODD_VALUES)
-        else:
-            _mutated(value[key], rng)
-    elif isinstance(value, list) and value:
-        index = rng.randrange(len(value))
-        if rng.random() < 0.5:
-            value[index] = rng.choice(ODD_VALUES)
-        else:
-            _mutated(value[index], rng)
-    return value
 
 
 def _json_bodies(spec: Spec) -> list[tuple[Operation, str, Any]]:
@@ -84,7 +63,7 @@ def _bodies(spec: Spec, op: Operation, schema: Any, fake: Faker) -> list[Any]:
         value = generate(schema, make_context(spec.resolve, f"{op.key}|{round_}", fake, mode=mode))
         out.append(value)
         for _ in range(3):
-            out.append(_mutated(copy.deepcopy(value), rng))
+            out.append(mutated(copy.deepcopy(value), rng, ODD_VALUES, add_keys=True))
     return out
 
 
@@ -358,7 +337,7 @@ def _union_variants(spec: Spec, op: Operation, schema: Any, fake: Faker) -> list
                     container, key = _slots(body, ("*", *path))[index]
                     container[key] = made
                     out.append(Variant(place, tag, what, body[0]))
-                    out.append(Variant(place, tag, f"{what}, mutated", _mutated(copy.deepcopy(body[0]), rng)))
+                    out.append(Variant(place, tag, f"{what}, mutated", mutated(copy.deepcopy(body[0]), rng, ODD_VALUES, add_keys=True)))
 
                 for tag, target in sorted(tags.items()):
                     put(tag, "branch", {**made_for(target, f"{op.key}|{tag}|{round_}"), prop: tag})
